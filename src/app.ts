@@ -1,0 +1,112 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { requestId } from 'hono/request-id';
+import type { Services } from './core/context.ts';
+import { AppError, toAppError } from './core/errors.ts';
+import { registerDocsPage } from './http/docs-page.ts';
+import type { AppEnv } from './http/env.ts';
+import { type ErrorMapper, sendError } from './http/error-shape.ts';
+import { validationHook } from './http/validation.ts';
+import { openGiantError } from './surfaces/opengiant/errors.ts';
+import { openGiantSurface } from './surfaces/opengiant/index.ts';
+
+export interface Surface {
+  prefix: string;
+  app: OpenAPIHono<AppEnv>;
+  errorMapper: ErrorMapper;
+}
+
+/** Every API surface, each a thin mapping of one vendor's wire format onto the core. */
+export function buildSurfaces(services: Services): Surface[] {
+  return [openGiantSurface(services)];
+}
+
+const VERSION = '0.1.0';
+
+/**
+ * The one app factory, for production and tests alike: request ids and logs, health, the surfaces,
+ * the OpenAPI document and reference page, and per-surface error, 404 and 405 handling.
+ */
+export function createApp(services: Services) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const surfaces = buildSurfaces(services);
+  const mapperFor = (path: string): ErrorMapper =>
+    surfaces.find((s) => path === s.prefix || path.startsWith(`${s.prefix}/`))?.errorMapper ?? openGiantError;
+
+  // Known path, wrong method: 405 before any surface middleware (auth, body checks) looks at it.
+  let allowed: ((path: string) => string[]) | undefined;
+  app.use('*', requestId(), async (c, next) => {
+    const started = performance.now();
+    const log = services.log.child({ reqId: c.var.requestId });
+    c.set('log', log);
+    allowed ??= methodTable(app.routes);
+    const methods = allowed(c.req.path);
+    const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
+    if (methods.length > 0 && !methods.includes(method)) {
+      c.header('allow', methods.join(', '));
+      throw new AppError('method_not_allowed', `Method ${c.req.method} is not allowed on ${c.req.path}`);
+    }
+    await next();
+    log.info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: +(performance.now() - started).toFixed(2),
+      },
+      'request',
+    );
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await services.db.ping();
+      return c.json({ status: 'ready' });
+    } catch {
+      return c.json({ status: 'unavailable', message: 'database unreachable' }, 503);
+    }
+  });
+
+  for (const s of surfaces) app.route(s.prefix, s.app);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyAuth', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-api-key',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'personakit',
+      version: VERSION,
+      description:
+        'Self-hosted persona server: OpenGiant-, Tavus- and Suno-compatible APIs over one persona store.',
+    },
+  });
+  registerDocsPage(app);
+
+  const onError = (err: unknown, c: Context<AppEnv>) => {
+    const e = toAppError(err);
+    if (e.status >= 500) c.var.log?.error({ err: e.cause ?? e, code: e.code }, e.message);
+    return sendError(c, mapperFor(c.req.path), e);
+  };
+  app.onError(onError);
+  for (const s of surfaces) s.app.onError(onError);
+
+  app.notFound((c) => onError(new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`), c));
+
+  return app;
+}
+
+/** For 405: which methods do exist on a path that matched no route for this method. */
+function methodTable(routes: { method: string; path: string }[]) {
+  const table = routes
+    .filter((r) => r.method !== 'ALL' && !r.path.includes('*'))
+    .map((r) => ({
+      method: r.method,
+      re: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\/:[^/]+/g, '/[^/]+')}/?$`),
+    }));
+  return (path: string) => [...new Set(table.filter((r) => r.re.test(path)).map((r) => r.method))];
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/**
+ * The whole environment surface of personakit, read once at start. Nothing else reads process.env:
+ * code receives a Config, so tests build one by hand.
+ */
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalUrl = z.string().url().optional();
+
+export const configSchema = z.object({
+  PORT: port.default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .default('sqlite:data/personakit.db')
+    .refine((v) => v.startsWith('sqlite:') || v.startsWith('postgres://') || v.startsWith('postgresql://'), {
+      message: 'must be sqlite:<path>, sqlite::memory: or postgres://…',
+    }),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+  /** Upper bound for finishing in-flight requests on SIGTERM/SIGINT. */
+  PERSONAKIT_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** Upstream LLM timeout for /v1/refine. */
+  PERSONAKIT_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  /** Hosts or CIDRs that request-supplied URLs may reach even though they are private. */
+  PERSONAKIT_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  /** 32-byte key (base64 or hex) for secrets kept by personas; generated beside the SQLite file if unset. */
+  PERSONAKIT_ENCRYPTION_KEY: z.string().optional(),
+  /** Print the first-start key (default on). */
+  PERSONAKIT_BOOTSTRAP_KEY: z.enum(['on', 'off']).default('on'),
+  PERSONAKIT_OPENAI_BASE_URL: optionalUrl,
+  PERSONAKIT_MISTRAL_BASE_URL: optionalUrl,
+  PERSONAKIT_GROQ_BASE_URL: optionalUrl,
+  PERSONAKIT_DEEPSEEK_BASE_URL: optionalUrl,
+  PERSONAKIT_TOGETHER_BASE_URL: optionalUrl,
+  PERSONAKIT_OPENROUTER_BASE_URL: optionalUrl,
+  PERSONAKIT_ANTHROPIC_BASE_URL: optionalUrl,
+  PERSONAKIT_COHERE_BASE_URL: optionalUrl,
+  PERSONAKIT_GOOGLE_BASE_URL: optionalUrl,
+  PERSONAKIT_SUNO_BASE_URL: optionalUrl,
+  PERSONAKIT_SUNO_API_KEY: z.string().optional(),
+  REDIS_URL: optionalUrl,
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Validates an environment; the message is one line naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings count as unset, as shells and compose files often export VAR= for "no value".
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  const parsed = configSchema.safeParse(cleaned);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const name = String(issue?.path[0] ?? 'environment');
+  throw new ConfigError(
+    `invalid ${name}: ${issue?.message ?? 'bad value'} (got ${JSON.stringify(cleaned[name])})`,
+  );
+}
+
+/** A config for tests and tools: defaults plus overrides, never the process environment. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent', ...overrides });
+}

@@ -1,0 +1,137 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../storage/db.ts';
+import type { AccountRow } from '../storage/schema.ts';
+import { BoundedCache } from './bounded-cache.ts';
+import { newId } from './ids.ts';
+
+/** Keys look like `pk_` + 32 url-safe characters (192 bits); only their sha256 is stored. */
+export const KEY_PREFIX = 'pk_';
+
+export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+export interface CreatedKey {
+  id: string;
+  accountId: string;
+  accountName: string;
+  key: string;
+}
+
+export interface KeyInfo {
+  id: string;
+  account_id: string;
+  account_name: string;
+  prefix: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export async function ensureAccount(db: Db, name: string, now = new Date()): Promise<AccountRow> {
+  const existing = await db.kysely
+    .selectFrom('accounts')
+    .selectAll()
+    .where('name', '=', name)
+    .executeTakeFirst();
+  if (existing) return existing;
+  const row = { id: newId('acct_'), name, created_at: now.toISOString() };
+  // Two processes creating the same account at once: the unique name decides, and both read the winner.
+  await db.kysely
+    .insertInto('accounts')
+    .values(row)
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  return db.kysely.selectFrom('accounts').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
+}
+
+export async function createKey(db: Db, accountName: string, now = new Date()): Promise<CreatedKey> {
+  const account = await ensureAccount(db, accountName, now);
+  const key = KEY_PREFIX + randomBytes(24).toString('base64url');
+  const id = newId('key_');
+  await db.kysely
+    .insertInto('api_keys')
+    .values({
+      id,
+      account_id: account.id,
+      key_hash: hashKey(key),
+      prefix: key.slice(0, KEY_PREFIX.length + 6),
+      created_at: now.toISOString(),
+      revoked_at: null,
+    })
+    .execute();
+  return { id, accountId: account.id, accountName: account.name, key };
+}
+
+export async function listKeys(db: Db): Promise<KeyInfo[]> {
+  return db.kysely
+    .selectFrom('api_keys')
+    .innerJoin('accounts', 'accounts.id', 'api_keys.account_id')
+    .select([
+      'api_keys.id',
+      'api_keys.account_id',
+      'accounts.name as account_name',
+      'api_keys.prefix',
+      'api_keys.created_at',
+      'api_keys.revoked_at',
+    ])
+    .orderBy('api_keys.created_at')
+    .execute();
+}
+
+/** Returns false when no such key exists. Revoking twice keeps the first revocation time. */
+export async function revokeKey(db: Db, id: string, now = new Date()): Promise<boolean> {
+  return db.kysely.transaction().execute(async (tx) => {
+    const row = await tx
+      .selectFrom('api_keys')
+      .select(['id', 'revoked_at'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) return false;
+    if (!row.revoked_at) {
+      await tx.updateTable('api_keys').set({ revoked_at: now.toISOString() }).where('id', '=', id).execute();
+      await db.announceChange(tx, 'api_keys');
+    }
+    return true;
+  });
+}
+
+export async function countAccounts(db: Db): Promise<number> {
+  const r = await db.kysely
+    .selectFrom('accounts')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/**
+ * key hash -> account id, for the auth check on every request. Revocation from the CLI (another process)
+ * reaches it through the store's external-change signal, so a revoked key fails on its next request.
+ */
+export class KeyCache {
+  readonly #db: Db;
+  readonly #cache: BoundedCache<string | null>;
+
+  constructor(db: Db, max = 10_000) {
+    this.#db = db;
+    this.#cache = new BoundedCache(max, db.externalVersion);
+  }
+
+  /** The account id the key belongs to, or null for a missing, unknown or revoked key. */
+  async authenticate(key: string | undefined): Promise<string | null> {
+    if (!key) return null;
+    const hash = hashKey(key);
+    const cached = this.#cache.get(hash);
+    if (cached !== undefined) return cached;
+    const row = await this.#db.kysely
+      .selectFrom('api_keys')
+      .select(['account_id', 'revoked_at'])
+      .where('key_hash', '=', hash)
+      .executeTakeFirst();
+    const accountId = row && !row.revoked_at ? row.account_id : null;
+    // Unknown keys are cached too (bounded), so a flood of bad keys does not become a flood of queries.
+    this.#cache.set(hash, accountId);
+    return accountId;
+  }
+
+  clear(): void {
+    this.#cache.clear();
+  }
+}

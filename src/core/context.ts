@@ -1,0 +1,26 @@
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { Db } from '../storage/db.ts';
+import type { KeyCache } from './api-keys.ts';
+import type { PersonaCache } from './persona-cache.ts';
+
+/**
+ * Long-lived services, built once at start and shared by every request. Core functions reach the world
+ * only through these, so a test can build them around an in-memory database and a silent logger.
+ */
+export interface Services {
+  config: Config;
+  db: Db;
+  log: Logger;
+  keys: KeyCache;
+  personas: PersonaCache;
+  now: () => Date;
+}
+
+/** What a core function gets for one authenticated call. */
+export interface Ctx extends Services {
+  accountId: string;
+  log: Logger;
+}
+
+export const isoNow = (s: Pick<Services, 'now'>) => s.now().toISOString();

@@ -1,0 +1,206 @@
+import type { Tx } from '../storage/db.ts';
+import type { Ctx } from './context.ts';
+import { AppError, notFound } from './errors.ts';
+import { newId } from './ids.ts';
+import { fieldsOf, fieldsToRow, type Persona, type PersonaFields, rowToPersona } from './persona.ts';
+
+/**
+ * Persona store: the core operations every surface maps onto. All reads and writes are scoped to the
+ * caller's account; another account's persona is "not found", never "forbidden". System personas
+ * (persona_type 'system') are readable by every account and writable by none.
+ */
+
+export const SYSTEM_ACCOUNT = 'system';
+
+export async function createPersona(ctx: Ctx, fields: PersonaFields): Promise<Persona> {
+  const now = ctx.now().toISOString();
+  const row = {
+    id: newId('p'),
+    account_id: ctx.accountId,
+    persona_type: 'user',
+    ...fieldsToRow(fields),
+    created_at: now,
+    updated_at: now,
+    version: 1,
+  };
+  await ctx.db.kysely.transaction().execute(async (tx) => {
+    await tx.insertInto('personas').values(row).execute();
+    await ctx.db.announceChange(tx, 'personas');
+  });
+  return rowToPersona(row);
+}
+
+export interface GetOptions {
+  /** Also find system personas (they belong to no account). Default true: they are usable by everyone. */
+  includeSystem?: boolean;
+}
+
+/** The persona if the caller may read it; NotFound otherwise (missing, or another account's). */
+export async function getPersona(ctx: Ctx, id: string, options: GetOptions = {}): Promise<Persona> {
+  let p = ctx.personas.get(id);
+  if (!p) {
+    const row = await ctx.db.kysely
+      .selectFrom('personas')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw notFound('Persona');
+    p = rowToPersona(row);
+    ctx.personas.set(p);
+  }
+  if (!canRead(ctx, p, options)) throw notFound('Persona');
+  return p;
+}
+
+function canRead(ctx: Ctx, p: Persona, options: GetOptions): boolean {
+  if (p.accountId === ctx.accountId) return true;
+  return p.personaType === 'system' && options.includeSystem !== false;
+}
+
+export interface ListQuery {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface ListPage {
+  items: Persona[];
+  nextCursor: string | null;
+}
+
+/** Newest first, keyset-paginated on (created_at, id): every page costs the same at any store size. */
+export async function listPersonas(ctx: Ctx, q: ListQuery): Promise<ListPage> {
+  let query = ctx.db.kysely
+    .selectFrom('personas')
+    .selectAll()
+    .where('account_id', '=', ctx.accountId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1);
+  if (q.cursor) {
+    const [createdAt, id] = decodeCursor(q.cursor);
+    query = query.where((eb) =>
+      eb.or([
+        eb('created_at', '<', createdAt),
+        eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
+      ]),
+    );
+  }
+  const rows = await query.execute();
+  const items = rows.slice(0, q.limit).map(rowToPersona);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null };
+}
+
+export interface OffsetQuery {
+  limit: number;
+  offset: number;
+  type: 'user' | 'system';
+}
+
+/** Page-numbered listing (Tavus' shape): newest first with a total count. */
+export async function listPersonasByOffset(
+  ctx: Ctx,
+  q: OffsetQuery,
+): Promise<{ items: Persona[]; total: number }> {
+  const owner = q.type === 'system' ? SYSTEM_ACCOUNT : ctx.accountId;
+  const base = ctx.db.kysely
+    .selectFrom('personas')
+    .where('account_id', '=', owner)
+    .where('persona_type', '=', q.type);
+  const [rows, count] = await Promise.all([
+    base
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(q.limit)
+      .offset(q.offset)
+      .execute(),
+    base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { items: rows.map(rowToPersona), total: Number(count.n) };
+}
+
+export type Mutation = (current: Readonly<Persona>) => PersonaFields | Promise<PersonaFields>;
+
+export interface UpdateResult {
+  persona: Persona;
+  changed: boolean;
+}
+
+/**
+ * Read-modify-write in one transaction with the row locked (PostgreSQL FOR UPDATE; SQLite serializes
+ * writers), so concurrent updates never lose one another. The mutation may throw to refuse the change;
+ * then nothing is written. A mutation that changes nothing writes nothing and keeps the version.
+ */
+export async function updatePersona(ctx: Ctx, id: string, mutate: Mutation): Promise<UpdateResult> {
+  const result = await ctx.db.kysely.transaction().execute(async (tx) => {
+    const current = await lockOwned(ctx, tx, id);
+    const next = await mutate(current);
+    if (sameFields(fieldsOf(current), next)) return { persona: current, changed: false };
+    const updated: Persona = {
+      ...current,
+      ...next,
+      updatedAt: laterIso(ctx.now(), current.updatedAt),
+      version: current.version + 1,
+    };
+    await tx
+      .updateTable('personas')
+      .set({ ...fieldsToRow(next), updated_at: updated.updatedAt, version: updated.version })
+      .where('id', '=', id)
+      .where('version', '=', current.version)
+      .execute();
+    await ctx.db.announceChange(tx, 'personas');
+    return { persona: updated, changed: true };
+  });
+  ctx.personas.invalidate(id);
+  return result;
+}
+
+export async function deletePersona(ctx: Ctx, id: string): Promise<void> {
+  await ctx.db.kysely.transaction().execute(async (tx) => {
+    await lockOwned(ctx, tx, id);
+    await tx.deleteFrom('personas').where('id', '=', id).execute();
+    await ctx.db.announceChange(tx, 'personas');
+  });
+  ctx.personas.invalidate(id);
+}
+
+async function lockOwned(ctx: Ctx, tx: Tx, id: string): Promise<Persona> {
+  let q = tx.selectFrom('personas').selectAll().where('id', '=', id);
+  if (ctx.db.dialect === 'postgres') q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  if (!row) throw notFound('Persona');
+  const p = rowToPersona(row);
+  if (p.accountId !== ctx.accountId) {
+    // A system persona is visible to everyone, so refusing it is not an information leak.
+    if (p.personaType === 'system') throw new AppError('forbidden', 'System personas cannot be modified');
+    throw notFound('Persona');
+  }
+  return p;
+}
+
+function sameFields(a: PersonaFields, b: PersonaFields): boolean {
+  return JSON.stringify(fieldsToRow(a)) === JSON.stringify(fieldsToRow(b));
+}
+
+/** updated_at strictly increases even when two writes land in the same millisecond. */
+function laterIso(now: Date, previous: string): string {
+  const t = Math.max(now.getTime(), Date.parse(previous) + 1);
+  return new Date(t).toISOString();
+}
+
+function encodeCursor(p: Persona): string {
+  return Buffer.from(JSON.stringify([p.createdAt, p.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') {
+      return [v[0], v[1]];
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new AppError('invalid', 'cursor: not a cursor returned by this API', { field: 'cursor' });
+}

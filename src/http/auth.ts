@@ -1,0 +1,24 @@
+import type { MiddlewareHandler } from 'hono';
+import type { Services } from '../core/context.ts';
+import { AppError } from '../core/errors.ts';
+import type { AppEnv } from './env.ts';
+
+/** `Authorization: Bearer KEY` or `x-api-key: KEY`, on every surface. */
+export function readKey(header: (name: string) => string | undefined): string | undefined {
+  const apiKey = header('x-api-key');
+  if (apiKey) return apiKey.trim();
+  const auth = header('authorization');
+  if (auth && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ') return auth.slice(7).trim();
+  return undefined;
+}
+
+/** Resolves the caller's account and puts the request's core context on `c.var.ctx`. */
+export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const accountId = await services.keys.authenticate(readKey((n) => c.req.header(n)));
+    if (!accountId) throw new AppError('unauthorized', 'Missing or invalid API key');
+    const log = c.var.log;
+    c.set('ctx', { ...services, accountId, log });
+    await next();
+  };
+}

@@ -1,0 +1,12 @@
+import type { Ctx } from '../core/context.ts';
+import type { Logger } from '../log.ts';
+
+/** Per-request variables every handler can read. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    /** Set by a surface's auth middleware. */
+    ctx: Ctx;
+  };
+}

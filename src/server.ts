@@ -1,0 +1,63 @@
+import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
+import { createApp } from './app.ts';
+import { countAccounts, createKey } from './core/api-keys.ts';
+import type { Services } from './core/context.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Stop accepting, let in-flight requests finish (bounded), then close the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * On the first start with an empty store, create a default account and print one key to stderr, once,
+ * so a newcomer can make a request at once. Later starts print nothing: keys are never shown again.
+ */
+export async function bootstrapKey(services: Services, write: (s: string) => void): Promise<void> {
+  if (services.config.PERSONAKIT_BOOTSTRAP_KEY === 'off') return;
+  if ((await countAccounts(services.db)) > 0) return;
+  const { key } = await createKey(services.db, 'default');
+  write(
+    `\npersonakit: created account "default" with this API key (shown once, store it now):\n\n    ${key}\n\n` +
+      'Use it as "Authorization: Bearer <key>" or "x-api-key: <key>". More keys: npx personakit keys create --account NAME\n\n',
+  );
+}
+
+export async function startServer(services: Services): Promise<RunningServer> {
+  const app = createApp(services);
+  const { config, log } = services;
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  const url = `http://${host}:${port}`;
+  log.info({ url, database: services.db.dialect }, 'personakit listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      log.info('shutting down: draining in-flight requests');
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle keep-alive sockets would hold close() open; in-flight requests keep theirs until done.
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), config.PERSONAKIT_SHUTDOWN_TIMEOUT_MS);
+      });
+      if ((await Promise.race([drained, timedOut])) === 'timeout') {
+        log.warn('shutdown timeout reached: closing remaining connections');
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }
+      clearTimeout(timer);
+      await services.db.close();
+      log.info('stopped');
+      log.flush();
+    })();
+    return closing;
+  };
+  return { url, port, close };
+}

@@ -1,0 +1,105 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
+import { migrateToLatest } from './migrations.ts';
+import type { Database } from './schema.ts';
+import { NodeSqliteDatabase } from './sqlite-driver.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Tx = Transaction<Database>;
+
+/** The channel on which PostgreSQL instances tell each other that cached rows changed. */
+const CHANGE_CHANNEL = 'personakit_changes';
+
+/**
+ * One handle over either backend. Besides the typed query builder it answers one question the caches
+ * need: "has another process changed the store since I last looked?" (SQLite: PRAGMA data_version;
+ * PostgreSQL: LISTEN/NOTIFY), so lookups can be cached in memory and still see revocations at once.
+ */
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** The SQLite file path, or null for :memory: and PostgreSQL. */
+  readonly file: string | null;
+  /** Changes whenever another process (or instance) committed a change. Cheap enough for every request. */
+  externalVersion(): number;
+  /** Tell other instances that rows changed; call inside the writing transaction. */
+  announceChange(tx: Tx, what: string): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  migrate?: boolean;
+}
+
+export async function openDb(url: string, options: OpenOptions = {}): Promise<Db> {
+  const db = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : await openPostgres(url);
+  if (options.migrate !== false) await migrateToLatest(db.kysely as Kysely<unknown>);
+  return db;
+}
+
+function openSqlite(path: string): Db {
+  const memory = path === ':memory:' || path === '';
+  const file = memory ? null : resolve(path);
+  if (file) mkdirSync(dirname(file), { recursive: true });
+  const database = new NodeSqliteDatabase(file ?? ':memory:');
+  const raw = database.raw;
+  if (file) raw.exec('PRAGMA journal_mode = WAL');
+  // NORMAL under WAL survives a process crash (SIGKILL) with every committed transaction; only power loss
+  // can lose the last ones, which FULL would cost ~2x write throughput to prevent.
+  raw.exec('PRAGMA synchronous = NORMAL');
+  raw.exec('PRAGMA busy_timeout = 5000');
+  raw.exec('PRAGMA foreign_keys = ON');
+  const dataVersion = raw.prepare('PRAGMA data_version');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return {
+    kysely,
+    dialect: 'sqlite',
+    file,
+    externalVersion: () => Number((dataVersion.get() as { data_version: number }).data_version),
+    announceChange: async () => {},
+    ping: async () => {
+      raw.prepare('SELECT 1').get();
+    },
+    close: async () => {
+      await kysely.destroy();
+      database.close();
+    },
+  };
+}
+
+async function openPostgres(url: string): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, idleTimeoutMillis: 30_000 });
+  // A pool error on an idle client (server restart) must not crash the process; queries will retry.
+  pool.on('error', () => {});
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let version = 0;
+  const listener = new pg.Client({ connectionString: url });
+  listener.on('notification', () => {
+    version++;
+  });
+  listener.on('error', () => {
+    // Losing the listener means we can no longer trust caches: bump on every check until reconnected.
+    version++;
+  });
+  await listener.connect();
+  await listener.query(`LISTEN ${CHANGE_CHANNEL}`);
+  return {
+    kysely,
+    dialect: 'postgres',
+    file: null,
+    externalVersion: () => version,
+    announceChange: async (tx, what) => {
+      await sql`SELECT pg_notify(${CHANGE_CHANNEL}, ${what})`.execute(tx);
+    },
+    ping: async () => {
+      await sql`SELECT 1`.execute(kysely);
+    },
+    close: async () => {
+      await listener.end().catch(() => {});
+      await kysely.destroy();
+    },
+  };
+}

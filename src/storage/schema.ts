@@ -1,0 +1,57 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Row types of the store, shared by both backends. JSON columns are TEXT on both: PostgreSQL's jsonb
+ * would reorder and deduplicate object keys, and the OpenGiant surface returns attributes exactly as
+ * they were sent. Timestamps are ISO-8601 UTC strings with milliseconds, which sort correctly as text.
+ */
+export interface AccountsTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  account_id: string;
+  /** sha256 of the key, hex. Keys are 144-bit random, so a fast hash is enough and keeps auth cheap. */
+  key_hash: string;
+  /** The first characters of the key, to recognise it in `keys list`. */
+  prefix: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface PersonasTable {
+  id: string;
+  account_id: string;
+  /** 'user' for account personas, 'system' for built-ins readable by every account. */
+  persona_type: Generated<string>;
+  name: string;
+  description: Generated<string>;
+  attributes: Generated<string>;
+  system_prompt: string | null;
+  context: string | null;
+  pipeline_mode: Generated<string>;
+  default_replica_id: string | null;
+  document_ids: Generated<string>;
+  document_tags: Generated<string>;
+  layers: Generated<string>;
+  /** AES-256-GCM envelope of the secrets a persona keeps (Tavus layer keys), or null. */
+  secrets: string | null;
+  created_at: string;
+  updated_at: string;
+  version: Generated<number>;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  api_keys: ApiKeysTable;
+  personas: PersonasTable;
+}
+
+export type PersonaRow = Selectable<PersonasTable>;
+export type NewPersonaRow = Insertable<PersonasTable>;
+export type PersonaRowUpdate = Updateable<PersonasTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type AccountRow = Selectable<AccountsTable>;

@@ -1,0 +1,23 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Services } from '../../core/context.ts';
+import { authenticate } from '../../http/auth.ts';
+import type { AppEnv } from '../../http/env.ts';
+import { jsonBody } from '../../http/json-body.ts';
+import { validationHook } from '../../http/validation.ts';
+import { openGiantError } from './errors.ts';
+import * as create from './personas-create.ts';
+import * as del from './personas-delete.ts';
+import * as get from './personas-get.ts';
+import * as list from './personas-list.ts';
+import * as update from './personas-update.ts';
+
+/** Route modules of the /v1 surface; later capabilities (refine) add theirs here. */
+export const routeModules = [create, list, get, update, del];
+
+/** The OpenGiant-compatible surface, mounted at /v1. */
+export function openGiantSurface(services: Services) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use('*', authenticate(services), jsonBody());
+  for (const m of routeModules) m.register(app);
+  return { prefix: '/v1', app, errorMapper: openGiantError };
+}

@@ -1,0 +1,33 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { updatePersona } from '../../core/personas.ts';
+import type { AppEnv } from '../../http/env.ts';
+import { errorResponses, PersonaIdParam, PersonaPatchBody, PersonaSchema, toWire } from './schemas.ts';
+
+export const route = createRoute({
+  method: 'patch',
+  path: '/personas/{id}',
+  tags: ['OpenGiant personas'],
+  summary: 'Update a persona',
+  description: 'Changes `name` and/or `attributes`. `attributes` is replaced as a whole, not merged.',
+  security: [{ bearerAuth: [] }],
+  request: {
+    params: PersonaIdParam,
+    body: { required: true, content: { 'application/json': { schema: PersonaPatchBody } } },
+  },
+  responses: {
+    200: { description: 'The updated persona.', content: { 'application/json': { schema: PersonaSchema } } },
+    ...errorResponses(400, 401, 403, 404, 413, 415),
+  },
+});
+
+export function register(app: OpenAPIHono<AppEnv>) {
+  app.openapi(route, async (c) => {
+    const body = c.req.valid('json');
+    const { persona } = await updatePersona(c.var.ctx, c.req.valid('param').id, (cur) => ({
+      ...cur,
+      name: body.name ?? cur.name,
+      attributes: body.attributes ?? cur.attributes,
+    }));
+    return c.json(toWire(persona), 200);
+  });
+}

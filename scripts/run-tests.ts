@@ -1,0 +1,19 @@
+import { spawnSync } from 'node:child_process';
+
+/**
+ * npm test's runner: node's own test runner over test/, with a visible line saying whether the
+ * PostgreSQL half runs, so a green run without it is never mistaken for a full one.
+ */
+if (process.env.TEST_DATABASE_URL) {
+  console.log(`storage tests: SQLite and PostgreSQL (${new URL(process.env.TEST_DATABASE_URL).host})`);
+} else {
+  console.log(
+    'storage tests: SQLite only. TEST_DATABASE_URL is not set, so every PostgreSQL suite is SKIPPED.',
+  );
+}
+const args = ['--test', '--test-concurrency=2', '--test-timeout=120000', ...process.argv.slice(2)];
+if (process.argv.length <= 2) args.push('test/**/*.test.ts');
+const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', ...args], {
+  stdio: 'inherit',
+});
+process.exit(r.status ?? 1);

@@ -1,0 +1,111 @@
+import { after, before, describe } from 'node:test';
+import { createApp } from '../../src/app.ts';
+import { testConfig } from '../../src/config.ts';
+import { createKey } from '../../src/core/api-keys.ts';
+import type { Services } from '../../src/core/context.ts';
+import { createLogger } from '../../src/log.ts';
+import { createServices } from '../../src/services.ts';
+import { type Backend, backends } from './backends.ts';
+
+export interface Account {
+  key: string;
+  accountId: string;
+  /** Authorization header for this account. */
+  auth: Record<string, string>;
+}
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
+  body: any;
+}
+
+export interface RequestOptions {
+  account?: Account;
+  json?: unknown;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export interface Harness {
+  backend: Backend['name'];
+  services: Services;
+  app: ReturnType<typeof createApp>;
+  /** A new account with one key: every test makes its own, there are no shared seed ids. */
+  newAccount(): Promise<Account>;
+  request(method: string, path: string, options?: RequestOptions): Promise<Reply>;
+}
+
+export async function createHarness(
+  backend: Backend,
+  env: Record<string, string> = {},
+): Promise<Harness & { close(): Promise<void> }> {
+  const db = await backend.fresh();
+  const config = testConfig({ DATABASE_URL: db.url, ...env });
+  const services = await createServices(config, createLogger(config));
+  const app = createApp(services);
+  let n = 0;
+  return {
+    backend: backend.name,
+    services,
+    app,
+    async newAccount() {
+      const created = await createKey(services.db, `acct-${process.pid}-${Date.now()}-${n++}`);
+      return {
+        key: created.key,
+        accountId: created.accountId,
+        auth: { authorization: `Bearer ${created.key}` },
+      };
+    },
+    async request(method, path, options = {}) {
+      const headers: Record<string, string> = { ...(options.account?.auth ?? {}) };
+      let body: string | undefined = options.body;
+      if (options.json !== undefined) {
+        body = JSON.stringify(options.json);
+        headers['content-type'] = 'application/json';
+      }
+      Object.assign(headers, options.headers);
+      const res = await app.request(path, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.status, headers: res.headers, text, body: parsed };
+    },
+    async close() {
+      await services.db.close();
+      await db.drop();
+    },
+  };
+}
+
+/**
+ * Runs a suite once per storage backend. Without TEST_DATABASE_URL the PostgreSQL run is reported as
+ * skipped, with the reason, in the test output.
+ */
+export function describeEachBackend(
+  title: string,
+  body: (h: () => Harness) => void,
+  env: Record<string, string> = {},
+): void {
+  for (const { backend, skip } of backends) {
+    describe(`${title} [${backend.name}]`, { skip }, () => {
+      let harness: (Harness & { close(): Promise<void> }) | undefined;
+      before(async () => {
+        harness = await createHarness(backend, env);
+      });
+      after(async () => {
+        await harness?.close();
+      });
+      body(() => {
+        if (!harness) throw new Error('harness not started');
+        return harness;
+      });
+    });
+  }
+}

@@ -31,6 +31,6 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: De
         censor: '[redacted]',
       },
     },
-    destination ?? pino.destination({ sync: false, minLength: 4096 }),
+    destination ?? pino.destination({ sync: false }),
   );
 }

@@ -42,7 +42,11 @@ export async function startServer(services: Services): Promise<RunningServer> {
     closing ??= (async () => {
       log.info('shutting down: draining in-flight requests');
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Idle keep-alive sockets would hold close() open; in-flight requests keep theirs until done.
+      // Idle keep-alive sockets would hold close() open; in-flight requests keep theirs until done, and
+      // their sockets are closed as soon as they turn idle.
+      const reap = setInterval(() => {
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+      }, 50);
       if ('closeIdleConnections' in server) server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {
@@ -53,6 +57,7 @@ export async function startServer(services: Services): Promise<RunningServer> {
         if ('closeAllConnections' in server) server.closeAllConnections();
       }
       clearTimeout(timer);
+      clearInterval(reap);
       await services.db.close();
       log.info('stopped');
       log.flush();

@@ -1,0 +1,35 @@
+import { Client } from 'undici';
+
+/**
+ * One connection, requests one after another, each timed with hrtime (µs resolution, which autocannon's
+ * millisecond histogram lacks). argv: url method body-json headers-json count warmup. Prints JSON.
+ */
+const [url = '', method = 'GET', body = '', headersJson = '{}', countArg = '3000', warmArg = '500'] = process.argv.slice(2);
+const target = new URL(url);
+const client = new Client(target.origin, { pipelining: 1 });
+const headers = JSON.parse(headersJson) as Record<string, string>;
+const count = Number(countArg);
+const warmup = Number(warmArg);
+
+async function once(): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const r = await client.request({ method: method as 'GET', path: target.pathname + target.search, headers, body: body || undefined });
+  await r.body.arrayBuffer();
+  if (r.statusCode >= 400) throw new Error(`status ${r.statusCode}`);
+  return Number(process.hrtime.bigint() - t0) / 1000;
+}
+
+for (let i = 0; i < warmup; i++) await once();
+const samples: number[] = [];
+let errors = 0;
+for (let i = 0; i < count; i++) {
+  try {
+    samples.push(await once());
+  } catch {
+    errors++;
+  }
+}
+samples.sort((a, b) => a - b);
+const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))] ?? 0;
+console.log(JSON.stringify({ p50: pct(50), p90: pct(90), p99: pct(99), count: samples.length, errors }));
+await client.close();

@@ -1,10 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { Client } from 'undici';
 
 /**
  * One connection, requests one after another, each timed with hrtime (µs resolution, which autocannon's
  * millisecond histogram lacks). argv: url method body-json headers-json count warmup. Prints JSON.
  */
-const [url = '', method = 'GET', body = '', headersJson = '{}', countArg = '3000', warmArg = '500'] = process.argv.slice(2);
+const [url = '', method = 'GET', body = '', headersJson = '{}', countArg = '3000', warmArg = '500', idsFile] =
+  process.argv.slice(2);
+// With an ids file, each request replaces {id} in the path with a random id from it (defeats caches).
+const ids = idsFile ? readFileSync(idsFile, 'utf8').split('\n').filter(Boolean) : [];
 const target = new URL(url);
 const client = new Client(target.origin, { pipelining: 1 });
 const headers = JSON.parse(headersJson) as Record<string, string>;
@@ -13,7 +17,10 @@ const warmup = Number(warmArg);
 
 async function once(): Promise<number> {
   const t0 = process.hrtime.bigint();
-  const r = await client.request({ method: method as 'GET', path: target.pathname + target.search, headers, body: body || undefined });
+  const path = ids.length
+    ? decodeURI(target.pathname).replace('{id}', ids[Math.floor(Math.random() * ids.length)] ?? '')
+    : target.pathname + target.search;
+  const r = await client.request({ method: method as 'GET', path, headers, body: body || undefined });
   await r.body.arrayBuffer();
   if (r.statusCode >= 400) throw new Error(`status ${r.statusCode}`);
   return Number(process.hrtime.bigint() - t0) / 1000;

@@ -18,7 +18,9 @@ const server = createServer((req, res) => {
         headers: { 'content-type': 'application/json', authorization: req.headers.authorization ?? '' },
         body: Buffer.concat(parts),
       });
-      res.writeHead(r.statusCode, { 'content-type': String(r.headers['content-type'] ?? 'application/json') });
+      res.writeHead(r.statusCode, {
+        'content-type': String(r.headers['content-type'] ?? 'application/json'),
+      });
       for await (const chunk of r.body) res.write(chunk);
       res.end();
     } catch {

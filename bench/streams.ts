@@ -7,7 +7,12 @@ import { Pool } from 'undici';
 const [url = '', body = '', headersJson = '{}', concurrencyArg = '1000'] = process.argv.slice(2);
 const target = new URL(url);
 const concurrency = Number(concurrencyArg);
-const pool = new Pool(target.origin, { connections: concurrency, pipelining: 1, headersTimeout: 60_000, bodyTimeout: 60_000 });
+const pool = new Pool(target.origin, {
+  connections: concurrency,
+  pipelining: 1,
+  headersTimeout: 60_000,
+  bodyTimeout: 60_000,
+});
 const headers = JSON.parse(headersJson) as Record<string, string>;
 
 async function one(): Promise<{ ttfb: number; total: number; bytes: number }> {
@@ -42,7 +47,10 @@ console.log(
     ttfbP50: pct(ttfb, 50),
     ttfbP99: pct(ttfb, 99),
     totalP50: pct(total, 50),
-    bytesP50: pct(ok.map((r) => r.bytes).sort((a, b) => a - b), 50),
+    bytesP50: pct(
+      ok.map((r) => r.bytes).sort((a, b) => a - b),
+      50,
+    ),
   }),
 );
 await pool.close();

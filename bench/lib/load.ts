@@ -1,0 +1,112 @@
+import { root, runJson } from './processes.ts';
+
+export interface LoadSpec {
+  url: string;
+  method?: 'GET' | 'POST';
+  body?: string;
+  headers?: Record<string, string>;
+  connections: number;
+}
+
+export interface Throughput {
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+interface AutocannonJson {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  non2xx: number;
+}
+
+const autocannon = `${root}node_modules/autocannon/autocannon.js`;
+
+async function cannon(spec: LoadSpec, seconds: number): Promise<Throughput> {
+  const args = [
+    autocannon,
+    '--json',
+    '-c',
+    String(spec.connections),
+    '-d',
+    String(seconds),
+    '-m',
+    spec.method ?? 'GET',
+  ];
+  for (const [k, v] of Object.entries(spec.headers ?? {})) args.push('-H', `${k}=${v}`);
+  if (spec.body) args.push('-b', spec.body);
+  args.push(spec.url);
+  const r = await runJson<AutocannonJson>(args);
+  return {
+    rps: r.requests.average,
+    p50ms: r.latency.p50,
+    p99ms: r.latency.p99,
+    errors: r.errors,
+    non2xx: r.non2xx,
+  };
+}
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+};
+
+/** Fixed warm-up, then `runs` measured runs from a second process; the median run by throughput. */
+export async function throughput(
+  spec: LoadSpec,
+  opts = { warmup: 2, seconds: 5, runs: 3 },
+): Promise<Throughput> {
+  await cannon(spec, opts.warmup);
+  const runs: Throughput[] = [];
+  for (let i = 0; i < opts.runs; i++) runs.push(await cannon(spec, opts.seconds));
+  runs.sort((a, b) => a.rps - b.rps);
+  const mid = runs[Math.floor(runs.length / 2)];
+  if (!mid) throw new Error('no runs');
+  return {
+    ...mid,
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+  };
+}
+
+export interface Latency {
+  p50: number;
+  p90: number;
+  p99: number;
+  count: number;
+  errors: number;
+}
+
+/** One connection, sequential requests, microsecond timings; the median of `runs` runs per percentile. */
+export async function latency(
+  spec: Omit<LoadSpec, 'connections'> & { idsFile?: string },
+  count = 3000,
+  runs = 3,
+): Promise<Latency> {
+  const results: Latency[] = [];
+  for (let i = 0; i < runs; i++) {
+    results.push(
+      await runJson<Latency>([
+        `${root}bench/latency.ts`,
+        spec.url,
+        spec.method ?? 'GET',
+        spec.body ?? '',
+        JSON.stringify(spec.headers ?? {}),
+        String(count),
+        '500',
+        ...(spec.idsFile ? [spec.idsFile] : []),
+      ]),
+    );
+  }
+  return {
+    p50: median(results.map((r) => r.p50)),
+    p90: median(results.map((r) => r.p90)),
+    p99: median(results.map((r) => r.p99)),
+    count: results.reduce((n, r) => n + r.count, 0),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+  };
+}

@@ -1,0 +1,525 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { type Latency, latency, median, type Throughput, throughput } from './lib/load.ts';
+import { httpOk, type Proc, root, rssMb, runJson, start } from './lib/processes.ts';
+import { type Row, render } from './lib/report.ts';
+
+/**
+ * npm run bench: personakit side by side with its peers, in one run on one machine. Every figure is
+ * compared as a ratio to the minimal undici proxy and to Portkey's gateway measured in the same run.
+ * Set BENCH_QUICK=1 for a short smoke run (1 s runs, 100k-persona store).
+ */
+const quick = process.env.BENCH_QUICK === '1';
+const runOpts = quick ? { warmup: 1, seconds: 1, runs: 1 } : { warmup: 2, seconds: 5, runs: 3 };
+const bigStore = Number(process.env.BENCH_STORE_SIZE ?? (quick ? 100_000 : 1_000_000));
+const pgUrl =
+  process.env.BENCH_DATABASE_URL ??
+  process.env.TEST_DATABASE_URL ??
+  'postgres://postgres@127.0.0.1:5432/test';
+const work = mkdtempSync(join(tmpdir(), 'personakit-bench-'));
+const bin = `${root}bin/personakit.js`;
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+
+const openaiBody = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: [
+    { role: 'system', content: 'You are Friendly Support. Rewrite the content in this voice.' },
+    { role: 'user', content: 'Your order has shipped and will arrive in 3 days.' },
+  ],
+});
+
+async function personakit(env: Record<string, string>): Promise<Proc & { key: string }> {
+  const p = await start([bin, 'serve'], { HOST: '127.0.0.1', ...env }, (port) =>
+    httpOk(`http://127.0.0.1:${port}/readyz`),
+  );
+  const key = /pk_[A-Za-z0-9_-]{32}/.exec(p.stderr())?.[0] ?? '';
+  return { ...p, key };
+}
+
+async function post(url: string, key: string, body: unknown) {
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!r.ok) throw new Error(`${url}: ${r.status} ${await r.text()}`);
+  return (await r.json()) as { id: string };
+}
+
+async function main() {
+  const rows: Row[] = [];
+  const results: Record<string, unknown> = {};
+  const mock = await start([`${root}bench/mock-upstream.ts`], {}, async (_p, out) => out().includes('port'));
+  const mockUrl = `http://127.0.0.1:${mock.port}`;
+  const proxy = await start([`${root}bench/minimal-proxy.ts`], { UPSTREAM: mockUrl }, async (_p, out) =>
+    out().includes('port'),
+  );
+  const portkey = await start(
+    (port) => [
+      `${root}node_modules/@portkey-ai/gateway/build/start-server.js`,
+      '--headless',
+      `--port=${port}`,
+    ],
+    {},
+    async (port) => (await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined))?.ok ?? false,
+  ).catch(async () => null);
+  const pk = await personakit({
+    DATABASE_URL: `sqlite:${join(work, 'main.db')}`,
+    PERSONAKIT_OPENAI_BASE_URL: `${mockUrl}/v1`,
+  });
+  const base = `http://127.0.0.1:${pk.port}`;
+  const auth = { authorization: `Bearer ${pk.key}`, 'content-type': 'application/json' };
+  const persona = await post(`${base}/v1/personas`, pk.key, {
+    name: 'Friendly Support',
+    attributes: { tone: 'warm', formality: 'casual', emoji: 'none', exclamations: 'light', max_words: 120 },
+  });
+  const refineBody = JSON.stringify({
+    provider: 'openai',
+    providerApiKey: 'sk-bench',
+    personaId: persona.id,
+    content: 'Your order has shipped and will arrive in 3 days.',
+  });
+  const portkeyHeaders = {
+    'content-type': 'application/json',
+    authorization: 'Bearer sk-bench',
+    'x-portkey-provider': 'openai',
+    'x-portkey-custom-host': `${mockUrl}/v1`,
+  };
+
+  // 1. refine, JSON, 32 connections.
+  log('refine JSON x32');
+  const t: Record<string, Throughput | null> = {};
+  t.mock = await throughput(
+    {
+      url: `${mockUrl}/v1/chat/completions`,
+      method: 'POST',
+      body: openaiBody,
+      headers: { 'content-type': 'application/json' },
+      connections: 32,
+    },
+    runOpts,
+  );
+  t.proxy = await throughput(
+    {
+      url: `http://127.0.0.1:${proxy.port}/`,
+      method: 'POST',
+      body: openaiBody,
+      headers: { 'content-type': 'application/json' },
+      connections: 32,
+    },
+    runOpts,
+  );
+  t.portkey = portkey
+    ? await throughput(
+        {
+          url: `http://127.0.0.1:${portkey.port}/v1/chat/completions`,
+          method: 'POST',
+          body: openaiBody,
+          headers: portkeyHeaders,
+          connections: 32,
+        },
+        runOpts,
+      )
+    : null;
+  t.personakit = await throughput(
+    { url: `${base}/v1/refine`, method: 'POST', body: refineBody, headers: auth, connections: 32 },
+    runOpts,
+  );
+  results.refineJson32 = t;
+  rows.push(
+    {
+      workload: 'mock upstream directly (floor), JSON x32',
+      figure: t.mock.rps,
+      unit: 'req/s',
+      proxy: t.proxy.rps,
+      portkey: t.portkey?.rps,
+    },
+    {
+      workload: 'minimal undici proxy, JSON x32',
+      figure: t.proxy.rps,
+      unit: 'req/s',
+      proxy: t.proxy.rps,
+      portkey: t.portkey?.rps,
+    },
+    {
+      workload: 'Portkey gateway, JSON x32',
+      figure: t.portkey?.rps ?? Number.NaN,
+      unit: 'req/s',
+      proxy: t.proxy.rps,
+      portkey: t.portkey?.rps,
+    },
+    {
+      workload: 'personakit /v1/refine openai, JSON x32',
+      figure: t.personakit.rps,
+      unit: 'req/s',
+      proxy: t.proxy.rps,
+      portkey: t.portkey?.rps,
+      target: '≥ 0.8× proxy, ≥ 6× Portkey',
+      met:
+        t.personakit.rps >= 0.8 * t.proxy.rps &&
+        (!t.portkey || t.personakit.rps >= 6 * t.portkey.rps) &&
+        t.personakit.non2xx === 0,
+      note: `errors ${t.personakit.errors + t.personakit.non2xx}`,
+    },
+  );
+
+  // 2. refine, JSON, 1 connection: added latency over the mock.
+  log('refine JSON x1 latency');
+  const lMock = await latency({
+    url: `${mockUrl}/v1/chat/completions`,
+    method: 'POST',
+    body: openaiBody,
+    headers: { 'content-type': 'application/json' },
+  });
+  const lProxy = await latency({
+    url: `http://127.0.0.1:${proxy.port}/`,
+    method: 'POST',
+    body: openaiBody,
+    headers: { 'content-type': 'application/json' },
+  });
+  const lPortkey = portkey
+    ? await latency(
+        {
+          url: `http://127.0.0.1:${portkey.port}/v1/chat/completions`,
+          method: 'POST',
+          body: openaiBody,
+          headers: portkeyHeaders,
+        },
+        1000,
+      )
+    : null;
+  const lPk = await latency({ url: `${base}/v1/refine`, method: 'POST', body: refineBody, headers: auth });
+  results.latency1 = { mock: lMock, proxy: lProxy, portkey: lPortkey, personakit: lPk };
+  const added = (l: Latency | null, p: 'p50' | 'p99') => (l ? l[p] - lMock[p] : Number.NaN);
+  rows.push(
+    {
+      workload: 'refine JSON x1, added latency p50',
+      figure: added(lPk, 'p50'),
+      unit: 'µs',
+      proxy: added(lProxy, 'p50'),
+      portkey: added(lPortkey, 'p50'),
+      target: '≤ 250 µs',
+      met: added(lPk, 'p50') <= 250,
+      lowerIsBetter: true,
+    },
+    {
+      workload: 'refine JSON x1, added latency p99',
+      figure: added(lPk, 'p99'),
+      unit: 'µs',
+      proxy: added(lProxy, 'p99'),
+      portkey: added(lPortkey, 'p99'),
+      target: '≤ 1000 µs',
+      met: added(lPk, 'p99') <= 1000,
+      lowerIsBetter: true,
+    },
+  );
+
+  // 3. 1,000 concurrent streams of 50 chunks (the mock paces chunks 10 ms apart, as a model would).
+  log('1000 streams');
+  const slowMock = await start(
+    [`${root}bench/mock-upstream.ts`],
+    { MOCK_CHUNKS: '50', MOCK_CHUNK_DELAY_MS: '10' },
+    async (_p, out) => out().includes('port'),
+  );
+  const pkStream = await personakit({
+    DATABASE_URL: `sqlite:${join(work, 'stream.db')}`,
+    PERSONAKIT_OPENAI_BASE_URL: `http://127.0.0.1:${slowMock.port}/v1`,
+  });
+  const streamPersona = await post(`http://127.0.0.1:${pkStream.port}/v1/personas`, pkStream.key, {
+    name: 'Streamer',
+    attributes: { tone: 'warm' },
+  });
+  const streamsN = quick ? 200 : 1000;
+  const sMock = await runJson<StreamResult>([
+    `${root}bench/streams.ts`,
+    `http://127.0.0.1:${slowMock.port}/v1/chat/completions`,
+    JSON.stringify({ ...JSON.parse(openaiBody), stream: true }),
+    JSON.stringify({ 'content-type': 'application/json' }),
+    String(streamsN),
+  ]);
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, rssMb(pkStream.child.pid));
+  }, 25);
+  const sPk = await runJson<StreamResult>([
+    `${root}bench/streams.ts`,
+    `http://127.0.0.1:${pkStream.port}/v1/refine`,
+    JSON.stringify({
+      provider: 'openai',
+      providerApiKey: 'sk-bench',
+      personaId: streamPersona.id,
+      content: 'Stream me.',
+      stream: true,
+    }),
+    JSON.stringify({ authorization: `Bearer ${pkStream.key}`, 'content-type': 'application/json' }),
+    String(streamsN),
+  ]);
+  clearInterval(sampler);
+  results.streams = { mock: sMock, personakit: sPk, peakRssMb: peakRss };
+  rows.push(
+    {
+      workload: `${streamsN} concurrent streams x50 chunks: errors`,
+      figure: sPk.errors,
+      unit: '',
+      target: '0',
+      met: sPk.errors === 0,
+      lowerIsBetter: true,
+    },
+    {
+      workload: `${streamsN} streams: time to first byte added, p50`,
+      figure: (sPk.ttfbP50 - sMock.ttfbP50) / 1000,
+      unit: 'ms',
+      target: '≤ 1 ms',
+      met: sPk.ttfbP50 - sMock.ttfbP50 <= 1000,
+      lowerIsBetter: true,
+    },
+    {
+      workload: `${streamsN} streams: personakit peak RSS`,
+      figure: peakRss,
+      unit: 'MB',
+      target: '≤ 300 MB',
+      met: peakRss <= 300,
+      lowerIsBetter: true,
+    },
+  );
+  await pkStream.stop();
+  await slowMock.stop();
+
+  // 4. GET /v1/personas/{id} against a bare Hono route returning the same JSON.
+  log('GET persona x32');
+  const personaJson = await (await fetch(`${base}/v1/personas/${persona.id}`, { headers: auth })).text();
+  const bare = await start([`${root}bench/bare-hono.ts`], { BODY: personaJson }, async (_p, out) =>
+    out().includes('port'),
+  );
+  const tBare = await throughput(
+    { url: `http://127.0.0.1:${bare.port}/v1/personas/${persona.id}`, connections: 32 },
+    runOpts,
+  );
+  const tGet = await throughput(
+    { url: `${base}/v1/personas/${persona.id}`, headers: auth, connections: 32 },
+    runOpts,
+  );
+  await bare.stop();
+  results.getPersona = { bareHono: tBare, personakit: tGet };
+  rows.push(
+    { workload: 'bare Hono route, same JSON, x32', figure: tBare.rps, unit: 'req/s' },
+    {
+      workload: 'GET /v1/personas/{id} x32',
+      figure: tGet.rps,
+      unit: 'req/s',
+      target: '≥ 0.6× bare Hono',
+      met: tGet.rps >= 0.6 * tBare.rps && tGet.non2xx === 0,
+      note: `${(tGet.rps / tBare.rps).toFixed(2)}× bare Hono`,
+    },
+  );
+
+  // 5. provider local, 2 KB content.
+  log('refine local 2KB x32');
+  const content =
+    'Thanks for reaching out! We are going to look into your order right away and we will let you know. '
+      .repeat(21)
+      .slice(0, 2048);
+  const tLocal = await throughput(
+    {
+      url: `${base}/v1/refine`,
+      method: 'POST',
+      body: JSON.stringify({ provider: 'local', personaId: persona.id, content }),
+      headers: auth,
+      connections: 32,
+    },
+    runOpts,
+  );
+  results.refineLocal = tLocal;
+  rows.push({
+    workload: 'refine provider local, 2 KB, x32',
+    figure: tLocal.rps,
+    unit: 'req/s',
+    target: '≥ 0.5× GET persona',
+    met: tLocal.rps >= 0.5 * tGet.rps && tLocal.non2xx === 0,
+    note: `${(tLocal.rps / tGet.rps).toFixed(2)}× GET`,
+  });
+
+  // 6. POST /v1/personas on SQLite and PostgreSQL.
+  log('POST personas');
+  const createBody = JSON.stringify({ name: 'Bench', attributes: { tone: 'warm', formality: 'casual' } });
+  const tCreate = await throughput(
+    { url: `${base}/v1/personas`, method: 'POST', body: createBody, headers: auth, connections: 32 },
+    runOpts,
+  );
+  rows.push({
+    workload: 'POST /v1/personas x32, SQLite',
+    figure: tCreate.rps,
+    unit: 'req/s',
+    target: '≥ 5,000/s',
+    met: tCreate.rps >= 5000 && tCreate.non2xx === 0,
+  });
+  const pgRow = await postgresCreate(createBody);
+  if (pgRow) rows.push(pgRow);
+  results.createPersona = { sqlite: tCreate, postgres: pgRow?.figure ?? null };
+  await pk.stop();
+  if (portkey) await portkey.stop();
+  await proxy.stop();
+  await mock.stop();
+
+  // 7. A store of 1,000,000 personas against one of 1,000.
+  log(`store of ${bigStore} personas`);
+  results.bigStore = await storeScaling(rows);
+
+  // 8. Idle process: RSS and spawn -> /readyz.
+  log('idle RSS and start time');
+  const starts: number[] = [];
+  let idleRss = 0;
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const p = await personakit({ DATABASE_URL: `sqlite:${join(work, `idle${i}.db`)}`, LOG_LEVEL: 'warn' });
+    starts.push(performance.now() - t0);
+    if (i === 0) {
+      await new Promise((r) => setTimeout(r, 2000));
+      idleRss = rssMb(p.child.pid);
+    }
+    await p.stop();
+  }
+  const startMs = median(starts);
+  results.idle = { rssMb: idleRss, spawnToReadyMs: starts };
+  rows.push(
+    {
+      workload: 'idle process RSS',
+      figure: idleRss,
+      unit: 'MB',
+      target: '≤ 90 MB',
+      met: idleRss <= 90,
+      lowerIsBetter: true,
+    },
+    {
+      workload: 'spawn → /readyz 200 (SQLite), median of 5',
+      figure: startMs,
+      unit: 'ms',
+      target: '≤ 400 ms',
+      met: startMs <= 400,
+      lowerIsBetter: true,
+    },
+  );
+
+  const md = render(rows, { quick, bigStore });
+  process.stdout.write(`${md}\n`);
+  if (!quick) writeFileSync(`${root}bench/RESULTS.md`, md);
+  writeFileSync(`${root}bench/results.json`, JSON.stringify({ rows, results }, null, 2));
+  rmSync(work, { recursive: true, force: true });
+}
+
+interface StreamResult {
+  errors: number;
+  ttfbP50: number;
+  ttfbP99: number;
+  totalP50: number;
+}
+
+async function postgresCreate(body: string): Promise<Row | null> {
+  const schema = `bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: pgUrl });
+  try {
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+  } catch {
+    log('PostgreSQL not reachable: PostgreSQL figure not reported');
+    return null;
+  }
+  const url = new URL(pgUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  const p = await personakit({ DATABASE_URL: url.toString() });
+  try {
+    const r = await throughput(
+      {
+        url: `http://127.0.0.1:${p.port}/v1/personas`,
+        method: 'POST',
+        body,
+        headers: { authorization: `Bearer ${p.key}`, 'content-type': 'application/json' },
+        connections: 32,
+      },
+      runOpts,
+    );
+    return {
+      workload: 'POST /v1/personas x32, PostgreSQL',
+      figure: r.rps,
+      unit: 'req/s',
+      target: 'reported',
+      met: r.non2xx === 0,
+    };
+  } finally {
+    await p.stop();
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  }
+}
+
+async function storeScaling(rows: Row[]) {
+  const measure = async (n: number) => {
+    const file = join(work, `store${n}.db`);
+    let p = await personakit({ DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'warn' });
+    const key = p.key;
+    const accountId = (await (
+      await fetch(`http://127.0.0.1:${p.port}/v1/personas`, { headers: { authorization: `Bearer ${key}` } })
+    ).ok)
+      ? await accountOf(file)
+      : '';
+    await p.stop();
+    const idsFile = join(work, `ids${n}.txt`);
+    const seeded = await runJson<{ deepCursor: string }>([
+      `${root}bench/seed-store.ts`,
+      file,
+      accountId,
+      String(n),
+      idsFile,
+    ]);
+    p = await personakit({
+      DATABASE_URL: `sqlite:${file}`,
+      LOG_LEVEL: 'warn',
+      PERSONAKIT_BOOTSTRAP_KEY: 'off',
+    });
+    const headers = { authorization: `Bearer ${key}` };
+    const base = `http://127.0.0.1:${p.port}`;
+    const get = await latency({ url: `${base}/v1/personas/{id}`, headers, idsFile }, 3000);
+    const first = await latency({ url: `${base}/v1/personas?limit=20`, headers }, 1000);
+    const deep = await latency(
+      { url: `${base}/v1/personas?limit=20&cursor=${seeded.deepCursor}`, headers },
+      1000,
+    );
+    await p.stop();
+    return { get, first, deep };
+  };
+  const small = await measure(1000);
+  const big = await measure(bigStore);
+  rows.push(
+    {
+      workload: `GET by id p50, random ids, ${bigStore.toLocaleString('en-US')} vs 1,000 personas`,
+      figure: big.get.p50,
+      unit: 'µs',
+      target: '≤ 1.2× the 1,000 store',
+      met: big.get.p50 <= 1.2 * small.get.p50,
+      lowerIsBetter: true,
+      note: `1,000 store: ${small.get.p50.toFixed(0)} µs (${(big.get.p50 / small.get.p50).toFixed(2)}×)`,
+    },
+    {
+      workload: `list page p50: first vs middle page (cursor), ${bigStore.toLocaleString('en-US')} store`,
+      figure: big.deep.p50,
+      unit: 'µs',
+      target: 'flat (≤ 1.2× first page)',
+      met: big.deep.p50 <= 1.2 * big.first.p50,
+      lowerIsBetter: true,
+      note: `first page ${big.first.p50.toFixed(0)} µs`,
+    },
+  );
+  return { small, big };
+}
+
+async function accountOf(file: string): Promise<string> {
+  const { DatabaseSync } = await import('node:sqlite');
+  const db = new DatabaseSync(file);
+  const row = db.prepare("SELECT id FROM accounts WHERE name = 'default'").get() as { id: string };
+  db.close();
+  return row.id;
+}
+
+await main();

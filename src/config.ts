@@ -48,6 +48,10 @@ export const configSchema = z.object({
   PERSONAKIT_GOOGLE_BASE_URL: optionalUrl,
   PERSONAKIT_SUNO_BASE_URL: optionalUrl,
   PERSONAKIT_SUNO_API_KEY: z.string().optional(),
+  /** Requests per window per API key; 0 turns the limit off. */
+  PERSONAKIT_RATE_LIMIT: z.coerce.number().int().min(0).default(6000),
+  PERSONAKIT_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** Shares rate-limit counters between instances. */
   REDIS_URL: optionalUrl,
 });
 

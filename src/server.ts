@@ -3,6 +3,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { countAccounts, createKey } from './core/api-keys.ts';
 import type { Services } from './core/context.ts';
+import { closeServices } from './services.ts';
 
 export interface RunningServer {
   url: string;
@@ -29,7 +30,30 @@ export async function startServer(services: Services): Promise<RunningServer> {
   const app = createApp(services);
   const { config, log } = services;
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: config.PORT,
+        hostname: config.HOST,
+        // Bounded headers and slow-client timeouts: a client cannot hold a socket open by trickling bytes.
+        serverOptions: { maxHeaderSize: 16 * 1024, headersTimeout: 30_000, requestTimeout: 300_000 },
+      },
+      () => resolve(s),
+    );
+    // Malformed requests and oversized headers never reach Hono; answer them in the /v1 error shape.
+    s.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const [status, message] =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request headers are larger than 16 KiB']
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'Request timed out']
+            : [400, 'Malformed HTTP request'];
+      const body = JSON.stringify({ error: status, message });
+      socket.end(
+        `HTTP/1.1 ${status} ${message}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    });
     s.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
@@ -58,7 +82,7 @@ export async function startServer(services: Services): Promise<RunningServer> {
       }
       clearTimeout(timer);
       clearInterval(reap);
-      await services.db.close();
+      await closeServices(services);
       log.info('stopped');
       log.flush();
     })();

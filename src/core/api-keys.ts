@@ -101,34 +101,40 @@ export async function countAccounts(db: Db): Promise<number> {
   return Number(r.n);
 }
 
+/** Who is calling: the account, and which of its keys (rate limits count per key). */
+export interface Principal {
+  accountId: string;
+  keyId: string;
+}
+
 /**
- * key hash -> account id, for the auth check on every request. Revocation from the CLI (another process)
+ * key hash -> principal, for the auth check on every request. Revocation from the CLI (another process)
  * reaches it through the store's external-change signal, so a revoked key fails on its next request.
  */
 export class KeyCache {
   readonly #db: Db;
-  readonly #cache: BoundedCache<string | null>;
+  readonly #cache: BoundedCache<Principal | null>;
 
   constructor(db: Db, max = 10_000) {
     this.#db = db;
     this.#cache = new BoundedCache(max, db.externalVersion);
   }
 
-  /** The account id the key belongs to, or null for a missing, unknown or revoked key. */
-  async authenticate(key: string | undefined): Promise<string | null> {
+  /** The key's principal, or null for a missing, unknown or revoked key. */
+  async authenticate(key: string | undefined): Promise<Principal | null> {
     if (!key) return null;
     const hash = hashKey(key);
     const cached = this.#cache.get(hash);
     if (cached !== undefined) return cached;
     const row = await this.#db.kysely
       .selectFrom('api_keys')
-      .select(['account_id', 'revoked_at'])
+      .select(['id', 'account_id', 'revoked_at'])
       .where('key_hash', '=', hash)
       .executeTakeFirst();
-    const accountId = row && !row.revoked_at ? row.account_id : null;
+    const principal = row && !row.revoked_at ? { accountId: row.account_id, keyId: row.id } : null;
     // Unknown keys are cached too (bounded), so a flood of bad keys does not become a flood of queries.
-    this.#cache.set(hash, accountId);
-    return accountId;
+    this.#cache.set(hash, principal);
+    return principal;
   }
 
   clear(): void {

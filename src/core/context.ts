@@ -3,6 +3,7 @@ import type { Logger } from '../log.ts';
 import type { Db } from '../storage/db.ts';
 import type { KeyCache } from './api-keys.ts';
 import type { PersonaCache } from './persona-cache.ts';
+import type { RateLimiter } from './rate-limit.ts';
 
 /**
  * Long-lived services, built once at start and shared by every request. Core functions reach the world
@@ -14,12 +15,15 @@ export interface Services {
   log: Logger;
   keys: KeyCache;
   personas: PersonaCache;
+  limiter: RateLimiter;
   now: () => Date;
 }
 
 /** What a core function gets for one authenticated call. */
 export interface Ctx extends Services {
   accountId: string;
+  /** The API key used for this call. */
+  keyId: string;
   log: Logger;
 }
 

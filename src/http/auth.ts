@@ -15,10 +15,10 @@ export function readKey(header: (name: string) => string | undefined): string | 
 /** Resolves the caller's account and puts the request's core context on `c.var.ctx`. */
 export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const accountId = await services.keys.authenticate(readKey((n) => c.req.header(n)));
-    if (!accountId) throw new AppError('unauthorized', 'Missing or invalid API key');
-    const log = c.var.log;
-    c.set('ctx', { ...services, accountId, log });
+    const principal = await services.keys.authenticate(readKey((n) => c.req.header(n)));
+    if (!principal) throw new AppError('unauthorized', 'Missing or invalid API key');
+    await services.limiter.consume(principal.keyId);
+    c.set('ctx', { ...services, ...principal, log: c.var.log });
     await next();
   };
 }

@@ -44,10 +44,23 @@ export interface PersonasTable {
   version: Generated<number>;
 }
 
+export interface IdempotencyKeysTable {
+  account_id: string;
+  key: string;
+  /** sha256 of method, path and body: a reused key with another request is refused. */
+  fingerprint: string;
+  /** 0 while the first request is in flight. */
+  status: number;
+  content_type: string | null;
+  body: string | null;
+  created_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   personas: PersonasTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type PersonaRow = Selectable<PersonasTable>;

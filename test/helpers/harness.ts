@@ -4,7 +4,7 @@ import { testConfig } from '../../src/config.ts';
 import { createKey } from '../../src/core/api-keys.ts';
 import type { Services } from '../../src/core/context.ts';
 import { createLogger } from '../../src/log.ts';
-import { createServices } from '../../src/services.ts';
+import { closeServices, createServices } from '../../src/services.ts';
 import { type Backend, backends } from './backends.ts';
 
 export interface Account {
@@ -78,7 +78,7 @@ export async function createHarness(
       return { status: res.status, headers: res.headers, text, body: parsed };
     },
     async close() {
-      await services.db.close();
+      await closeServices(services);
       await db.drop();
     },
   };

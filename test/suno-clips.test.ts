@@ -157,4 +157,29 @@ describeEachBackend('/suno clips', (h) => {
       assert.equal(res.body.error, 'unauthorized');
     }
   });
+
+  test('the OpenAPI document lists the /suno error responses in the one error shape', async () => {
+    const doc = (await h().request('GET', '/openapi.json')).body;
+    const ops = Object.entries(
+      doc.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>,
+    )
+      .filter(([path]) => path.startsWith('/suno/'))
+      .flatMap(([path, byMethod]) => Object.entries(byMethod).map(([method, op]) => ({ path, method, op })));
+    assert.ok(ops.length >= 13);
+    const ref = { 'application/json': { schema: { $ref: '#/components/schemas/SunoError' } } };
+    for (const { path, method, op } of ops) {
+      for (const status of ['400', '401']) {
+        const r = op.responses[status] as { content: unknown } | undefined;
+        assert.deepEqual(r?.content, ref, `${method} ${path} ${status}`);
+      }
+    }
+    const generate = doc.paths['/suno/generate'].post.responses;
+    for (const status of ['403', '404', '501', '502', '504']) assert.ok(generate[status], status);
+    assert.deepEqual(Object.keys(doc.components.schemas.SunoError.properties), [
+      'code',
+      'msg',
+      'error',
+      'field',
+    ]);
+  });
 });

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, Migrator, PostgresAdapter, sql } from 'kysely';
 
 /**
  * Versioned migrations, one list for both backends, written with Kysely's schema builder so the same
@@ -56,6 +56,61 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropTable('accounts').execute();
     },
   },
+  '0002_suno': {
+    async up(db: Kysely<unknown>) {
+      // Clips are keyed per account: a clip id is the upstream's (Suno's) id when the client knows it, and
+      // two accounts behind one operator upstream may register the same clip without seeing each other.
+      await db.schema
+        .createTable('clips')
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('clip_type', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('audio_url', 'text', (c) => c.notNull())
+        .addColumn('video_url', 'text', (c) => c.notNull())
+        .addColumn('image_url', 'text', (c) => c.notNull())
+        .addColumn('image_large_url', 'text', (c) => c.notNull())
+        .addColumn('major_model_version', 'text', (c) => c.notNull())
+        .addColumn('model_name', 'text', (c) => c.notNull())
+        .addColumn('tags', 'text', (c) => c.notNull())
+        .addColumn('prompt', 'text', (c) => c.notNull())
+        .addColumn('duration', 'double precision')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('is_public', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('is_trashed', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('clips_pk', ['account_id', 'id'])
+        .execute();
+      // The Suno side of a persona; the persona itself (name, description, style attributes) is a row of
+      // `personas`, so every surface reads the same persona. Deleting it anywhere removes this too.
+      await db.schema
+        .createTable('suno_personas')
+        .addColumn('persona_id', 'text', (c) => c.primaryKey().references('personas.id').onDelete('cascade'))
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('root_clip_id', 'text', (c) => c.notNull())
+        .addColumn('is_public', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('upstream_persona_id', 'text')
+        .execute();
+      await db.schema.createIndex('suno_personas_account').on('suno_personas').column('account_id').execute();
+      await db.schema
+        .createTable('persona_clips')
+        .addColumn('persona_id', 'text', (c) => c.notNull().references('personas.id').onDelete('cascade'))
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('clip_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('persona_clips_pk', ['persona_id', 'position'])
+        .addForeignKeyConstraint('persona_clips_clip', ['account_id', 'clip_id'], 'clips', [
+          'account_id',
+          'id',
+        ])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('persona_clips').execute();
+      await db.schema.dropTable('suno_personas').execute();
+      await db.schema.dropTable('clips').execute();
+    },
+  },
 };
 
 /** Idempotency-Key replay store (see src/http/idempotency.ts). */
@@ -84,10 +139,23 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'personakit_migrations',
     migrationLockTableName: 'personakit_migrations_lock',
+    ...(await schemaOption(db)),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * On PostgreSQL, pin the migration tables to the connection's current schema. Without it Kysely decides
+ * whether its tables exist by looking at every schema of the database, so a second personakit (or test
+ * suite) in another schema of the same database makes it skip creating them and fail.
+ */
+async function schemaOption(db: Kysely<unknown>): Promise<{ migrationTableSchema?: string }> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return {};
+  const { rows } = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(db);
+  const schema = rows[0]?.schema;
+  return schema ? { migrationTableSchema: schema } : {};
 }
 
 export { sql };

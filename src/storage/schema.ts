@@ -56,11 +56,56 @@ export interface IdempotencyKeysTable {
   created_at: string;
 }
 
+/** A music clip registered by an account (generated elsewhere, or uploaded). URLs are stored, never fetched. */
+export interface ClipsTable {
+  account_id: string;
+  id: string;
+  /** 'gen' (generated) or 'upload'. */
+  clip_type: string;
+  title: string;
+  audio_url: string;
+  video_url: string;
+  image_url: string;
+  image_large_url: string;
+  major_model_version: string;
+  model_name: string;
+  /** Suno style tags, comma-separated as Suno writes them. */
+  tags: string;
+  prompt: string;
+  duration: number | null;
+  status: string;
+  /** Booleans are 0/1 integers on both backends. */
+  is_public: Generated<number>;
+  is_trashed: Generated<number>;
+  created_at: string;
+}
+
+/** The Suno-specific part of a persona row. */
+export interface SunoPersonasTable {
+  persona_id: string;
+  account_id: string;
+  root_clip_id: string;
+  is_public: Generated<number>;
+  /** The same persona's id at the operator's upstream, sent there as persona_id when set. */
+  upstream_persona_id: string | null;
+}
+
+/** The clips of a persona, in order; `position` (1-based) is the persona_clips[].id on the wire. */
+export interface PersonaClipsTable {
+  persona_id: string;
+  position: number;
+  account_id: string;
+  clip_id: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   personas: PersonasTable;
   idempotency_keys: IdempotencyKeysTable;
+  clips: ClipsTable;
+  suno_personas: SunoPersonasTable;
+  persona_clips: PersonaClipsTable;
 }
 
 export type PersonaRow = Selectable<PersonasTable>;
@@ -68,3 +113,4 @@ export type NewPersonaRow = Insertable<PersonasTable>;
 export type PersonaRowUpdate = Updateable<PersonasTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AccountRow = Selectable<AccountsTable>;
+export type ClipRow = Selectable<ClipsTable>;

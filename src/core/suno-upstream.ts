@@ -1,0 +1,142 @@
+import { Pool } from 'undici';
+import type { Config } from '../config.ts';
+import { AppError, type ErrorCode } from './errors.ts';
+
+/**
+ * The operator's Suno-compatible upstream (a reseller's API or Suno proxy), reached over one keep-alive
+ * undici Pool per origin, as the providers are (see design.md: fetch costs ~3x on the hot path). The
+ * operator's base URL is trusted configuration. Only the operator's key is ever sent: the caller's
+ * personakit key and headers never leave personakit.
+ */
+export type SunoUpstreamConfig = Pick<
+  Config,
+  'PERSONAKIT_SUNO_BASE_URL' | 'PERSONAKIT_SUNO_API_KEY' | 'PERSONAKIT_UPSTREAM_TIMEOUT_MS'
+>;
+
+export interface UpstreamReply {
+  status: number;
+  body: unknown;
+}
+
+export const NOT_CONFIGURED =
+  'No Suno upstream is configured: set PERSONAKIT_SUNO_BASE_URL (the base URL of a Suno-compatible API, ' +
+  'e.g. https://api.example.com) and PERSONAKIT_SUNO_API_KEY (its bearer key) on the personakit server';
+
+/** Upstream refusals that are the caller's to fix keep their status; the rest are the operator's (502). */
+const passedThrough: Record<number, ErrorCode> = {
+  400: 'invalid',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'payload_too_large',
+  422: 'unprocessable',
+  429: 'rate_limited',
+};
+
+export class SunoUpstream {
+  readonly #config: SunoUpstreamConfig;
+  readonly #pools = new Map<string, Pool>();
+
+  constructor(config: SunoUpstreamConfig) {
+    this.#config = config;
+  }
+
+  get configured(): boolean {
+    return this.#config.PERSONAKIT_SUNO_BASE_URL !== undefined;
+  }
+
+  /** POSTs JSON to base URL + path; 2xx JSON comes back as is, anything else as an AppError. */
+  async postJson(path: string, body: unknown): Promise<UpstreamReply> {
+    const base = this.#config.PERSONAKIT_SUNO_BASE_URL;
+    if (!base) throw new AppError('not_implemented', NOT_CONFIGURED);
+    const url = new URL(base.replace(/\/+$/, '') + path);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
+    const key = this.#config.PERSONAKIT_SUNO_API_KEY;
+    if (key) headers.authorization = `Bearer ${key}`;
+    const ms = this.#config.PERSONAKIT_UPSTREAM_TIMEOUT_MS;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), ms);
+    try {
+      const res = await this.#pool(url.origin).request({
+        method: 'POST',
+        path: url.pathname + url.search,
+        headers,
+        body: JSON.stringify(body),
+        signal: controller.signal,
+      });
+      const text = await res.body.text();
+      const retryAfter = res.headers['retry-after'];
+      return interpret(res.statusCode, text, typeof retryAfter === 'string' ? retryAfter : undefined);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      if (controller.signal.aborted) {
+        throw new AppError('upstream_timeout', `The Suno upstream did not answer within ${ms} ms`);
+      }
+      throw new AppError('upstream_failed', 'The Suno upstream could not be reached', { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#pools.values()].map((p) => p.close()));
+    this.#pools.clear();
+  }
+
+  #pool(origin: string): Pool {
+    let pool = this.#pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, { connections: 32, keepAliveTimeout: 10_000 });
+      this.#pools.set(origin, pool);
+    }
+    return pool;
+  }
+}
+
+function interpret(status: number, text: string, retryAfter: string | undefined): UpstreamReply {
+  let body: unknown;
+  let json = true;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    json = false;
+  }
+  if (status >= 200 && status < 300) {
+    if (!json || body === null || typeof body !== 'object') {
+      throw new AppError('upstream_failed', `The Suno upstream answered HTTP ${status} without a JSON body`);
+    }
+    return { status, body };
+  }
+  const code = passedThrough[status];
+  const said = json ? messageOf(body) : undefined;
+  const suffix = said ? `: ${said}` : '';
+  if (code) {
+    throw new AppError(code, `The Suno upstream refused the request (HTTP ${status})${suffix}`, {
+      retryAfter: code === 'rate_limited' ? retryAfter : undefined,
+    });
+  }
+  if (status >= 400 && status < 500) {
+    // 401/402/403: the operator's key or credits, which the caller cannot fix.
+    throw new AppError(
+      'upstream_failed',
+      `The Suno upstream refused the operator's request (HTTP ${status})${suffix}`,
+    );
+  }
+  throw new AppError('upstream_failed', `The Suno upstream failed (HTTP ${status})`);
+}
+
+/** The message of the common reseller error shapes, cleaned and bounded. */
+function messageOf(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const o = body as Record<string, unknown>;
+  const nested =
+    o.error && typeof o.error === 'object' ? (o.error as Record<string, unknown>).message : undefined;
+  const found = [o.message, o.msg, o.detail, o.error, nested].find((v) => typeof v === 'string' && v.trim());
+  if (typeof found !== 'string') return undefined;
+  return found
+    .replace(/\p{Cc}+/gu, ' ')
+    .trim()
+    .slice(0, 300);
+}

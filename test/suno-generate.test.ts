@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { closedPort, startFakeSunoUpstream } from './helpers/fake-suno-upstream.ts';
+import { describeEachBackend } from './helpers/harness.ts';
+import { MISSING_PERSONA, newClip, newPersona } from './helpers/suno.ts';
+
+const upstream = await startFakeSunoUpstream();
+const deadPort = await closedPort();
+after(() => upstream.close());
+
+const OPERATOR_KEY = 'operator-suno-key-123';
+const env = {
+  PERSONAKIT_SUNO_BASE_URL: upstream.url,
+  PERSONAKIT_SUNO_API_KEY: OPERATOR_KEY,
+  PERSONAKIT_UPSTREAM_TIMEOUT_MS: '1000',
+};
+
+let n = 0;
+/** A prompt no other test uses, to find this test's request at the fake upstream. */
+const uniquePrompt = () => `[Verse] line ${process.pid}-${n++}`;
+
+describeEachBackend(
+  '/suno generation through a persona',
+  (h) => {
+    async function personaWithStyle(overrides: Record<string, unknown> = {}) {
+      const account = await h().newAccount();
+      const a = await newClip(h(), account, { metadata: { tags: 'dream pop, synthwave' } });
+      const b = await newClip(h(), account, { metadata: { tags: 'synthwave, female vocals' } });
+      const persona = await newPersona(h(), account, a.id, { clips: [a.id, b.id], ...overrides });
+      return { account, persona, root: a };
+    }
+
+    test("forwards with the persona's style and the operator key, never the caller's key", async () => {
+      const { account, persona, root } = await personaWithStyle();
+      const prompt = uniquePrompt();
+      const r = await h().request('POST', '/suno/generate', {
+        account,
+        json: {
+          persona_id: persona.id,
+          prompt,
+          tags: 'lo-fi, Dream Pop',
+          negative_tags: 'female vocals',
+          title: 'Fading Lights',
+          mv: 'chirp-v4-tau',
+          generation_type: 'TEXT',
+          make_instrumental: false,
+        },
+      });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.code, 'success');
+      const sent = upstream.find(prompt);
+      assert.ok(sent, 'the upstream received the request');
+      assert.equal(sent.method, 'POST');
+      assert.equal(sent.url, '/suno/generate');
+      assert.equal(sent.headers.authorization, `Bearer ${OPERATOR_KEY}`);
+      assert.equal(sent.headers['x-api-key'], undefined);
+      assert.ok(!JSON.stringify(sent.headers).includes(account.key));
+      assert.ok(!sent.raw.includes(account.key));
+      // Own tags first and verbatim; persona tags appended once; negated persona tags left out.
+      assert.equal(sent.body.tags, 'lo-fi, Dream Pop, synthwave');
+      assert.deepEqual(sent.body, {
+        persona_id: persona.id,
+        prompt,
+        tags: 'lo-fi, Dream Pop, synthwave',
+        negative_tags: 'female vocals',
+        title: 'Fading Lights',
+        mv: 'chirp-v4-tau',
+        generation_type: 'TEXT',
+        make_instrumental: false,
+        task: 'artist_consistency',
+        artist_clip_id: root.id,
+      });
+    });
+
+    test('/suno/submit/music is forwarded to the same path; a chosen artist_clip_id and task are kept', async () => {
+      const { account, persona } = await personaWithStyle();
+      const prompt = uniquePrompt();
+      const r = await h().request('POST', '/suno/submit/music', {
+        account,
+        json: { persona_id: persona.id, prompt, task: 'custom', artist_clip_id: 'other-clip' },
+      });
+      assert.equal(r.status, 200, r.text);
+      const sent = upstream.find(prompt);
+      assert.equal(sent?.url, '/suno/submit/music');
+      assert.deepEqual([sent?.body.task, sent?.body.artist_clip_id], ['custom', 'other-clip']);
+      assert.equal(sent?.body.tags, 'synthwave, dream pop, female vocals');
+    });
+
+    test("the persona's upstream id is sent as persona_id when it has one", async () => {
+      const { account, persona } = await personaWithStyle({ upstream_persona_id: 'fd213afd-upstream' });
+      const prompt = uniquePrompt();
+      await h().request('POST', '/suno/generate', { account, json: { persona_id: persona.id, prompt } });
+      assert.equal(upstream.find(prompt)?.body.persona_id, 'fd213afd-upstream');
+    });
+
+    test('a style edited through /v1 is what generation sends (one store)', async () => {
+      const { account, persona } = await personaWithStyle();
+      const patched = await h().request('PATCH', `/v1/personas/${persona.id}`, {
+        account,
+        json: { attributes: { music_style: 'bossa nova, jazz', tone: 'warm' } },
+      });
+      assert.equal(patched.status, 200);
+      const prompt = uniquePrompt();
+      await h().request('POST', '/suno/generate', { account, json: { persona_id: persona.id, prompt } });
+      assert.equal(upstream.find(prompt)?.body.tags, 'bossa nova, jazz');
+    });
+
+    test("another account's persona: private is 404 like a missing one, public is 403; nothing is sent", async () => {
+      const { persona: secret } = await personaWithStyle({ is_public: false });
+      const { persona: shown } = await personaWithStyle({ is_public: true });
+      const other = await h().newAccount();
+      const before = upstream.received.length;
+      const missing = await h().request('POST', '/suno/generate', {
+        account: other,
+        json: { persona_id: MISSING_PERSONA, prompt: 'x' },
+      });
+      assert.equal(missing.status, 404);
+      const hidden = await h().request('POST', '/suno/generate', {
+        account: other,
+        json: { persona_id: secret.id, prompt: 'x' },
+      });
+      assert.deepEqual([hidden.status, hidden.body], [404, missing.body]);
+      for (const path of ['/suno/generate', '/suno/submit/music']) {
+        const r = await h().request('POST', path, {
+          account: other,
+          json: { persona_id: shown.id, prompt: 'x' },
+        });
+        assert.equal(r.status, 403);
+        assert.equal(r.body.error, 'forbidden');
+      }
+      assert.equal(upstream.received.length, before);
+    });
+
+    test('persona_id is required and must look like a persona id', async () => {
+      const account = await h().newAccount();
+      for (const json of [{ prompt: 'x' }, { persona_id: 7 }, { persona_id: 'Not An Id' }]) {
+        const r = await h().request('POST', '/suno/generate', { account, json });
+        assert.equal(r.status, 400);
+        assert.equal(r.body.field, 'persona_id');
+      }
+    });
+
+    for (const [title, status, error, pattern] of [
+      ['fail-500', 502, 'upstream_failed', /HTTP 500\)$/],
+      ['bad-json', 502, 'upstream_failed', /without a JSON body/],
+      ['reject-402', 502, 'upstream_failed', /operator's request \(HTTP 402\): insufficient credits/],
+      ['reject-400', 400, 'invalid', /HTTP 400\): mv is not supported/],
+      ['rate-429', 429, 'rate_limited', /slow down/],
+      ['hang', 504, 'upstream_timeout', /within 1000 ms/],
+    ] as const) {
+      test(`upstream ${title} -> ${status}`, async () => {
+        const { account, persona } = await personaWithStyle();
+        const r = await h().request('POST', '/suno/generate', {
+          account,
+          json: { persona_id: persona.id, prompt: uniquePrompt(), title },
+        });
+        assert.equal(r.status, status, r.text);
+        assert.deepEqual([r.body.code, r.body.error], [status, error]);
+        assert.match(r.body.msg, pattern);
+        assert.ok(!r.text.includes('secret trace'), '5xx bodies are not echoed');
+        if (status === 429) assert.equal(r.headers.get('retry-after'), '7');
+      });
+    }
+  },
+  env,
+);
+
+describeEachBackend(
+  '/suno generation, upstream unreachable',
+  (h) => {
+    test('connection refused -> 502', async () => {
+      const account = await h().newAccount();
+      const clip = await newClip(h(), account);
+      const persona = await newPersona(h(), account, clip.id);
+      const r = await h().request('POST', '/suno/generate', { account, json: { persona_id: persona.id } });
+      assert.equal(r.status, 502);
+      assert.deepEqual([r.body.code, r.body.error], [502, 'upstream_failed']);
+    });
+  },
+  { PERSONAKIT_SUNO_BASE_URL: `http://127.0.0.1:${deadPort}`, PERSONAKIT_SUNO_API_KEY: OPERATOR_KEY },
+);
+
+describeEachBackend('/suno generation, no upstream configured', (h) => {
+  test('501 saying which variables to set', async () => {
+    const account = await h().newAccount();
+    const clip = await newClip(h(), account);
+    const persona = await newPersona(h(), account, clip.id);
+    for (const path of ['/suno/generate', '/suno/submit/music']) {
+      const r = await h().request('POST', path, { account, json: { persona_id: persona.id } });
+      assert.equal(r.status, 501);
+      assert.equal(r.body.error, 'not_implemented');
+      assert.match(r.body.msg, /PERSONAKIT_SUNO_BASE_URL/);
+      assert.match(r.body.msg, /PERSONAKIT_SUNO_API_KEY/);
+    }
+  });
+});

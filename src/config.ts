@@ -49,6 +49,11 @@ export const configSchema = z.object({
   PERSONAKIT_SUNO_BASE_URL: optionalUrl,
   PERSONAKIT_SUNO_API_KEY: z.string().optional(),
   REDIS_URL: optionalUrl,
+  /** CLI client commands (refine): the running server to talk to and the key to use. */
+  PERSONAKIT_URL: z.string().url().default('http://127.0.0.1:8080'),
+  PERSONAKIT_API_KEY: z.string().optional(),
+  /** CLI refine: the LLM provider's key, read from the environment so it never shows in a process list. */
+  PERSONAKIT_PROVIDER_API_KEY: z.string().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, Migrator, PostgresAdapter, sql } from 'kysely';
 
 /**
  * Versioned migrations, one list for both backends, written with Kysely's schema builder so the same
@@ -59,11 +59,19 @@ export const migrations: Record<string, Migration> = {
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+  // On PostgreSQL, Kysely looks for its own tables in every schema unless told which one: with several
+  // schemas in one database (parallel test suites, other apps) it saw another schema's lock table,
+  // skipped creating its own and failed with "relation personakit_migrations_lock does not exist".
+  const schema =
+    db.getExecutor().adapter instanceof PostgresAdapter
+      ? (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)).rows[0]?.schema
+      : undefined;
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'personakit_migrations',
     migrationLockTableName: 'personakit_migrations_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;

@@ -48,14 +48,16 @@ export function httpProvider(meta: HttpProviderMeta, wire: WireFormat): Provider
     async complete(call, req) {
       const c = need(call);
       const deadline = new Deadline(c.signal, c.timeoutMs);
+      let phase: 'connect' | 'answer' = 'connect';
       try {
         const res = await accepted(c, req, false, deadline);
+        phase = 'answer';
         const text = await readText(res.body, MAX_ANSWER_CHARS);
         return wire.parse(JSON.parse(text), req);
       } catch (err) {
         if (err instanceof SyntaxError) throw malformed(id, 'body is not JSON');
         if (err instanceof WireError || err instanceof BodyTooLarge) throw malformed(id, err.message);
-        throw callFailure(id, err, deadline, c.timeoutMs, false);
+        throw callFailure(id, err, deadline, c.timeoutMs, phase);
       } finally {
         deadline.dispose();
       }
@@ -69,7 +71,7 @@ export function httpProvider(meta: HttpProviderMeta, wire: WireFormat): Provider
         res = await accepted(c, req, true, deadline);
       } catch (err) {
         deadline.dispose();
-        throw callFailure(id, err, deadline, c.timeoutMs, false);
+        throw callFailure(id, err, deadline, c.timeoutMs, 'connect');
       }
       const body = res.body;
       return {
@@ -99,7 +101,7 @@ export function httpProvider(meta: HttpProviderMeta, wire: WireFormat): Provider
               const code = err.rateLimited ? 'rate_limited' : 'upstream_failed';
               throw new AppError(code, `${id} reported an error mid-stream: ${scrub(err.message, c.apiKey)}`);
             }
-            throw callFailure(id, err, deadline, c.timeoutMs, true);
+            throw callFailure(id, err, deadline, c.timeoutMs, 'stream');
           } finally {
             deadline.dispose();
           }

@@ -80,14 +80,15 @@ const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']
 
 /**
  * Any other failure of an upstream call: our deadline or undici's idle timeouts -> 504; the client
- * going away -> ClientGone; everything else (refused connection, reset socket, stream cut) -> 502.
+ * going away -> ClientGone; everything else -> 502, worded by when it happened: before an answer
+ * (refused connection, reset) or while reading it (the connection or stream cut halfway).
  */
 export function callFailure(
   provider: string,
   err: unknown,
   deadline: Deadline,
   timeoutMs: number,
-  streaming: boolean,
+  phase: 'connect' | 'answer' | 'stream',
 ): AppError {
   if (err instanceof AppError) return err;
   const code = (err as { code?: unknown } | null)?.code;
@@ -95,7 +96,7 @@ export function callFailure(
     return new AppError('upstream_timeout', `${provider} did not answer within ${timeoutMs} ms`);
   }
   if (deadline.clientGone) return new ClientGone();
-  const what = streaming ? 'stream broke off before the end' : 'could not be reached';
+  const what = phase === 'connect' ? 'could not be reached' : `${phase} broke off before the end`;
   // The cause is undici's error (no headers or body in it), kept for the 5xx log line.
   return new AppError('upstream_failed', `${provider} ${what}`, { cause: err });
 }

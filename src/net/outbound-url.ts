@@ -1,5 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { AppError } from '../core/errors.ts';
 
 /**
@@ -155,4 +155,18 @@ export async function resolveOutboundUrl(
   }
   const first = addresses[0] as LookupAddress;
   return { url, host, address: first.address, family: first.family === 6 ? 6 : 4 };
+}
+
+/**
+ * A `lookup` for net/tls connect options (undici: `connect: { lookup }`) that always answers the
+ * validated address: the connection goes where the check looked, whatever DNS says later, while Host
+ * and the TLS servername keep the URL's host name.
+ */
+export function pinnedLookup(resolved: Pick<ResolvedUrl, 'address' | 'family'>): LookupFunction {
+  const { address, family } = resolved;
+  return (_host, options, callback) => {
+    // Node asks for every address when happy-eyeballs (autoSelectFamily) is on.
+    if (options.all) callback(null, [{ address, family }]);
+    else callback(null, address, family);
+  };
 }

@@ -1,6 +1,5 @@
-import type { LookupFunction } from 'node:net';
 import { type Dispatcher, Pool } from 'undici';
-import type { ResolvedUrl } from '../net/outbound-url.ts';
+import { pinnedLookup, type ResolvedUrl } from '../net/outbound-url.ts';
 import type { Call } from './types.ts';
 
 /**
@@ -53,13 +52,7 @@ export function pinnedTarget(resolved: ResolvedUrl): Target {
       if (oldestKey !== undefined) pinnedPools.delete(oldestKey);
       void oldest?.close().catch(() => {});
     }
-    const { address, family } = resolved;
-    const lookup: LookupFunction = (_host, options, callback) => {
-      // Node asks for every address when happy-eyeballs (autoSelectFamily) is on.
-      if (options.all) callback(null, [{ address, family }]);
-      else callback(null, address, family);
-    };
-    pool = new Pool(resolved.url.origin, { connect: { lookup } });
+    pool = new Pool(resolved.url.origin, { connect: { lookup: pinnedLookup(resolved) } });
     pinnedPools.set(key, pool);
   }
   return { pool, prefix: prefixOf(resolved.url) };

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -5,6 +6,20 @@ import { z } from 'zod';
  * code receives a Config, so tests build one by hand.
  */
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function validHostOrCidr(entry: string): boolean {
+  const [ip, bits, extra] = entry.replace(/^\[|\]$/g, '').split('/');
+  if (bits === undefined) return true; // a host name or a single address
+  const family = isIP(ip ?? '');
+  const prefix = Number(bits);
+  return (
+    extra === undefined &&
+    family !== 0 &&
+    Number.isInteger(prefix) &&
+    prefix >= 0 &&
+    prefix <= (family === 4 ? 32 : 128)
+  );
+}
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.string().url().optional();
@@ -32,7 +47,10 @@ export const configSchema = z.object({
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean),
-    ),
+    )
+    .refine((entries) => entries.every(validHostOrCidr), {
+      message: 'entries must be host names, IP addresses or CIDRs (e.g. 10.0.0.0/8, fd00::/8)',
+    }),
   /** 32-byte key (base64 or hex) for secrets kept by personas; generated beside the SQLite file if unset. */
   PERSONAKIT_ENCRYPTION_KEY: z.string().optional(),
   /** Print the first-start key (default on). */
@@ -53,6 +71,11 @@ export const configSchema = z.object({
   PERSONAKIT_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(60),
   /** Shares rate-limit counters between instances. */
   REDIS_URL: optionalUrl,
+  /** CLI client commands (refine): the running server to talk to and the key to use. */
+  PERSONAKIT_URL: z.string().url().default('http://127.0.0.1:8080'),
+  PERSONAKIT_API_KEY: z.string().optional(),
+  /** CLI refine: the LLM provider's key, read from the environment so it never shows in a process list. */
+  PERSONAKIT_PROVIDER_API_KEY: z.string().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

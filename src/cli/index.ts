@@ -2,6 +2,7 @@ import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { keysCommand } from './keys.ts';
 import { migrateCommand } from './migrate.ts';
+import { refineCommand } from './refine.ts';
 import { serveCommand } from './serve.ts';
 
 export interface CliIo {
@@ -18,6 +19,10 @@ const usage = `usage: personakit <command>
   keys create --account NAME     create an API key (the account too, if new); the key is the last line
   keys list                      list keys (never shows the keys themselves)
   keys revoke ID                 revoke a key at once
+  refine --persona ID [TEXT]     rewrite TEXT (or stdin) in a persona's voice through a running server,
+         [--provider P] [--model M] [--enforce] [--temperature T] [--max-tokens N] [--base-url URL]
+                                 streaming to stdout (PERSONAKIT_URL, PERSONAKIT_API_KEY; a provider's
+                                 key in PERSONAKIT_PROVIDER_API_KEY; default provider: local)
 
 Configuration comes from the environment; see README.md.
 `;
@@ -33,6 +38,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await migrateCommand(loadConfig(io.env), io);
       case 'keys':
         return await keysCommand(loadConfig(io.env), rest, io);
+      case 'refine':
+        return await refineCommand(loadConfig(io.env), rest, io);
       case 'help':
       case '--help':
       case '-h':

@@ -36,7 +36,15 @@ export interface OpenOptions {
 
 export async function openDb(url: string, options: OpenOptions = {}): Promise<Db> {
   const db = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : await openPostgres(url);
-  if (options.migrate !== false) await migrateToLatest(db.kysely as Kysely<unknown>);
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(db.kysely as Kysely<unknown>);
+    } catch (err) {
+      // An open pool would keep the process alive after a failed start.
+      await db.close();
+      throw err;
+    }
+  }
   return db;
 }
 

@@ -1,4 +1,5 @@
 import { after, before, describe } from 'node:test';
+import type { DestinationStream } from 'pino';
 import { createApp } from '../../src/app.ts';
 import { testConfig } from '../../src/config.ts';
 import { createKey } from '../../src/core/api-keys.ts';
@@ -38,13 +39,19 @@ export interface Harness {
   request(method: string, path: string, options?: RequestOptions): Promise<Reply>;
 }
 
+export interface HarnessOptions {
+  /** Where the server's log lines go (set LOG_LEVEL in env too: tests default to silent). */
+  logDestination?: DestinationStream;
+}
+
 export async function createHarness(
   backend: Backend,
   env: Record<string, string> = {},
+  options: HarnessOptions = {},
 ): Promise<Harness & { close(): Promise<void> }> {
   const db = await backend.fresh();
   const config = testConfig({ DATABASE_URL: db.url, ...env });
-  const services = await createServices(config, createLogger(config));
+  const services = await createServices(config, createLogger(config, options.logDestination));
   const app = createApp(services);
   let n = 0;
   return {
@@ -92,12 +99,13 @@ export function describeEachBackend(
   title: string,
   body: (h: () => Harness) => void,
   env: Record<string, string> = {},
+  options: HarnessOptions = {},
 ): void {
   for (const { backend, skip } of backends) {
     describe(`${title} [${backend.name}]`, { skip }, () => {
       let harness: (Harness & { close(): Promise<void> }) | undefined;
       before(async () => {
-        harness = await createHarness(backend, env);
+        harness = await createHarness(backend, env, options);
       });
       after(async () => {
         await harness?.close();

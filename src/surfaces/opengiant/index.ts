@@ -11,9 +11,10 @@ import * as del from './personas-delete.ts';
 import * as get from './personas-get.ts';
 import * as list from './personas-list.ts';
 import * as update from './personas-update.ts';
+import * as refine from './refine.ts';
 
 /** Route modules of the /v1 surface; later capabilities (refine) add theirs here. */
-export const routeModules = [create, list, get, update, del];
+export const routeModules = [create, list, get, update, del, refine];
 
 /** The OpenGiant-compatible surface, mounted at /v1. */
 export function openGiantSurface(services: Services) {

@@ -1,0 +1,142 @@
+import { resolveOutboundUrl } from '../net/outbound-url.ts';
+import { PROVIDER_IDS, providersFor } from '../providers/registry.ts';
+import { pinnedTarget } from '../providers/transport.ts';
+import type { Call, ChatRequest, Completion, Provider, Usage } from '../providers/types.ts';
+import { applyLocalStyle, checkStyle, compileSystemPrompt, type StyleCheck } from '../style/index.ts';
+import { BoundedCache } from './bounded-cache.ts';
+import type { Ctx } from './context.ts';
+import { AppError, invalid } from './errors.ts';
+import type { Persona } from './persona.ts';
+import { getPersona } from './personas.ts';
+
+/**
+ * Refine: rewrite a text in a persona's voice through an LLM provider (or the local rule engine), then
+ * verify the persona's hard rules on the result. The caller's providerApiKey is used for this one
+ * upstream call only: it is never stored, logged or put in an error message.
+ */
+
+export const MAX_CONTENT_CHARS = 100_000;
+
+export interface RefineInput {
+  provider: string;
+  providerApiKey?: string | undefined;
+  personaId: string;
+  content: string;
+  model?: string | undefined;
+  temperature?: number | undefined;
+  maxTokens?: number | undefined;
+  /** Untrusted: validated and pinned by net/outbound-url before any connection. */
+  baseUrl?: string | undefined;
+  /** Repair the provider's output with the local engine before the checks. */
+  enforce?: boolean | undefined;
+  /** The client's request signal: aborting it aborts the upstream call at once. */
+  signal: AbortSignal;
+}
+
+export interface RefineResult {
+  response: string;
+  provider: string;
+  model: string;
+  usage: Usage;
+  checks: StyleCheck[];
+}
+
+export interface RefineStream {
+  /** Reads the upstream stream, passing on raw text deltas; resolves with the final (enforced) result. */
+  run(onDelta: (text: string) => void): Promise<RefineResult>;
+}
+
+/** Compiled prompts by persona id and version: a persona change bumps the version, so no invalidation. */
+const systemPrompts = new BoundedCache<string>(10_000, () => 0);
+
+function systemPromptFor(persona: Persona): string {
+  const key = `${persona.id}@${persona.version}`;
+  let prompt = systemPrompts.get(key);
+  if (prompt === undefined) {
+    prompt = compileSystemPrompt(persona);
+    systemPrompts.set(key, prompt);
+  }
+  return prompt;
+}
+
+interface Prepared {
+  provider: Provider;
+  call: Call | null;
+  req: ChatRequest;
+  persona: Persona;
+  enforce: boolean;
+}
+
+async function prepare(ctx: Ctx, input: RefineInput): Promise<Prepared> {
+  const provider = providersFor(ctx.config).get(input.provider);
+  if (!provider) {
+    throw invalid('provider', `unknown provider "${input.provider}"; supported: ${PROVIDER_IDS.join(', ')}`);
+  }
+  if (input.content.length > MAX_CONTENT_CHARS) {
+    throw new AppError(
+      'payload_too_large',
+      `content: must be at most ${MAX_CONTENT_CHARS} characters (got ${input.content.length})`,
+      { field: 'content' },
+    );
+  }
+  const model = input.model ?? provider.defaultModel;
+  const apiKey = input.providerApiKey ?? '';
+  if (provider.remote) {
+    if (!apiKey) throw invalid('providerApiKey', `is required for provider ${provider.id}`);
+    if (!model) throw invalid('model', `is required for provider ${provider.id}`);
+    if (!input.baseUrl && !provider.defaultTarget) {
+      throw invalid('baseUrl', `is required for provider ${provider.id}`);
+    }
+  }
+
+  const persona = await getPersona(ctx, input.personaId);
+
+  let call: Call | null = null;
+  if (provider.remote) {
+    const target = input.baseUrl
+      ? pinnedTarget(await resolveOutboundUrl(input.baseUrl, ctx.config.PERSONAKIT_ALLOWED_HOSTS, 'baseUrl'))
+      : provider.defaultTarget;
+    if (!target) throw invalid('baseUrl', `is required for provider ${provider.id}`);
+    call = { target, apiKey, signal: input.signal, timeoutMs: ctx.config.PERSONAKIT_UPSTREAM_TIMEOUT_MS };
+  }
+  const req: ChatRequest = {
+    model: model ?? '',
+    system: provider.remote ? systemPromptFor(persona) : '',
+    content: input.content,
+    temperature: input.temperature,
+    maxTokens: input.maxTokens,
+    attributes: persona.attributes,
+  };
+  return { provider, call, req, persona, enforce: input.enforce === true };
+}
+
+function finish(p: Prepared, completion: Completion): RefineResult {
+  const attributes = p.persona.attributes;
+  // The local engine's output is already the engine's output; enforcing it again would change nothing.
+  const response =
+    p.enforce && p.provider.remote ? applyLocalStyle(completion.text, attributes) : completion.text;
+  return {
+    response,
+    provider: p.provider.id,
+    model: completion.model,
+    usage: completion.usage,
+    checks: checkStyle(response, attributes),
+  };
+}
+
+export async function refine(ctx: Ctx, input: RefineInput): Promise<RefineResult> {
+  const p = await prepare(ctx, input);
+  return finish(p, await p.provider.complete(p.call, p.req));
+}
+
+/**
+ * Streaming refine in two steps, so that everything that can fail before the upstream accepted the
+ * request (validation, persona, key rejected, rate limit) still fails with its own HTTP status.
+ */
+export async function openRefineStream(ctx: Ctx, input: RefineInput): Promise<RefineStream> {
+  const p = await prepare(ctx, input);
+  const stream = await p.provider.open(p.call, p.req);
+  return {
+    run: async (onDelta) => finish(p, await stream.read(onDelta)),
+  };
+}

@@ -1,0 +1,56 @@
+import type { JsonObject } from '../core/persona.ts';
+import type { Target } from './transport.ts';
+
+/** One rewrite request in the provider-neutral shape every adapter translates to its wire format. */
+export interface ChatRequest {
+  model: string;
+  /** The persona's compiled system prompt ('' for the local engine, which does not use it). */
+  system: string;
+  content: string;
+  temperature: number | undefined;
+  maxTokens: number | undefined;
+  /** The persona's attributes, for the local engine. */
+  attributes: JsonObject;
+}
+
+/** Token counts as the upstream reported them; null when it reported none. */
+export interface Usage {
+  inputTokens: number | null;
+  outputTokens: number | null;
+}
+
+export interface Completion {
+  text: string;
+  /** The model that answered, as the upstream named it (falls back to the requested one). */
+  model: string;
+  usage: Usage;
+}
+
+/** Everything one upstream call needs besides the request itself. */
+export interface Call {
+  target: Target;
+  apiKey: string;
+  /** Aborts when the client goes away. */
+  signal: AbortSignal;
+  timeoutMs: number;
+}
+
+/** A stream whose upstream answered 2xx; reading it yields text deltas, then the whole completion. */
+export interface OpenStream {
+  read(onDelta: (text: string) => void): Promise<Completion>;
+}
+
+export interface Provider {
+  readonly id: string;
+  /** The model used when the request names none; null when the request must name one. */
+  readonly defaultModel: string | null;
+  /** The env variable that overrides the base URL; null when there is none (local, openai-compatible). */
+  readonly baseUrlEnv: string | null;
+  /** Trusted default base URL (env override or the vendor's), null when the request must supply one. */
+  readonly defaultTarget: Target | null;
+  /** False only for the local engine: no key, no network. */
+  readonly remote: boolean;
+  complete(call: Call | null, req: ChatRequest): Promise<Completion>;
+  /** Resolves once the upstream accepted the request (2xx), so failures up to then keep their status. */
+  open(call: Call | null, req: ChatRequest): Promise<OpenStream>;
+}

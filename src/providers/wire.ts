@@ -1,0 +1,66 @@
+import type { Outgoing } from './transport.ts';
+import type { ChatRequest, Completion, Usage } from './types.ts';
+
+/**
+ * What an HTTP provider adapter supplies: its request shape, how to read its JSON answer and its stream.
+ * The shared machinery (pools, timeouts, status mapping, SSE framing) lives in http-provider.ts.
+ */
+export interface WireFormat {
+  request(req: ChatRequest, stream: boolean, apiKey: string): Outgoing;
+  /** Reads a 2xx JSON answer; throws WireError when its shape is not the documented one. */
+  parse(json: unknown, req: ChatRequest): Completion;
+  decoder(req: ChatRequest): StreamDecoder;
+  /** Vendors that report a bad key with another status than 401/403 (Gemini: 400 API_KEY_INVALID). */
+  keyRejected?(status: number, bodyText: string): boolean;
+}
+
+/** Follows one streamed answer, event by event. */
+export interface StreamDecoder {
+  /** Handles one SSE event; returns the text it carries, if any. Throws WireError or StreamErrorEvent. */
+  event(name: string, data: string): string | undefined;
+  /** True once the upstream signalled a complete answer; a stream that ends before is broken. */
+  readonly done: boolean;
+  model(): string;
+  usage(): Usage;
+}
+
+/** The upstream answered 2xx with a body that is not its documented shape. */
+export class WireError extends Error {}
+
+/** The upstream reported an error inside a stream that had started fine. */
+export class StreamErrorEvent extends Error {
+  readonly rateLimited: boolean;
+  constructor(message: string, rateLimited = false) {
+    super(message);
+    this.rateLimited = rateLimited;
+  }
+}
+
+export type Json = Record<string, unknown>;
+
+export function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new WireError(`${what} is not JSON`);
+  }
+}
+
+export function asObject(v: unknown, what: string): Json {
+  if (v && typeof v === 'object' && !Array.isArray(v)) return v as Json;
+  throw new WireError(`${what} is not an object`);
+}
+
+export function optObject(v: unknown): Json | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+}
+
+export function optString(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function count(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export const noUsage = (): Usage => ({ inputTokens: null, outputTokens: null });

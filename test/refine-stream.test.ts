@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type ServerType, serve } from '@hono/node-server';
+import { request } from 'undici';
+import { describeEachBackend } from './helpers/harness.ts';
+import { marker, newPersona, refineBody, specOf, startFakes } from './helpers/refine-fixtures.ts';
+
+const fakes = await startFakes();
+after(() => fakes.close());
+
+/** Fails instead of hanging when the awaited thing never happens. */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describeEachBackend(
+  '/v1/refine stream over a real connection',
+  (h) => {
+    let server: ServerType | undefined;
+    let origin = '';
+    before(async () => {
+      const s = serve({ fetch: h().app.fetch, port: 0, hostname: '127.0.0.1' });
+      await new Promise<void>((resolve) => s.once('listening', () => resolve()));
+      server = s;
+      origin = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+    });
+    after(
+      () =>
+        new Promise<void>((resolve) => {
+          if (!server) return resolve();
+          if ('closeAllConnections' in server) server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+
+    for (const id of ['openai', 'anthropic', 'cohere', 'google']) {
+      test(`${id}: a client that disconnects mid-stream closes the upstream connection at once`, async () => {
+        const account = await h().newAccount();
+        const persona = await newPersona(h, account);
+        const content = marker('abort');
+        const controller = new AbortController();
+        const res = await request(`${origin}/v1/refine`, {
+          method: 'POST',
+          headers: { ...account.auth, 'content-type': 'application/json' },
+          body: JSON.stringify(
+            refineBody(specOf(id), fakes, {
+              providerApiKey: 'k',
+              personaId: persona.id,
+              content,
+              model: 'scenario:drip',
+              stream: true,
+            }),
+          ),
+          signal: controller.signal,
+        });
+        assert.equal(res.statusCode, 200);
+        assert.match(String(res.headers['content-type']), /^text\/event-stream/);
+
+        // The first delta arrives while the upstream keeps its stream open.
+        res.body.setEncoding('utf8');
+        let received = '';
+        const reader = res.body[Symbol.asyncIterator]();
+        while (!received.includes('event: delta')) {
+          const { value, done } = await within(reader.next(), 5000, 'no first delta');
+          if (done) break;
+          received += value;
+        }
+        assert.match(received, /^event: delta\ndata: \{"text":"Refined: /);
+        const upstream = fakes.of(id).find(content);
+        let closed = false;
+        void upstream.connectionClosed.then(() => {
+          closed = true;
+        });
+        await sleep(50);
+        assert.equal(closed, false, 'the upstream stream stays open while the client listens');
+
+        controller.abort();
+        await within(upstream.connectionClosed, 5000, 'the upstream connection was not closed');
+        await reader.return?.();
+      });
+    }
+  },
+  fakes.env,
+);

@@ -92,6 +92,8 @@ describeEachBackend('/v1/personas', (h) => {
     for (let i = 0; i < 7; i++) {
       const r = await h().request('POST', '/v1/personas', { account, json: { name: `P${i}` } });
       ids.push(r.body.id);
+      // Order is by creation time, ties broken by id: keep creations in distinct milliseconds.
+      await new Promise((resolve) => setTimeout(resolve, 2));
     }
     const seen: string[] = [];
     let cursor: string | null = null;

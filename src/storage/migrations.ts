@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, Migrator, PostgresAdapter, sql } from 'kysely';
 
 /**
  * Versioned migrations, one list for both backends, written with Kysely's schema builder so the same
@@ -64,10 +64,23 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'personakit_migrations',
     migrationLockTableName: 'personakit_migrations_lock',
+    ...(await schemaOption(db)),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * On PostgreSQL, pin the migration tables to the connection's current schema. Without it Kysely decides
+ * whether its tables exist by looking at every schema of the database, so a second personakit (or test
+ * suite) in another schema of the same database makes it skip creating them and fail.
+ */
+async function schemaOption(db: Kysely<unknown>): Promise<{ migrationTableSchema?: string }> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return {};
+  const { rows } = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(db);
+  const schema = rows[0]?.schema;
+  return schema ? { migrationTableSchema: schema } : {};
 }
 
 export { sql };

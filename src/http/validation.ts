@@ -18,8 +18,14 @@ export function zodToAppError(error: z.ZodError, target = 'json'): AppError {
   return new AppError('invalid', `${field}: ${message}`, { field });
 }
 
+/**
+ * zod 4 leaves `input` out of issues (unless asked to report it), so a missing field is recognised by
+ * its default message; checking `input === undefined` called every wrong type "is required".
+ */
+const receivedUndefined = /received undefined$/;
+
 function describe(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  if (issue.code === 'invalid_type' && receivedUndefined.test(issue.message)) return 'is required';
   if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
   return issue.message;
 }

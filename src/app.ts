@@ -9,6 +9,7 @@ import { type ErrorMapper, sendError } from './http/error-shape.ts';
 import { validationHook } from './http/validation.ts';
 import { openGiantError } from './surfaces/opengiant/errors.ts';
 import { openGiantSurface } from './surfaces/opengiant/index.ts';
+import { tavusSurface } from './surfaces/tavus/index.ts';
 
 export interface Surface {
   prefix: string;
@@ -18,7 +19,7 @@ export interface Surface {
 
 /** Every API surface, each a thin mapping of one vendor's wire format onto the core. */
 export function buildSurfaces(services: Services): Surface[] {
-  return [openGiantSurface(services)];
+  return [openGiantSurface(services), tavusSurface(services)];
 }
 
 const VERSION = '0.1.0';

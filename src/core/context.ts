@@ -3,6 +3,7 @@ import type { Logger } from '../log.ts';
 import type { Db } from '../storage/db.ts';
 import type { KeyCache } from './api-keys.ts';
 import type { PersonaCache } from './persona-cache.ts';
+import type { SecretBox } from './secrets.ts';
 
 /**
  * Long-lived services, built once at start and shared by every request. Core functions reach the world
@@ -14,6 +15,8 @@ export interface Services {
   log: Logger;
   keys: KeyCache;
   personas: PersonaCache;
+  /** Seals the secrets personas keep (AES-256-GCM); disabled when no key is configured. */
+  secrets: SecretBox;
   now: () => Date;
 }
 

@@ -270,8 +270,14 @@ describe('PostgreSQL without PERSONAKIT_ENCRYPTION_KEY', { skip: pg?.skip }, () 
   test('personas without secrets work; storing a secret is refused with 503; start refuses once secrets exist', async () => {
     if (!pg) return;
     const db = await pg.backend.fresh();
+    const opened: Services[] = [];
+    const open = async (env: Record<string, string> = {}) => {
+      const s = await start(db.url, env);
+      opened.push(s);
+      return s;
+    };
     try {
-      const keyless = await start(db.url);
+      const keyless = await open();
       const { key } = await createKey(keyless.db, 'keyless');
       const app = createApp(keyless);
       const post = (json: unknown) =>
@@ -280,23 +286,21 @@ describe('PostgreSQL without PERSONAKIT_ENCRYPTION_KEY', { skip: pg?.skip }, () 
           headers: { 'content-type': 'application/json', 'x-api-key': key },
           body: JSON.stringify(json),
         });
-      assert.equal((await post({ system_prompt: 'no secrets' })).status, 200);
+      const plain = await post({ system_prompt: 'no secrets' });
+      assert.equal(plain.status, 200, await plain.text());
       const refused = await post(withSecrets);
       assert.equal(refused.status, 503);
       assert.deepEqual(await refused.json(), {
         message:
           'Persona secrets cannot be stored: set PERSONAKIT_ENCRYPTION_KEY (32 bytes, base64 or hex) on this server',
       });
-      await keyless.db.close();
 
-      const keyed = await start(db.url, { PERSONAKIT_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
+      const keyed = await open({ PERSONAKIT_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY });
       await storeSecret(keyed);
-      await keyed.db.close();
-      await assert.rejects(
-        start(db.url),
-        /persona secrets are stored but PERSONAKIT_ENCRYPTION_KEY is not set/,
-      );
+      await assert.rejects(open(), /persona secrets are stored but PERSONAKIT_ENCRYPTION_KEY is not set/);
     } finally {
+      // Closed even when an assertion failed: an open pool would keep the test process alive.
+      for (const s of opened) await s.db.close();
       await db.drop();
     }
   });

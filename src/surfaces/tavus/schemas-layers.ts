@@ -20,25 +20,27 @@ const toolName = z
 export const FunctionTool = z
   .looseObject({
     type: z.literal('function').openapi({ description: 'Always `function`.', example: 'function' }),
-    function: z.looseObject({
-      name: toolName,
-      description: z.string().optional().openapi({
-        description: 'What the tool does and when to call it.',
-        example: 'Get the current weather',
-      }),
-      parameters: z
-        .looseObject({
-          type: z
-            .literal('object')
-            .optional()
-            .openapi({ description: 'Always `object`.', example: 'object' }),
-        })
-        .optional()
-        .openapi({
-          description: 'The JSON Schema of the arguments (an object schema).',
-          example: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+    function: z
+      .looseObject({
+        name: toolName,
+        description: z.string().optional().openapi({
+          description: 'What the tool does and when to call it.',
+          example: 'Get the current weather',
         }),
-    }),
+        parameters: z
+          .looseObject({
+            type: z
+              .literal('object')
+              .optional()
+              .openapi({ description: 'Always `object`.', example: 'object' }),
+          })
+          .optional()
+          .openapi({
+            description: 'The JSON Schema of the arguments (an object schema).',
+            example: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+          }),
+      })
+      .openapi({ description: 'The function: its name, what it does, and its arguments.' }),
   })
   .openapi('TavusFunctionTool', {
     description: 'An OpenAI-style function tool.',

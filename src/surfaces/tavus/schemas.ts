@@ -117,7 +117,11 @@ export const PersonaIdParam = z.object({
   persona_id: z
     .string()
     .regex(idPattern)
-    .openapi({ param: { name: 'persona_id', in: 'path' }, example: 'p3k9x0c2m4q8r1t5v7w9y2a4b6' }),
+    .openapi({
+      param: { name: 'persona_id', in: 'path' },
+      description: 'The unique identifier of the persona.',
+      example: 'p3k9x0c2m4q8r1t5v7w9y2a4b6',
+    }),
 });
 
 const intParam = (name: string, description: string, fallback: number, max: number) =>
@@ -189,15 +193,18 @@ const value = z
     example: 'tavus-gpt-4o',
   });
 
+const opName = <T extends string>(op: T) =>
+  z.literal(op).openapi({ description: 'The operation to perform.', example: op });
+
 /** One RFC 6902 operation; every shape is checked before anything is applied. */
 export const PatchOperation = z
   .discriminatedUnion('op', [
-    z.object({ op: z.literal('add'), path, value }),
-    z.object({ op: z.literal('remove'), path }),
-    z.object({ op: z.literal('replace'), path, value }),
-    z.object({ op: z.literal('move'), from, path }),
-    z.object({ op: z.literal('copy'), from, path }),
-    z.object({ op: z.literal('test'), path, value }),
+    z.object({ op: opName('add'), path, value }),
+    z.object({ op: opName('remove'), path }),
+    z.object({ op: opName('replace'), path, value }),
+    z.object({ op: opName('move'), from, path }),
+    z.object({ op: opName('copy'), from, path }),
+    z.object({ op: opName('test'), path, value }),
   ])
   .openapi('TavusPatchOperation', {
     description: 'An RFC 6902 operation: `add`, `remove`, `replace`, `copy`, `move` or `test`.',

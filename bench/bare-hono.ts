@@ -8,7 +8,10 @@ import { Hono } from 'hono';
 const body = process.env.BODY ?? '{}';
 const app = new Hono();
 app.get('/v1/personas/:id', (c) => c.body(body, 200, { 'content-type': 'application/json' }));
-const server = serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 0), hostname: '127.0.0.1' }, (info) => {
-  console.log(JSON.stringify({ port: info.port }));
-});
+const server = serve(
+  { fetch: app.fetch, port: Number(process.env.PORT ?? 0), hostname: '127.0.0.1' },
+  (info) => {
+    console.log(JSON.stringify({ port: info.port }));
+  },
+);
 server.on('error', () => process.exit(1));

@@ -32,8 +32,10 @@ const openaiBody = JSON.stringify({
 
 async function personakit(env: Record<string, string>): Promise<Proc & { key: string }> {
   // The limiter stays on (its cost is measured) with a ceiling no benchmark reaches.
-  const p = await start([bin, 'serve'], { HOST: '127.0.0.1', PERSONAKIT_RATE_LIMIT: '1000000000', ...env }, (port) =>
-    httpOk(`http://127.0.0.1:${port}/readyz`),
+  const p = await start(
+    [bin, 'serve'],
+    { HOST: '127.0.0.1', PERSONAKIT_RATE_LIMIT: '1000000000', ...env },
+    (port) => httpOk(`http://127.0.0.1:${port}/readyz`),
   );
   const key = /pk_[A-Za-z0-9_-]{32}/.exec(p.stderr())?.[0] ?? '';
   return { ...p, key };

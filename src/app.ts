@@ -10,6 +10,7 @@ import { validationHook } from './http/validation.ts';
 import { openGiantError } from './surfaces/opengiant/errors.ts';
 import { openGiantSurface } from './surfaces/opengiant/index.ts';
 import { sunoSurface } from './surfaces/suno/index.ts';
+import { tavusSurface } from './surfaces/tavus/index.ts';
 
 export interface Surface {
   prefix: string;
@@ -19,7 +20,7 @@ export interface Surface {
 
 /** Every API surface, each a thin mapping of one vendor's wire format onto the core. */
 export function buildSurfaces(services: Services): Surface[] {
-  return [openGiantSurface(services), sunoSurface(services)];
+  return [openGiantSurface(services), tavusSurface(services), sunoSurface(services)];
 }
 
 const VERSION = '0.1.0';

@@ -89,11 +89,21 @@ describeEachBackend('/v1/personas', (h) => {
   test('list is newest first and the cursor walks every persona exactly once', async () => {
     const account = await h().newAccount();
     const ids: string[] = [];
-    for (let i = 0; i < 7; i++) {
-      const r = await h().request('POST', '/v1/personas', { account, json: { name: `P${i}` } });
-      ids.push(r.body.id);
-      // Order is by creation time, ties broken by id: keep creations in distinct milliseconds.
-      await new Promise((resolve) => setTimeout(resolve, 2));
+    // One second apart: personas made in the same millisecond have no "newest" among them (ties go by id).
+    const services = h().services;
+    const realNow = services.now;
+    let tick = Date.parse('2030-01-01T00:00:00.000Z');
+    services.now = () => {
+      tick += 1000;
+      return new Date(tick);
+    };
+    try {
+      for (let i = 0; i < 7; i++) {
+        const r = await h().request('POST', '/v1/personas', { account, json: { name: `P${i}` } });
+        ids.push(r.body.id);
+      }
+    } finally {
+      services.now = realNow;
     }
     const seen: string[] = [];
     let cursor: string | null = null;

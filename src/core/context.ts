@@ -4,6 +4,7 @@ import type { Db } from '../storage/db.ts';
 import type { KeyCache } from './api-keys.ts';
 import type { PersonaCache } from './persona-cache.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import type { SecretBox } from './secrets.ts';
 
 /**
  * Long-lived services, built once at start and shared by every request. Core functions reach the world
@@ -16,6 +17,8 @@ export interface Services {
   keys: KeyCache;
   personas: PersonaCache;
   limiter: RateLimiter;
+  /** Seals the secrets personas keep (AES-256-GCM); disabled when no key is configured. */
+  secrets: SecretBox;
   now: () => Date;
 }
 

@@ -1,0 +1,54 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { updatePersona } from '../../core/personas.ts';
+import type { AppEnv } from '../../http/env.ts';
+import { patchValidationHook } from './errors.ts';
+import { applyPersonaPatch } from './json-patch.ts';
+import { errorResponses, PatchBody, PersonaIdParam, PersonaSchema, security } from './schemas.ts';
+import { toWire } from './wire.ts';
+
+export const route = createRoute({
+  method: 'patch',
+  path: '/personas/{persona_id}',
+  tags: ['Tavus personas'],
+  summary: 'Patch Persona',
+  description:
+    'Applies a JSON Patch (RFC 6902) to the persona as GET shows it, all or nothing, with the row locked ' +
+    'so concurrent patches never lose one another. Secrets read as `********` there: leave them and they ' +
+    'are kept, replace them to set new ones. Content-Type `application/json` or `application/json-patch+json`.',
+  security,
+  request: {
+    params: PersonaIdParam,
+    body: {
+      required: true,
+      content: {
+        'application/json': { schema: PatchBody },
+        'application/json-patch+json': { schema: PatchBody },
+      },
+    },
+  },
+  responses: {
+    200: { description: 'The updated persona.', content: { 'application/json': { schema: PersonaSchema } } },
+    304: {
+      description:
+        'No changes were made to the persona. Tavus documents the body `{"message": "No changes were made ' +
+        'to the persona"}`, but HTTP forbids a body on 304, so none is sent.',
+    },
+    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
+  },
+});
+
+export function register(app: OpenAPIHono<AppEnv>) {
+  app.openapi(
+    route,
+    async (c) => {
+      const ctx = c.var.ctx;
+      const ops = c.req.valid('json');
+      const { persona, changed } = await updatePersona(ctx, c.req.valid('param').persona_id, (current) =>
+        applyPersonaPatch(ctx.secrets, current, ops),
+      );
+      if (!changed) return c.body(null, 304);
+      return c.json(toWire(persona), 200);
+    },
+    patchValidationHook,
+  );
+}

@@ -14,6 +14,7 @@ const wireKeys = [
   'document_tags',
   'layers',
   'persona_type',
+  'attributes',
   'created_at',
   'updated_at',
 ];
@@ -63,6 +64,7 @@ describeEachBackend('/v2/personas', (h) => {
         document_tags: [],
         layers: {},
         persona_type: 'user',
+        attributes: {},
         created_at: 0,
         updated_at: 0,
       },

@@ -49,7 +49,15 @@ const documentShape = {
 };
 
 /** Fields a client may not write: they are set by the server. */
-export const readOnlyFields = ['persona_id', 'persona_type', 'created_at', 'updated_at'] as const;
+// `attributes` is personakit's style vocabulary (set on /v1, or merged from a Suno persona's clips): shown
+// here so every surface reads the same persona, changed only through /v1.
+export const readOnlyFields = [
+  'persona_id',
+  'persona_type',
+  'attributes',
+  'created_at',
+  'updated_at',
+] as const;
 export const writableFields = Object.keys(documentShape);
 
 /** A persona document after a patch: any extra top-level field is kept as sent. */
@@ -96,6 +104,11 @@ export const PersonaSchema = z
     persona_type: z.enum(['user', 'system']).openapi({
       description: '`user` for your personas, `system` for the built-ins every account can use.',
       example: 'user',
+    }),
+    attributes: z.record(z.string(), z.unknown()).openapi({
+      description:
+        'personakit extension: the style attributes used by /v1/refine (read-only here; change them with PATCH /v1/personas/{id}).',
+      example: { tone: 'warm', formality: 'casual' },
     }),
     created_at: timestamp('When the persona was created'),
     updated_at: timestamp('When the persona was last changed'),

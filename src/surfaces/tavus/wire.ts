@@ -27,6 +27,7 @@ export function toWire(p: Persona) {
     document_tags: p.documentTags,
     layers,
     persona_type: p.personaType,
+    attributes: p.attributes,
     ...Object.fromEntries(extras),
     created_at: p.createdAt,
     updated_at: p.updatedAt,

@@ -1,27 +1,31 @@
 import type { JsonObject } from '../core/persona.ts';
 import { type CompiledStyle, compileStyle } from './compile.ts';
-import { applyMarkRules, applyWordRules } from './pipeline.ts';
-import { mask, unmask } from './protect.ts';
+import { applyMarkRules, applyWordRules, marksUsed } from './pipeline.ts';
+import { keepSpansApart, mask, unmask } from './protect.ts';
 import { endsWithFraming, joinParts, startsWithFraming } from './rules/framing.ts';
 import { limitSentences, limitWords } from './rules/length.ts';
 
 /**
  * The local engine. Order of application:
  * 1. mask protected spans (code fences, inline code, URLs, emails, numbers): nothing below sees them;
- * 2. word rules: formality, contractions, spelling, vocabulary, banned phrases (pipeline.ts);
- * 3. length: max_sentences, then max_words, on the content;
- * 4. greeting and sign_off around it unless already there, themselves passed through the word rules;
- * 5. mark rules on the whole text: emoji, exclamations;
- * 6. restore the protected spans.
+ * 2. mark rules: emoji, exclamations;
+ * 3. word rules: formality, contractions, spelling, vocabulary, banned phrases (pipeline.ts);
+ * 4. keep protected spans apart from whatever the rules left touching them;
+ * 5. length: max_sentences, then max_words, on the content as it now reads;
+ * 6. greeting and sign_off around it unless already there, themselves passed through the word and
+ *    mark rules (a `light` mark the content kept leaves them none);
+ * 7. restore the protected spans.
  * Every step is a no-op for an attribute that is not set or not valid.
  */
 export function applyLocalStyle(text: string, attributes: JsonObject): string {
   const style = compileStyle(attributes);
   if (style.empty) return text;
   const spans: string[] = [];
-  let out = applyWordRules(mask(text, spans), style);
-  out = frame(out, style, spans);
-  out = applyMarkRules(out, style);
+  // Marks first: removing an emoji can bring words together that a word rule then must see ("it is 🎉
+  // the" -> "it is the"). Then once more, for a mark a vocabulary replacement brought in.
+  let out = applyMarkRules(applyWordRules(applyMarkRules(mask(text, spans), style), style), style);
+  out = limit(keepSpansApart(out, spans), style);
+  if (style.greeting || style.signOff) out = keepSpansApart(frame(out, style, spans), spans);
   return unmask(out, spans);
 }
 
@@ -33,19 +37,23 @@ function limit(body: string, style: CompiledStyle): string {
   return out;
 }
 
-/**
- * Greeting and sign-off go around the cut content, so a limit never removes them; one the text had
- * at its end that the cut took is added back.
- */
+/** Greeting and sign-off go around the content, so a limit never removes them. */
 function frame(body: string, style: CompiledStyle, spans: string[]): string {
-  let out = limit(body, style);
-  if (!style.greeting && !style.signOff) return out;
-  const plain = unmask(out, spans);
-  if (style.greeting && !startsWithFraming(plain, style.greeting)) {
-    out = joinParts(mask(style.greeting.styled, spans), out);
+  const plain = unmask(body, spans);
+  const addGreeting = style.greeting && !startsWithFraming(plain, style.greeting);
+  const addSignOff = style.signOff && !endsWithFraming(plain, style.signOff);
+  if (!addGreeting && !addSignOff) return body;
+  const used = marksUsed(body, style);
+  let out = body;
+  if (addGreeting && style.greeting) {
+    const greeting = applyMarkRules(mask(style.greeting.styled, spans), style, used);
+    const inGreeting = marksUsed(greeting, style);
+    used.emoji += inGreeting.emoji;
+    used.exclamations += inGreeting.exclamations;
+    out = joinParts(greeting, out);
   }
-  if (style.signOff && !endsWithFraming(plain, style.signOff)) {
-    out = joinParts(out, mask(style.signOff.styled, spans));
+  if (addSignOff && style.signOff) {
+    out = joinParts(out, applyMarkRules(mask(style.signOff.styled, spans), style, used));
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import type { CompiledStyle } from './compile.ts';
 import { contract, expandContractions } from './rules/contractions.ts';
-import { applyEmoji } from './rules/emoji.ts';
-import { applyExclamations } from './rules/exclamations.ts';
+import { applyEmoji, emojiAllowed, findEmoji } from './rules/emoji.ts';
+import { applyExclamations, exclamationsAllowed, findExclamations } from './rules/exclamations.ts';
 import { applyFormality } from './rules/formality.ts';
 import { applySpelling } from './rules/spelling.ts';
 
@@ -26,12 +26,26 @@ export function applyWordRules(masked: string, style: CompiledStyle): string {
 }
 
 /**
- * The mark rules, on the whole output including greeting and sign-off, since `light` counts there
- * too. They change neither word nor sentence counts, so they can run after the length cut.
+ * The mark rules: emoji and exclamations. `used` counts the marks already in the text this one joins
+ * (a greeting added to content that kept its one `light` emoji keeps none of its own).
  */
-export function applyMarkRules(masked: string, style: CompiledStyle): string {
+export function applyMarkRules(
+  masked: string,
+  style: CompiledStyle,
+  used = { emoji: 0, exclamations: 0 },
+): string {
   let t = masked;
-  if (style.emoji) t = applyEmoji(t, style.emoji);
-  if (style.exclamations) t = applyExclamations(t, style.exclamations);
+  if (style.emoji) t = applyEmoji(t, Math.max(0, emojiAllowed(style.emoji) - used.emoji));
+  if (style.exclamations) {
+    t = applyExclamations(t, Math.max(0, exclamationsAllowed(style.exclamations) - used.exclamations));
+  }
   return t;
+}
+
+/** The marks `masked` holds, for the framing added to it. */
+export function marksUsed(masked: string, style: CompiledStyle): { emoji: number; exclamations: number } {
+  return {
+    emoji: style.emoji === 'light' ? findEmoji(masked).length : 0,
+    exclamations: style.exclamations === 'light' ? findExclamations(masked).length : 0,
+  };
 }

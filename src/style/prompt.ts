@@ -54,10 +54,12 @@ function ruleLine(key: (typeof ruleKeys)[number], s: CompiledStyle): string | un
     case 'banned_phrases':
       return s.bannedPhrases && `Never use these phrases: ${s.bannedPhrases.phrases.map(q).join(', ')}.`;
     case 'max_words':
-      return s.maxWords !== undefined ? `Keep the answer to at most ${s.maxWords} words.` : undefined;
+      return s.maxWords !== undefined
+        ? `Keep the answer to at most ${s.maxWords} words${besides(s)}.`
+        : undefined;
     case 'max_sentences':
       return s.maxSentences !== undefined
-        ? `Keep the answer to at most ${s.maxSentences} sentences.`
+        ? `Keep the answer to at most ${s.maxSentences} sentences${besides(s)}.`
         : undefined;
     case 'greeting':
       return s.greeting && `Begin with the greeting ${q(s.greeting.raw)}.`;
@@ -67,6 +69,13 @@ function ruleLine(key: (typeof ruleKeys)[number], s: CompiledStyle): string | un
 }
 
 const q = (s: string) => JSON.stringify(s);
+
+/** Limits count the content only (checks.ts), which the prompt says when there is more. */
+function besides(s: CompiledStyle): string {
+  if (s.greeting && s.signOff) return ', not counting the greeting and sign-off';
+  if (s.greeting) return ', not counting the greeting';
+  return s.signOff ? ', not counting the sign-off' : '';
+}
 const WHITESPACE = /\s+/g;
 
 function oneLine(s: string): string {

@@ -39,7 +39,7 @@ function protectedPattern(withEmail: boolean): RegExp {
 const PROTECTED = protectedPattern(false);
 const PROTECTED_WITH_EMAIL = protectedPattern(true);
 const URL_START = /^(?:https?:\/\/|www\.)/i;
-const URL_TRAILING = /[.,;:!?'"*_)\]]$/;
+const URL_TRAILING = /[.,;:!?'"*_)\]…’”]$/;
 const NUMBER_START = /^v?\d/i;
 const TOKEN = /[\uE000\uE002]([\uE010-\uE019]+)\uE001/g;
 const HAS_TOKEN = /[\uE000\uE002]/;
@@ -83,11 +83,61 @@ export function mask(text: string, spans: string[]): string {
 /** Puts the protected spans back. Tokens a rule dropped (a length cut) simply stay dropped. */
 export function unmask(text: string, spans: string[]): string {
   if (spans.length === 0 || !HAS_TOKEN.test(text)) return text;
-  return text.replace(TOKEN, (whole: string, digits: string) => {
-    let index = 0;
-    for (const c of digits) index = index * 10 + (c.charCodeAt(0) - DIGIT_ZERO);
-    return spans[index] ?? whole;
+  return text.replace(TOKEN, (whole: string, digits: string) => spans[indexOf(digits)] ?? whole);
+}
+
+/** The protected span that masking `text` finds starting at `start`, if one starts exactly there. */
+function spanAt(text: string, start: number): string | undefined {
+  const pattern = text.includes('@') ? PROTECTED_WITH_EMAIL : PROTECTED;
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+    if (m.index > start) return undefined;
+    const end = m.index + m[0].length;
+    if (m.index === start) return URL_START.test(m[0]) ? m[0].slice(0, urlLength(m[0])) : m[0];
+    if (end > start) return undefined; // an earlier span now runs into this one
+  }
+  return undefined;
+}
+
+const CONTEXT = 48;
+const SPACE = /\s/;
+
+/**
+ * Rules may change what touches a span ("!" -> ".", an emoji or phrase removed between a word and an
+ * email, a number and a letter): restored as is, the span could then read as a different one ("hi!
+ * ana@x.io" -> "hi.ana@x.io"). Each token whose neighbourhood would no longer mask back to the same
+ * span gets a space on the side that joins it. Input the rules left alone is never changed.
+ */
+export function keepSpansApart(masked: string, spans: string[]): string {
+  if (!HAS_TOKEN.test(masked)) return masked;
+  let spacedUpTo = -1;
+  return masked.replace(TOKEN, (tok: string, digits: string, offset: number) => {
+    const end = offset + tok.length;
+    const before = masked[offset - 1];
+    const after = masked[end];
+    if ((before === undefined || SPACE.test(before)) && (after === undefined || SPACE.test(after)))
+      return tok;
+    const span = spans[indexOf(digits)];
+    if (span === undefined) return tok;
+    const left =
+      spacedUpTo === offset ? ' ' : unmask(masked.slice(Math.max(0, offset - CONTEXT), offset), spans);
+    const right = unmask(masked.slice(end, end + CONTEXT), spans);
+    const alone = (l: string, r: string) => spanAt(l + span + r, l.length) === span;
+    if (alone(left, right)) return tok;
+    if (alone(left, ` ${right}`)) {
+      spacedUpTo = end;
+      return `${tok} `;
+    }
+    if (alone(`${left} `, right)) return ` ${tok}`;
+    spacedUpTo = end;
+    return ` ${tok} `;
   });
+}
+
+function indexOf(digits: string): number {
+  let index = 0;
+  for (const c of digits) index = index * 10 + (c.charCodeAt(0) - DIGIT_ZERO);
+  return index;
 }
 
 /** The protected spans of `text`, in order: what the engine promises to leave untouched. */

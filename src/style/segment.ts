@@ -9,10 +9,10 @@ import { CONTENT } from './chars.ts';
 /** A word: a run of non-space characters holding a letter, a digit or a protected token. */
 const WORD = new RegExp(`[^\\s${CONTENT}]*[${CONTENT}]\\S*`, 'g');
 /**
- * A sentence ends at terminal punctuation (with closing quotes or brackets) followed by whitespace or
- * the end, or at a line break: list items, headings and paragraphs are units of their own.
+ * A sentence ends at terminal punctuation (with closing quotes or brackets, and emoji: "Done!🎉 Next")
+ * followed by whitespace or the end, or at a line break: list items, headings and paragraphs are units of their own.
  */
-const BOUNDARY = /[.!?…！？]+["'”’)\]]*(?=\s|$)|\n/g;
+const BOUNDARY = /[.!?…！？]+["'”’)\]]*(?:[\uD800-\uDFFF\u2600-\u27BF]|\uFE0F|\u200D)*(?=\s|$)|\n/g;
 /** A sentence needs a letter or a code/URL token; a bare number ("1." of a list) joins the next one. */
 const SENTENCE_CONTENT = /[\p{L}\uE000]/u;
 const LAST_WORD = /(\S+)$/;

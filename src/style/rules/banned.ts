@@ -11,6 +11,8 @@ const START = '\uE003';
 /** Marks a removal inside a sentence: a comma left dangling before the sentence end goes. */
 const INSIDE = '\uE004';
 const SENTENCE_START_BEFORE = /[.!?\n]/;
+/** A removed last sentence takes the space before it along. */
+const AT_END = /[ \t]*\uE003[ \t]*(?:[.!?,;:]+[ \t]*)?(?=\n|$)/g;
 const AFTER_START = /\uE003[ \t]*(?:[.!?,;:]+[ \t]*)?(\p{Ll})?/gu;
 const DANGLING = /[ \t]*[,;:]?[ \t]*\uE004[ \t]*(?=[.!?\n]|$)/gu;
 const INSIDE_ALL = /\uE004/g;
@@ -39,6 +41,7 @@ export class BannedPhrases {
     });
     if (!removed) return text;
     return out
+      .replace(AT_END, '')
       .replace(AFTER_START, (_m: string, letter?: string) => (letter ? letter.toUpperCase() : ''))
       .replace(DANGLING, '')
       .replace(INSIDE_ALL, '');

@@ -33,9 +33,15 @@ function tidy(text: string): string {
   });
 }
 
-export function applyEmoji(text: string, level: EmojiLevel): string {
-  if (level === 'any' || !MAYBE_EMOJI.test(text)) return text;
-  let kept = level === 'light' ? 1 : 0;
+/** How many emoji a level allows. */
+export function emojiAllowed(level: EmojiLevel): number {
+  return level === 'none' ? 0 : level === 'light' ? 1 : Number.POSITIVE_INFINITY;
+}
+
+/** Keeps the first `keep` emoji of `text` and removes the others. */
+export function applyEmoji(text: string, keep: number): string {
+  if (keep === Number.POSITIVE_INFINITY || !MAYBE_EMOJI.test(text)) return text;
+  let kept = keep;
   let removed = false;
   const out = text.replace(EMOJI, (m: string) => {
     if (kept > 0) {

@@ -10,12 +10,18 @@ const EXCLAMATION = /([!！]+)(?=[?？])|([?？.])[!！]+|[!！]+/g;
 const MARK = /[!！]/g;
 const ANY_MARK = /[!！]/;
 
-export function applyExclamations(text: string, level: ExclamationLevel): string {
-  if (level === 'any' || !ANY_MARK.test(text)) return text;
-  let keep = level === 'light';
+/** How many exclamation marks a level allows. */
+export function exclamationsAllowed(level: ExclamationLevel): number {
+  return level === 'none' ? 0 : level === 'light' ? 1 : Number.POSITIVE_INFINITY;
+}
+
+/** Keeps the first exclamation (as one "!") when `keep` is at least 1; the others become ".". */
+export function applyExclamations(text: string, keep: number): string {
+  if (keep === Number.POSITIVE_INFINITY || !ANY_MARK.test(text)) return text;
+  let keepFirst = keep >= 1;
   return text.replace(EXCLAMATION, (_m: string, beforeQuestion?: string, after?: string) => {
-    if (keep) {
-      keep = false;
+    if (keepFirst) {
+      keepFirst = false;
       return `${after ?? ''}!`;
     }
     if (beforeQuestion !== undefined) return '';

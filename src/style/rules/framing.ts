@@ -101,11 +101,18 @@ export function withoutFraming(text: string, greeting?: Framing, signOff?: Frami
   return start >= end ? '' : text.slice(start, end).replace(LEADING_PUNCTUATION, '').trimEnd();
 }
 
-/** Joins two parts with a blank line when either is multi-line, else with a space. */
+/** Ends a clause: punctuation, then maybe closing quotes or brackets and emoji. */
+const ENDS_CLAUSE = /[.!?,:;…](?:["'”’)\]\uD800-\uDFFF\u2600-\u27BF]|\uFE0F|\u200D)*$/;
+
+/**
+ * Joins two parts on one line when the first ends a clause and neither is multi-line, else with a
+ * blank line, so no phrase rule can read across the join ("I am" + "Cheers" is not "I am Cheers").
+ */
 export function joinParts(first: string, second: string): string {
   const a = first.trimEnd();
   const b = second.trimStart();
   if (a === '') return b;
   if (b === '') return a;
-  return a + (a.includes('\n') || b.includes('\n') ? '\n\n' : ' ') + b;
+  const oneLine = !a.includes('\n') && !b.includes('\n') && ENDS_CLAUSE.test(a);
+  return a + (oneLine ? ' ' : '\n\n') + b;
 }

@@ -3,8 +3,8 @@ import { applyWordRules } from './pipeline.ts';
 import { mask, unmask } from './protect.ts';
 import { type BannedPhrases, parseBannedPhrases } from './rules/banned.ts';
 import { type ContractionMode, contractionModes } from './rules/contractions.ts';
-import { type EmojiLevel, emojiLevels } from './rules/emoji.ts';
-import { type ExclamationLevel, exclamationLevels } from './rules/exclamations.ts';
+import { type EmojiLevel, emojiLevels, findEmoji } from './rules/emoji.ts';
+import { type ExclamationLevel, exclamationLevels, findExclamations } from './rules/exclamations.ts';
 import { type Formality, formalities } from './rules/formality.ts';
 import { type Framing, framingWords } from './rules/framing.ts';
 import { parseSpelling, type Spelling } from './rules/spelling.ts';
@@ -72,10 +72,12 @@ function text(value: unknown): string | undefined {
 function framing(raw: string | undefined, style: CompiledStyle): Framing | undefined {
   if (raw === undefined) return undefined;
   const spans: string[] = [];
-  const styled = unmask(applyWordRules(mask(raw, spans), style), spans);
+  const masked = applyWordRules(mask(raw, spans), style);
+  const styled = unmask(masked, spans);
+  const marks = { emoji: findEmoji(masked).length, exclamations: findExclamations(masked).length };
   const variants = new Map([raw, styled].map((t) => [framingWords(t).join(' '), framingWords(t)]));
   const cores = [...variants.values()].filter((c) => c.length > 0).sort((a, b) => b.length - a.length);
-  return { raw, styled, cores };
+  return { raw, styled, cores, marks };
 }
 
 function parse(a: JsonObject): CompiledStyle {

@@ -71,6 +71,7 @@ export function mask(text: string, spans: string[]): string {
   return text.replace(text.includes('@') ? PROTECTED_WITH_EMAIL : PROTECTED, (match: string) => {
     if (URL_START.test(match)) {
       const end = urlLength(match);
+      if (end <= (URL_START.exec(match)?.[0].length ?? 0)) return match; // "http://." is no link
       spans.push(match.slice(0, end));
       return token(OPEN, spans.length - 1) + match.slice(end);
     }
@@ -100,7 +101,9 @@ function spanAt(text: string, start: number): string | undefined {
 }
 
 const CONTEXT = 48;
-const SPACE = /\s/;
+/** Neighbours that join no span, checked first to skip the full test: spaces, brackets, quotes. */
+const SAFE_BEFORE = /[\s([{"'“‘<>]/;
+const SAFE_AFTER = /^[.,;:!?)\]}"'…’”]{0,2}(?:\s|$)/;
 
 /**
  * Rules may change what touches a span ("!" -> ".", an emoji or phrase removed between a word and an
@@ -114,9 +117,9 @@ export function keepSpansApart(masked: string, spans: string[]): string {
   return masked.replace(TOKEN, (tok: string, digits: string, offset: number) => {
     const end = offset + tok.length;
     const before = masked[offset - 1];
-    const after = masked[end];
-    if ((before === undefined || SPACE.test(before)) && (after === undefined || SPACE.test(after)))
+    if ((before === undefined || SAFE_BEFORE.test(before)) && SAFE_AFTER.test(masked.slice(end, end + 3))) {
       return tok;
+    }
     const span = spans[indexOf(digits)];
     if (span === undefined) return tok;
     const left =
@@ -138,6 +141,22 @@ function indexOf(digits: string): number {
   let index = 0;
   for (const c of digits) index = index * 10 + (c.charCodeAt(0) - DIGIT_ZERO);
   return index;
+}
+
+const LAST_TOKEN = /[\uE000\uE002]([\uE010-\uE019]+)\uE001\s*$/;
+const FENCE_OPENER = /^(`{3,}|~{3,})/;
+
+/**
+ * The opener of the code fence `masked` ends inside, if its last span is a fence left open (say, an
+ * answer cut off mid-code): text appended after it would read as code.
+ */
+export function openFenceAtEnd(masked: string, spans: string[]): string | undefined {
+  const last = LAST_TOKEN.exec(masked);
+  const span = last ? spans[indexOf(last[1] ?? '')] : undefined;
+  const opener = span === undefined ? undefined : FENCE_OPENER.exec(span)?.[1];
+  if (span === undefined || opener === undefined) return undefined;
+  const closed = span.length >= 2 * opener.length && span.endsWith(opener);
+  return closed ? undefined : opener;
 }
 
 /** The protected spans of `text`, in order: what the engine promises to leave untouched. */

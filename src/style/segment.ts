@@ -15,7 +15,7 @@ const WORD = new RegExp(`[^\\s${CONTENT}]*[${CONTENT}]\\S*`, 'g');
 const BOUNDARY = /[.!?…！？]+["'”’)\]]*(?:[\uD800-\uDFFF\u2600-\u27BF]|\uFE0F|\u200D)*(?=\s|$)|\n/g;
 /** A sentence needs a letter or a code/URL token; a bare number ("1." of a list) joins the next one. */
 const SENTENCE_CONTENT = /[\p{L}\uE000]/u;
-const LAST_WORD = /(\S+)$/;
+const SPACE = /\s/;
 /** A period after one of these does not end a sentence ("e.g. this", "Dr. Lee"). */
 const ABBREVIATIONS = new Set([
   'mr',
@@ -62,10 +62,16 @@ export function cutAtWord(text: string, n: number): string | null {
   return null;
 }
 
-function isAbbreviation(head: string, terminator: string): boolean {
+const OPENERS = /^[("'“‘[]+/;
+const LONGEST_ABBREVIATION = 8;
+
+/** Whether the word ending at `end` (just before a ".") is an abbreviation. */
+function isAbbreviation(text: string, start: number, end: number, terminator: string): boolean {
   if (terminator !== '.') return false;
-  const word = LAST_WORD.exec(head)?.[1];
-  return word !== undefined && ABBREVIATIONS.has(word.replace(/^[("'“‘[]+/, '').toLowerCase());
+  let from = end;
+  while (from > start && end - from <= LONGEST_ABBREVIATION && !SPACE.test(text[from - 1] ?? ' ')) from--;
+  if (end - from > LONGEST_ABBREVIATION) return false;
+  return ABBREVIATIONS.has(text.slice(from, end).replace(OPENERS, '').toLowerCase());
 }
 
 /** The sentences of `text` as [start, end) ranges; text without sentence content is in none. */
@@ -78,7 +84,7 @@ export function sentences(text: string): Span[] {
     const isBreak = m[0] === '\n';
     const end = isBreak ? m.index : m.index + m[0].length;
     const body = text.slice(start, end);
-    if (SENTENCE_CONTENT.test(body) && (isBreak || !isAbbreviation(text.slice(start, m.index), m[0]))) {
+    if (SENTENCE_CONTENT.test(body) && (isBreak || !isAbbreviation(text, start, m.index, m[0]))) {
       out.push({ start, end });
       start = end;
     }

@@ -4,10 +4,13 @@
  * at module load; per-persona tables (vocabulary) are built once per persona version (compile.ts).
  */
 
-const NOT_WORD_BEFORE = '(?<![\\p{L}\\p{N}_])';
-const NOT_WORD_AFTER = '(?![\\p{L}\\p{N}_])';
-/** ASCII word characters at both ends: `\b` is exact enough and far faster than Unicode lookarounds. */
-const ASCII_WORDS = /^[\w](?:[\x20-\x7E’]*\w)?$/;
+import { LETTER_OR_DIGIT } from './chars.ts';
+
+/** Not after / before a letter or digit of any script ("café" + "as" is no word boundary). */
+const NOT_WORD_BEFORE = `(?<![${LETTER_OR_DIGIT}_])`;
+const NOT_WORD_AFTER = `(?![${LETTER_OR_DIGIT}_])`;
+/** Phrases that start and end with an ASCII word character can be pre-filtered by a cheap `\b`. */
+const ASCII_EDGES = /^\w(?:.*\w)?$/s;
 const REGEX_SPECIAL = /[.*+?^${}()|[\]\\/-]/g;
 const APOSTROPHES = /['’]/g;
 const SPACES = /\s+/g;
@@ -34,8 +37,8 @@ export function phrasePattern(phrase: string): string {
 export function alternation(phrases: Iterable<string>, lead = ''): RegExp {
   const sources = [...new Set(phrases)].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
   const body = sources.map(phrasePattern).join('|');
-  if (sources.every((p) => ASCII_WORDS.test(p))) return new RegExp(`${lead}\\b(?:${body})\\b`, 'gi');
-  return new RegExp(`${lead}${NOT_WORD_BEFORE}(?:${body})${NOT_WORD_AFTER}`, 'giu');
+  const b = sources.every((p) => ASCII_EDGES.test(p)) ? '\\b' : '';
+  return new RegExp(`${lead}${b}${NOT_WORD_BEFORE}(?:${body})${b}${NOT_WORD_AFTER}`, 'gi');
 }
 
 /** Carries the case of `source` over: "Colour" -> "Color", "COLOUR" -> "COLOR", else as written. */

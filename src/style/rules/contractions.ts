@@ -1,3 +1,4 @@
+import { LETTER_OR_DIGIT } from '../chars.ts';
 import { matchCase, WordTable } from '../word-table.ts';
 
 /**
@@ -78,8 +79,8 @@ const pronounPairs = new Map<string, string>([
   ...wouldForms.filter((p) => p !== 'who').map((p): [string, string] => [`${p} would`, `${p}'d`]),
 ]);
 const PRONOUN_PAIR = new RegExp(
-  `\\b(?:(${[...pronounPairs.keys()].map((k) => k.replace(' ', '[ \\t]+')).join('|')})${NEXT_IS_WORD}` +
-    `|((?:i|you|we|they)[ \\t]+have)(?=[ \\t]+(?:${PARTICIPLES_FOR_HAVE})\\b))\\b`,
+  `\\b(?<![${LETTER_OR_DIGIT}_])(?:(${[...pronounPairs.keys()].map((k) => k.replace(' ', '[ \\t]+')).join('|')})${NEXT_IS_WORD}` +
+    `|((?:i|you|we|they)[ \\t]+have)(?=[ \\t]+(?:${PARTICIPLES_FOR_HAVE})\\b))\\b(?![${LETTER_OR_DIGIT}_])`,
   'gi',
 );
 const SPACES = /[ \t]+/;

@@ -11,6 +11,8 @@ export interface Framing {
   styled: string;
   /** The word sequences (lower case) that count as present, longest first. */
   cores: string[][];
+  /** The emoji and "!" of `styled`: a `light` persona keeps its one mark for them. */
+  marks: { emoji: number; exclamations: number };
 }
 
 const WORD_RUN = /[\p{L}\p{N}]+/gu;

@@ -1,0 +1,100 @@
+import { matchCase, WordTable } from '../word-table.ts';
+
+/**
+ * formality: `formal` and `neutral` replace chat slang by standard words; `casual` replaces stiff
+ * wording by plain words. Contractions follow from formality too (formal expands, casual contracts)
+ * unless `contractions` is set itself: see compile.ts.
+ */
+export const formalities = ['formal', 'neutral', 'casual'] as const;
+export type Formality = (typeof formalities)[number];
+
+/** Slang -> standard English. Kept small and unambiguous: each entry is slang in any context. */
+const slang = new WordTable([
+  ['gonna', 'going to'],
+  ['wanna', 'want to'],
+  ['gotta', 'have to'],
+  ['kinda', 'kind of'],
+  ['sorta', 'sort of'],
+  ['dunno', "don't know"],
+  ['lemme', 'let me'],
+  ['gimme', 'give me'],
+  ["y'all", 'you all'],
+  ['ya', 'you'],
+  ['yeah', 'yes'],
+  ['yep', 'yes'],
+  ['yup', 'yes'],
+  ['nope', 'no'],
+  ['nah', 'no'],
+  ['thx', 'thanks'],
+  ['thanx', 'thanks'],
+  ['pls', 'please'],
+  ['plz', 'please'],
+  ['btw', 'by the way'],
+  ['fyi', 'for your information'],
+  ['asap', 'as soon as possible'],
+  ['imo', 'in my opinion'],
+  ['imho', 'in my opinion'],
+  ['tbh', 'to be honest'],
+  ['cuz', 'because'],
+  ['coz', 'because'],
+  ['hey', 'hello'],
+  ['hiya', 'hello'],
+  ['alright', 'all right'],
+]);
+
+/** Abbreviations written in capitals ("BTW") whose expansion must not be shouted. */
+const acronyms = new Set(['btw', 'fyi', 'asap', 'imo', 'imho', 'tbh', 'thx', 'pls', 'plz']);
+
+/** Stiff or bureaucratic wording -> plain words, with its inflections spelled out. */
+const stiff = new WordTable([
+  ['utilize', 'use'],
+  ['utilizes', 'uses'],
+  ['utilized', 'used'],
+  ['utilizing', 'using'],
+  ['utilise', 'use'],
+  ['utilises', 'uses'],
+  ['utilised', 'used'],
+  ['utilising', 'using'],
+  ['in order to', 'to'],
+  ['prior to', 'before'],
+  ['commence', 'start'],
+  ['commences', 'starts'],
+  ['commenced', 'started'],
+  ['commencing', 'starting'],
+  ['facilitate', 'help'],
+  ['facilitates', 'helps'],
+  ['inquire', 'ask'],
+  ['inquires', 'asks'],
+  ['inquired', 'asked'],
+  ['assistance', 'help'],
+  ['additionally', 'also'],
+  ['furthermore', 'also'],
+  ['approximately', 'about'],
+  ['numerous', 'many'],
+  ['sufficient', 'enough'],
+  ['regarding', 'about'],
+  ['henceforth', 'from now on'],
+]);
+
+const AFTER_SENTENCE_END = /[.!?\n][\s"'“‘(]*$/;
+const ONLY_OPENERS = /^[\s"'“‘(]*$/;
+
+function replaceSlang(match: string, text: string, offset: number): string {
+  const to = slang.lookup(match) ?? match;
+  if (!acronyms.has(match.toLowerCase())) return matchCase(match, to);
+  // "BTW, it works" -> "By the way, it works"; "see this ASAP" -> "see this as soon as possible".
+  const from = Math.max(0, offset - 8);
+  const before = text.slice(from, offset);
+  const atStart = AFTER_SENTENCE_END.test(before) || (from === 0 && ONLY_OPENERS.test(before));
+  return atStart ? (to[0] ?? '').toUpperCase() + to.slice(1) : to;
+}
+
+export function applyFormality(text: string, formality: Formality): string {
+  if (formality === 'casual') return stiff.replace(text);
+  return slang.replace(text, replaceSlang);
+}
+
+/** The words that break `formality` (contractions are checked through the contraction rule). */
+export function findFormalityViolations(text: string, formality: Formality): string[] {
+  return formality === 'casual' ? stiff.find(text) : slang.find(text);
+}

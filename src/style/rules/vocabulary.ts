@@ -1,0 +1,61 @@
+import { matchCase, normalizeKey, WordTable } from '../word-table.ts';
+
+/**
+ * vocabulary: `{ "customer": "member" }` replaces whole words and phrases, case-insensitively and
+ * keeping each occurrence's case, simple plurals included ("customers" -> "members"). Replacements
+ * are matched too and left alone, so a value that contains its key ("valued customer") is not
+ * replaced again when the engine runs twice, and the check does not flag it.
+ */
+export class Vocabulary {
+  private readonly table: WordTable;
+  /** [word, replacement] as configured, in key order: for the prompt and check details. */
+  readonly entries: readonly [string, string][];
+
+  constructor(entries: [string, string][]) {
+    this.entries = entries;
+    const all = new Map<string, string>();
+    const add = (from: string, to: string) => {
+      all.set(normalizeKey(from), to);
+      if (PLURALIZABLE.test(from) && PLURALIZABLE.test(to)) all.set(normalizeKey(`${from}s`), `${to}s`);
+    };
+    for (const [, to] of entries) add(to, to);
+    for (const [from, to] of entries) add(from, to);
+    this.table = new WordTable(all);
+  }
+
+  private target(match: string): string | undefined {
+    const to = this.table.lookup(match);
+    return to === undefined || normalizeKey(to) === normalizeKey(match) ? undefined : to;
+  }
+
+  apply(text: string): string {
+    return this.table.replace(text, (match) => {
+      const to = this.target(match);
+      return to === undefined ? match : matchCase(match, to);
+    });
+  }
+
+  /** Words that should have been replaced, with their replacement. */
+  find(text: string): [string, string][] {
+    const found: [string, string][] = [];
+    for (const match of this.table.find(text)) {
+      const to = this.target(match);
+      if (to !== undefined) found.push([match, to]);
+    }
+    return found;
+  }
+}
+
+/** Ends in a letter other than "s", so that adding "s" makes a plausible plural. */
+const PLURALIZABLE = /[a-rt-z]$/i;
+
+/** A `vocabulary` attribute: an object of non-empty string pairs; anything else is ignored. */
+export function parseVocabulary(value: unknown): Vocabulary | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const entries: [string, string][] = [];
+  for (const [from, to] of Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (typeof to === 'string' && from.trim() !== '' && to.trim() !== '')
+      entries.push([from.trim(), to.trim()]);
+  }
+  return entries.length > 0 ? new Vocabulary(entries) : undefined;
+}

@@ -19,7 +19,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     const secrets = createSecretBox(await encryptionKey(config, db, log));
     await checkStoredSecrets(db, secrets);
     await ensureSystemPersonas(db, new Date());
-    const limiter = createRateLimiter(config);
+    const limiter = await createRateLimiter(config);
     await limiter.ready();
     return {
       config,

@@ -38,8 +38,8 @@ describe('rate limit through Redis', () => {
       PERSONAKIT_RATE_LIMIT: '4',
       PERSONAKIT_RATE_LIMIT_WINDOW_S: '60',
     });
-    const one = createRateLimiter(config);
-    const two = createRateLimiter(config);
+    const one = await createRateLimiter(config);
+    const two = await createRateLimiter(config);
     const key = `key_test_${randomBytes(6).toString('hex')}`;
     try {
       await Promise.all([one.ready(), two.ready()]);

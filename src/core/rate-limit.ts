@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
@@ -21,7 +21,7 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
-export function createRateLimiter(config: Config): RateLimiter {
+export async function createRateLimiter(config: Config): Promise<RateLimiter> {
   const points = config.PERSONAKIT_RATE_LIMIT;
   if (points === 0) return { consume: async () => {}, ready: async () => {}, close: async () => {} };
   const duration = config.PERSONAKIT_RATE_LIMIT_WINDOW_S;
@@ -29,6 +29,11 @@ export function createRateLimiter(config: Config): RateLimiter {
   let redis: Redis | undefined;
   let limiter: RateLimiterAbstract = memory;
   if (config.REDIS_URL) {
+    // Loaded only with REDIS_URL: the default in-memory limiter needs no Redis client in memory.
+    const [{ Redis }, { default: RateLimiterRedis }] = await Promise.all([
+      import('ioredis'),
+      import('rate-limiter-flexible/lib/RateLimiterRedis.js'),
+    ]);
     redis = new Redis(config.REDIS_URL, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,

@@ -1,5 +1,5 @@
-import { Pool } from 'undici';
 import type { Config } from '../config.ts';
+import { LazyPool } from '../net/lazy-pool.ts';
 import { AppError, type ErrorCode } from './errors.ts';
 
 /**
@@ -34,7 +34,7 @@ const passedThrough: Record<number, ErrorCode> = {
 
 export class SunoUpstream {
   readonly #config: SunoUpstreamConfig;
-  readonly #pools = new Map<string, Pool>();
+  readonly #pools = new Map<string, LazyPool>();
 
   constructor(config: SunoUpstreamConfig) {
     this.#config = config;
@@ -85,10 +85,10 @@ export class SunoUpstream {
     this.#pools.clear();
   }
 
-  #pool(origin: string): Pool {
+  #pool(origin: string): LazyPool {
     let pool = this.#pools.get(origin);
     if (!pool) {
-      pool = new Pool(origin, { connections: 32, keepAliveTimeout: 10_000 });
+      pool = new LazyPool(origin, { connections: 32, keepAliveTimeout: 10_000 });
       this.#pools.set(origin, pool);
     }
     return pool;

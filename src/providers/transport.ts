@@ -1,4 +1,5 @@
-import { type Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { LazyPool } from '../net/lazy-pool.ts';
 import { pinnedLookup, type ResolvedUrl } from '../net/outbound-url.ts';
 import type { Call } from './types.ts';
 
@@ -10,7 +11,7 @@ import type { Call } from './types.ts';
 
 /** Where a provider sends its requests: a pooled origin and the base URL's path prefix. */
 export interface Target {
-  pool: Dispatcher;
+  pool: LazyPool;
   /** Path of the base URL without a trailing slash, e.g. '/v1' or ''. */
   prefix: string;
 }
@@ -18,9 +19,9 @@ export interface Target {
 export type ResponseBody = Dispatcher.ResponseData['body'];
 
 /** Operator-configured origins (env or vendor default): a handful for the life of the process. */
-const trustedPools = new Map<string, Pool>();
+const trustedPools = new Map<string, LazyPool>();
 /** Request-supplied origins, each pinned to the address that was validated for it. */
-const pinnedPools = new Map<string, Pool>();
+const pinnedPools = new Map<string, LazyPool>();
 const MAX_PINNED_POOLS = 256;
 
 const trailingSlashes = /\/+$/;
@@ -33,7 +34,7 @@ export function trustedTarget(baseUrl: string): Target {
   const url = new URL(baseUrl);
   let pool = trustedPools.get(url.origin);
   if (!pool) {
-    pool = new Pool(url.origin);
+    pool = new LazyPool(url.origin);
     trustedPools.set(url.origin, pool);
   }
   return { pool, prefix: prefixOf(url) };
@@ -52,7 +53,7 @@ export function pinnedTarget(resolved: ResolvedUrl): Target {
       if (oldestKey !== undefined) pinnedPools.delete(oldestKey);
       void oldest?.close().catch(() => {});
     }
-    pool = new Pool(resolved.url.origin, { connect: { lookup: pinnedLookup(resolved) } });
+    pool = new LazyPool(resolved.url.origin, { connect: { lookup: pinnedLookup(resolved) } });
     pinnedPools.set(key, pool);
   }
   return { pool, prefix: prefixOf(resolved.url) };

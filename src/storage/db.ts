@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
-import pg from 'pg';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 import { NodeSqliteDatabase } from './sqlite-driver.ts';
@@ -89,6 +88,8 @@ function openSqlite(path: string): Db {
 }
 
 async function openPostgres(url: string): Promise<Db> {
+  // Loaded only for PostgreSQL: the embedded default never needs the driver.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: url, max: 10, idleTimeoutMillis: 30_000 });
   // A pool error on an idle client (server restart) must not crash the process; queries will retry.
   pool.on('error', () => {});

@@ -1,0 +1,37 @@
+import type { Dispatcher, Pool } from 'undici';
+
+/**
+ * An undici Pool created on its first request. undici (~1 MB of code) is loaded then too: a server that
+ * only serves the store and the local engine never pays its memory or start-up time.
+ */
+let undici: Promise<typeof import('undici')> | undefined;
+
+export class LazyPool {
+  readonly #origin: string;
+  readonly #options: Pool.Options;
+  #pool: Pool | undefined;
+  #opening: Promise<Pool> | undefined;
+
+  constructor(origin: string, options: Pool.Options = {}) {
+    this.#origin = origin;
+    this.#options = options;
+  }
+
+  request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
+    // After the first call this is a plain method call on the pool: no await on the hot path.
+    if (this.#pool) return this.#pool.request(options);
+    return this.#open().then((pool) => pool.request(options));
+  }
+
+  async close(): Promise<void> {
+    if (this.#opening) await (await this.#opening).close();
+  }
+
+  #open(): Promise<Pool> {
+    this.#opening ??= (undici ??= import('undici')).then(({ Pool }) => {
+      this.#pool = new Pool(this.#origin, this.#options);
+      return this.#pool;
+    });
+    return this.#opening;
+  }
+}

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 /**
@@ -7,6 +8,8 @@ import { build } from 'esbuild';
  * and holds far less memory (see bench/RESULTS.md: idle RSS and spawn -> /readyz). The sources stay
  * directly runnable; tests run them as they are.
  */
+// Chunk names carry content hashes: start clean so no stale chunk lingers.
+rmSync('dist', { recursive: true, force: true });
 await build({
   entryPoints: { personakit: 'src/main.ts' },
   outdir: 'dist',

@@ -1,5 +1,6 @@
-import { request } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Config } from '../config.ts';
+import { loadUndici } from '../net/lazy-pool.ts';
 import { SseParser } from '../providers/sse.ts';
 import { type CliIo, parse, UsageError } from './index.ts';
 
@@ -38,8 +39,9 @@ export async function refineCommand(config: Config, args: string[], io: CliIo): 
   if (typeof values['base-url'] === 'string') body.baseUrl = values['base-url'];
 
   const url = `${config.PERSONAKIT_URL.replace(/\/+$/, '')}/v1/refine`;
-  let res: Awaited<ReturnType<typeof request>>;
+  let res: Dispatcher.ResponseData;
   try {
+    const { request } = await loadUndici();
     res = await request(url, {
       method: 'POST',
       headers: {

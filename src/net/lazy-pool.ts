@@ -6,6 +6,14 @@ import type { Dispatcher, Pool } from 'undici';
  */
 let undici: Promise<typeof import('undici')> | undefined;
 
+type Undici = typeof import('undici');
+
+/** undici, loaded once. Bundled, a CommonJS module's dynamic import may expose it only as `default`. */
+export function loadUndici(): Promise<Undici> {
+  undici ??= import('undici').then((m) => (m.Pool ? m : (m as unknown as { default: Undici }).default));
+  return undici;
+}
+
 export class LazyPool {
   readonly #origin: string;
   readonly #options: Pool.Options;
@@ -28,7 +36,7 @@ export class LazyPool {
   }
 
   #open(): Promise<Pool> {
-    this.#opening ??= (undici ??= import('undici')).then(({ Pool }) => {
+    this.#opening ??= loadUndici().then(({ Pool }) => {
       this.#pool = new Pool(this.#origin, this.#options);
       return this.#pool;
     });

@@ -1,11 +1,11 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { requestId } from 'hono/request-id';
 import type { Services } from './core/context.ts';
 import { AppError, toAppError } from './core/errors.ts';
 import { registerDocsPage } from './http/docs-page.ts';
 import type { AppEnv } from './http/env.ts';
 import { type ErrorMapper, sendError } from './http/error-shape.ts';
+import { requestContext, requestLog } from './http/request-context.ts';
 import { validationHook } from './http/validation.ts';
 import { openGiantError } from './surfaces/opengiant/errors.ts';
 import { openGiantSurface } from './surfaces/opengiant/index.ts';
@@ -35,12 +35,10 @@ export function createApp(services: Services) {
   const mapperFor = (path: string): ErrorMapper =>
     surfaces.find((s) => path === s.prefix || path.startsWith(`${s.prefix}/`))?.errorMapper ?? openGiantError;
 
+  app.use('*', requestContext(services));
   // Known path, wrong method: 405 before any surface middleware (auth, body checks) looks at it.
   let allowed: ((path: string) => string[]) | undefined;
-  app.use('*', requestId(), async (c, next) => {
-    const started = performance.now();
-    const log = services.log.child({ reqId: c.var.requestId });
-    c.set('log', log);
+  app.use('*', async (c, next) => {
     allowed ??= methodTable(app.routes);
     const methods = allowed(c.req.path);
     const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
@@ -49,15 +47,6 @@ export function createApp(services: Services) {
       throw new AppError('method_not_allowed', `Method ${c.req.method} is not allowed on ${c.req.path}`);
     }
     await next();
-    log.info(
-      {
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: +(performance.now() - started).toFixed(2),
-      },
-      'request',
-    );
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -91,7 +80,7 @@ export function createApp(services: Services) {
 
   const onError = (err: unknown, c: Context<AppEnv>) => {
     const e = toAppError(err);
-    if (e.status >= 500) c.var.log?.error({ err: e.cause ?? e, code: e.code }, e.message);
+    if (e.status >= 500) requestLog(c, services.log).error({ err: e.cause ?? e, code: e.code }, e.message);
     return sendError(c, mapperFor(c.req.path), e);
   };
   app.onError(onError);

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Services } from '../core/context.ts';
 import { AppError } from '../core/errors.ts';
 import type { AppEnv } from './env.ts';
+import { header, requestLog } from './request-context.ts';
 
 /** `Authorization: Bearer KEY` or `x-api-key: KEY`, on every surface. */
 export function readKey(header: (name: string) => string | undefined): string | undefined {
@@ -12,13 +13,19 @@ export function readKey(header: (name: string) => string | undefined): string | 
   return undefined;
 }
 
-/** Resolves the caller's account and puts the request's core context on `c.var.ctx`. */
+/** Resolves the caller's account and puts the request's core context on `c.get('ctx')`. */
 export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const principal = await services.keys.authenticate(readKey((n) => c.req.header(n)));
+    const principal = await services.keys.authenticate(readKey((n) => header(c, n)));
     if (!principal) throw new AppError('unauthorized', 'Missing or invalid API key');
     await services.limiter.consume(principal.keyId);
-    c.set('ctx', { ...services, ...principal, log: c.var.log });
+    c.set('ctx', {
+      ...services,
+      ...principal,
+      get log() {
+        return requestLog(c, services.log);
+      },
+    });
     await next();
   };
 }

@@ -5,7 +5,8 @@ import type { Logger } from '../log.ts';
 export interface AppEnv {
   Variables: {
     requestId: string;
-    log: Logger;
+    /** Created on first use: see requestLog(). */
+    log: Logger | undefined;
     /** Set by a surface's auth middleware. */
     ctx: Ctx;
   };

@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Ctx } from '../core/context.ts';
 import { AppError } from '../core/errors.ts';
 import type { AppEnv } from './env.ts';
+import { header } from './request-context.ts';
 
 /** How long a stored answer is replayed. */
 const TTL_MS = 24 * 60 * 60 * 1000;
@@ -17,14 +18,14 @@ const MAX_KEY_LENGTH = 255;
  */
 export function idempotency(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const key = c.req.header('idempotency-key');
+    const key = header(c, 'idempotency-key');
     if (c.req.method !== 'POST' || key === undefined) return next();
     if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
       throw new AppError('invalid', `Idempotency-Key: must be 1-${MAX_KEY_LENGTH} characters`, {
         field: 'Idempotency-Key',
       });
     }
-    const ctx = c.var.ctx;
+    const ctx = c.get('ctx');
     const db = ctx.db.kysely;
     const fingerprint = createHash('sha256')
       .update(`${c.req.method} ${c.req.path}\n`)
@@ -55,7 +56,7 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
         .executeTakeFirst();
       const expired = row && Date.parse(row.created_at) < now.getTime() - TTL_MS;
       if ((!row || expired) && attempt === 0) {
-        if (expired) await forget(c.var.ctx, key);
+        if (expired) await forget(c.get('ctx'), key);
         continue;
       }
       if (!row || expired)

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { AppError } from '../core/errors.ts';
 import type { AppEnv } from './env.ts';
+import { header } from './request-context.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -21,7 +22,7 @@ export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler<AppEnv> {
   });
   return async (c, next) => {
     if (!withBody.has(c.req.method)) return next();
-    const type = c.req.header('content-type');
+    const type = header(c, 'content-type');
     if (!type || !jsonType.test(type)) {
       throw new AppError('unsupported_media_type', 'Content-Type must be application/json');
     }

@@ -24,7 +24,7 @@ export const route = createRoute({
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
-    const p = await createPersona(c.var.ctx, { ...emptyFields(body.name), attributes: body.attributes });
+    const p = await createPersona(c.get('ctx'), { ...emptyFields(body.name), attributes: body.attributes });
     return c.json(created(p), 200);
   });
 }

@@ -18,7 +18,7 @@ export const route = createRoute({
 
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
-    const p = await getPersona(c.var.ctx, c.req.valid('param').id);
+    const p = await getPersona(c.get('ctx'), c.req.valid('param').id);
     return c.json(toWire(p), 200);
   });
 }

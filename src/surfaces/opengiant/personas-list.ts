@@ -20,7 +20,7 @@ export const route = createRoute({
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    const page = await listPersonas(c.var.ctx, { limit: q.limit, cursor: q.cursor });
+    const page = await listPersonas(c.get('ctx'), { limit: q.limit, cursor: q.cursor });
     return c.json({ data: page.items.map(toWire), next_cursor: page.nextCursor }, 200);
   });
 }

@@ -23,7 +23,7 @@ export const route = createRoute({
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
-    const { persona } = await updatePersona(c.var.ctx, c.req.valid('param').id, (cur) => ({
+    const { persona } = await updatePersona(c.get('ctx'), c.req.valid('param').id, (cur) => ({
       ...cur,
       name: body.name ?? cur.name,
       attributes: body.attributes ?? cur.attributes,

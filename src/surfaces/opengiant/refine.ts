@@ -34,9 +34,9 @@ export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { stream: streaming, ...body } = c.req.valid('json');
     const input: RefineInput = { ...body, signal: c.req.raw.signal };
-    if (!streaming) return c.json(await refine(c.var.ctx, input), 200);
+    if (!streaming) return c.json(await refine(c.get('ctx'), input), 200);
     // Failures up to the upstream's acceptance are thrown here and keep their HTTP status (401, 429…).
-    return sendEvents(c, await openRefineStream(c.var.ctx, input));
+    return sendEvents(c, await openRefineStream(c.get('ctx'), input));
   });
 }
 
@@ -57,11 +57,11 @@ function sendEvents(c: Context<AppEnv>, refineStream: RefineStream): Response {
       await out.write(`event: done\ndata: ${JSON.stringify(result)}\n\n`);
     } catch (err) {
       if (err instanceof ClientGone || out.aborted) {
-        c.var.log.info('client disconnected during a refine stream; upstream aborted');
+        c.get('ctx').log.info('client disconnected during a refine stream; upstream aborted');
         return;
       }
       const e = toAppError(err);
-      if (e.status >= 500) c.var.log.error({ err: e.cause ?? e, code: e.code }, e.message);
+      if (e.status >= 500) c.get('ctx').log.error({ err: e.cause ?? e, code: e.code }, e.message);
       await out.write(`event: error\ndata: ${JSON.stringify(openGiantError(e).body)}\n\n`);
     }
   });

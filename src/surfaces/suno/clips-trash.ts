@@ -21,7 +21,7 @@ export const route = createRoute({
 
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
-    const clip = await trashClip(c.var.ctx, c.req.valid('param').id);
+    const clip = await trashClip(c.get('ctx'), c.req.valid('param').id);
     return c.json(toClipWire(clip), 200);
   });
 }

@@ -21,7 +21,7 @@ export const route = createRoute({
 
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
-    const clip = await registerClip(c.var.ctx, 'upload', toClipInput(c.req.valid('json')));
+    const clip = await registerClip(c.get('ctx'), 'upload', toClipInput(c.req.valid('json')));
     return c.json(toClipWire(clip), 200);
   });
 }

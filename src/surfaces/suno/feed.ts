@@ -40,7 +40,7 @@ export const route = createRoute({
 
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
-    const clips = await feedClips(c.var.ctx, c.req.valid('param').ids.split(','));
+    const clips = await feedClips(c.get('ctx'), c.req.valid('param').ids.split(','));
     return c.json(clips.map(toClipWire), 200);
   });
 }

@@ -55,7 +55,7 @@ const routeAt = (path: string) =>
 export function register(app: OpenAPIHono<AppEnv>, upstream: SunoUpstream) {
   for (const path of ['/generate', '/submit/music']) {
     app.openapi(routeAt(path), async (c) => {
-      const reply = await generateWithPersona(c.var.ctx, upstream, `/suno${path}`, c.req.valid('json'));
+      const reply = await generateWithPersona(c.get('ctx'), upstream, `/suno${path}`, c.req.valid('json'));
       return c.json(reply.body as Record<string, unknown>, reply.status as 200);
     });
   }

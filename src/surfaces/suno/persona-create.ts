@@ -71,7 +71,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
   for (const path of ['/persona/create/', '/persona/create']) {
     app.openapi(routeAt(path), async (c) => {
       const b = c.req.valid('json');
-      const mp = await createMusicPersona(c.var.ctx, {
+      const mp = await createMusicPersona(c.get('ctx'), {
         rootClipId: b.root_clip_id,
         name: b.name,
         description: b.description,

@@ -23,7 +23,7 @@ const routeAt = (path: string) =>
 export function register(app: OpenAPIHono<AppEnv>) {
   for (const path of ['/persona/{id}/', '/persona/{id}']) {
     app.openapi(routeAt(path), async (c) => {
-      await deleteMusicPersona(c.var.ctx, c.req.valid('param').id);
+      await deleteMusicPersona(c.get('ctx'), c.req.valid('param').id);
       return c.body(null, 204);
     });
   }

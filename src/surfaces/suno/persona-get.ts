@@ -22,7 +22,7 @@ const routeAt = (path: string) =>
 export function register(app: OpenAPIHono<AppEnv>) {
   for (const path of ['/persona/{id}/', '/persona/{id}']) {
     app.openapi(routeAt(path), async (c) => {
-      const mp = await getMusicPersona(c.var.ctx, c.req.valid('param').id, 'read');
+      const mp = await getMusicPersona(c.get('ctx'), c.req.valid('param').id, 'read');
       return c.json(toPersonaWire(mp), 200);
     });
   }

@@ -55,7 +55,7 @@ export const route = createRoute({
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    const page = await listMusicPersonas(c.var.ctx, q);
+    const page = await listMusicPersonas(c.get('ctx'), q);
     return c.json(
       {
         personas: page.items.map(toPersonaWire),

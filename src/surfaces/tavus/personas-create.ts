@@ -24,7 +24,7 @@ export const route = createRoute({
 
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
-    const ctx = c.var.ctx;
+    const ctx = c.get('ctx');
     const doc = c.req.valid('json');
     // The body as sent (already parsed and validated): layers and extra fields keep their key order.
     const raw: JsonObject = await c.req.json();

@@ -18,7 +18,7 @@ export const route = createRoute({
 
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
-    await deletePersona(c.var.ctx, c.req.valid('param').persona_id);
+    await deletePersona(c.get('ctx'), c.req.valid('param').persona_id);
     return c.body(null, 204);
   });
 }

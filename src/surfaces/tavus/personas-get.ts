@@ -20,7 +20,7 @@ export const route = createRoute({
 
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
-    const p = await getPersona(c.var.ctx, c.req.valid('param').persona_id);
+    const p = await getPersona(c.get('ctx'), c.req.valid('param').persona_id);
     return c.json({ data: [toWire(p)] }, 200);
   });
 }

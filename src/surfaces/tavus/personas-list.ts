@@ -21,7 +21,7 @@ export const route = createRoute({
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const q = c.req.valid('query');
-    const page = await listPersonasByOffset(c.var.ctx, {
+    const page = await listPersonasByOffset(c.get('ctx'), {
       limit: q.limit,
       offset: (q.page - 1) * q.limit,
       type: q.persona_type,

@@ -41,7 +41,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(
     route,
     async (c) => {
-      const ctx = c.var.ctx;
+      const ctx = c.get('ctx');
       const ops = c.req.valid('json');
       const { persona, changed } = await updatePersona(ctx, c.req.valid('param').persona_id, (current) =>
         applyPersonaPatch(ctx.secrets, current, ops),

@@ -26,7 +26,7 @@ const withSecrets = {
   layers: {
     llm: {
       model: 'gpt-4o',
-      base_url: 'https://llm.example.com/v1',
+      base_url: 'https://203.0.113.10/v1',
       api_key: LLM_KEY,
       headers: { Authorization: HEADER, 'X-Org': 'org-plain-1' },
     },
@@ -73,7 +73,7 @@ describeEachBackend(
       assert.deepEqual(p.layers, {
         llm: {
           model: 'gpt-4o',
-          base_url: 'https://llm.example.com/v1',
+          base_url: 'https://203.0.113.10/v1',
           api_key: REDACTED,
           headers: { Authorization: REDACTED, 'X-Org': REDACTED },
         },

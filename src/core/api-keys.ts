@@ -77,9 +77,13 @@ export async function listKeys(db: Db): Promise<KeyInfo[]> {
     .execute();
 }
 
-/** Returns false when no such key exists. Revoking twice keeps the first revocation time. */
+/**
+ * Returns false when no such key exists. Revoking twice keeps the first revocation time. The key stops
+ * working at once: in other processes through the store's change signal, in this one through
+ * localChange() after the commit (so no request can re-cache the key as it was before).
+ */
 export async function revokeKey(db: Db, id: string, now = new Date()): Promise<boolean> {
-  return db.kysely.transaction().execute(async (tx) => {
+  const found = await db.kysely.transaction().execute(async (tx) => {
     const row = await tx
       .selectFrom('api_keys')
       .select(['id', 'revoked_at'])
@@ -92,6 +96,8 @@ export async function revokeKey(db: Db, id: string, now = new Date()): Promise<b
     }
     return true;
   });
+  if (found) db.localChange();
+  return found;
 }
 
 export async function countAccounts(db: Db): Promise<number> {

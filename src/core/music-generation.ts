@@ -1,3 +1,4 @@
+import { resolveOutboundUrl } from '../net/outbound-url.ts';
 import type { Ctx } from './context.ts';
 import { AppError } from './errors.ts';
 import { getMusicPersona } from './music-personas.ts';
@@ -38,6 +39,25 @@ export async function generateWithPersona(
 ): Promise<UpstreamReply> {
   // Say how to configure an upstream before anything else: without one no request can succeed.
   if (!upstream.configured) throw new AppError('not_implemented', NOT_CONFIGURED);
+  await checkCallbackUrls(ctx, req);
   const body = await prepareGeneration(ctx, req);
   return upstream.postJson(path, body);
+}
+
+/** callBackUrl, callback_url, webhook_url, notify_url…: the names resellers give the URL they call back. */
+const callbackField = /^(call_?back|web_?hook|notify)_?url$/i;
+
+/**
+ * Unknown fields are forwarded, so a callback URL that the operator's upstream will call comes from the
+ * caller: an upstream inside the operator's network would then call an internal address for a tenant.
+ * Such URLs must be public (or allow-listed), as every request-supplied URL. personakit never calls them
+ * itself, so DNS may still change before the upstream does; refusing private targets here is what can
+ * be done.
+ */
+async function checkCallbackUrls(ctx: Ctx, req: GenerateRequest): Promise<void> {
+  for (const [field, value] of Object.entries(req)) {
+    if (!callbackField.test(field)) continue;
+    if (typeof value !== 'string') throw new AppError('invalid', `${field}: must be a URL`, { field });
+    await resolveOutboundUrl(value, ctx.config.PERSONAKIT_ALLOWED_HOSTS, field);
+  }
 }

@@ -38,17 +38,17 @@ export interface GetOptions {
 /** The persona if the caller may read it; NotFound otherwise (missing, or another account's). */
 export async function getPersona(ctx: Ctx, id: string, options: GetOptions = {}): Promise<Persona> {
   let p = ctx.personas.get(id);
-  if (!p) {
+  if (p === undefined) {
     const row = await ctx.db.kysely
       .selectFrom('personas')
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst();
-    if (!row) throw notFound('Persona');
-    p = rowToPersona(row);
-    ctx.personas.set(p);
+    p = row ? rowToPersona(row) : null;
+    if (p) ctx.personas.set(p);
+    else ctx.personas.setMissing(id);
   }
-  if (!canRead(ctx, p, options)) throw notFound('Persona');
+  if (!p || !canRead(ctx, p, options)) throw notFound('Persona');
   return p;
 }
 

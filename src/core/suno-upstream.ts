@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import { LazyPool } from '../net/lazy-pool.ts';
+import { scrub } from '../providers/upstream-errors.ts';
 import { AppError, type ErrorCode } from './errors.ts';
 
 /**
@@ -68,7 +69,12 @@ export class SunoUpstream {
       });
       const text = await res.body.text();
       const retryAfter = res.headers['retry-after'];
-      return interpret(res.statusCode, text, typeof retryAfter === 'string' ? retryAfter : undefined);
+      return interpret(
+        res.statusCode,
+        text,
+        typeof retryAfter === 'string' ? retryAfter : undefined,
+        key ?? '',
+      );
     } catch (err) {
       if (err instanceof AppError) throw err;
       if (controller.signal.aborted) {
@@ -95,7 +101,7 @@ export class SunoUpstream {
   }
 }
 
-function interpret(status: number, text: string, retryAfter: string | undefined): UpstreamReply {
+function interpret(status: number, text: string, retryAfter: string | undefined, key: string): UpstreamReply {
   let body: unknown;
   let json = true;
   try {
@@ -110,7 +116,9 @@ function interpret(status: number, text: string, retryAfter: string | undefined)
     return { status, body };
   }
   const code = passedThrough[status];
-  const said = json ? messageOf(body) : undefined;
+  // Upstreams may quote the key they were sent ("invalid key Bearer …"); the message reaches the caller
+  // and the logs, and the operator's key must reach neither (found by the secrets test).
+  const said = json ? messageOf(body, key) : undefined;
   const suffix = said ? `: ${said}` : '';
   if (code) {
     throw new AppError(code, `The Suno upstream refused the request (HTTP ${status})${suffix}`, {
@@ -127,16 +135,13 @@ function interpret(status: number, text: string, retryAfter: string | undefined)
   throw new AppError('upstream_failed', `The Suno upstream failed (HTTP ${status})`);
 }
 
-/** The message of the common reseller error shapes, cleaned and bounded. */
-function messageOf(body: unknown): string | undefined {
+/** The message of the common reseller error shapes, cleaned, without the operator's key, and bounded. */
+function messageOf(body: unknown, key: string): string | undefined {
   if (!body || typeof body !== 'object') return undefined;
   const o = body as Record<string, unknown>;
   const nested =
     o.error && typeof o.error === 'object' ? (o.error as Record<string, unknown>).message : undefined;
   const found = [o.message, o.msg, o.detail, o.error, nested].find((v) => typeof v === 'string' && v.trim());
   if (typeof found !== 'string') return undefined;
-  return found
-    .replace(/\p{Cc}+/gu, ' ')
-    .trim()
-    .slice(0, 300);
+  return scrub(found.replace(/\p{Cc}+/gu, ' '), key);
 }

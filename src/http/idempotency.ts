@@ -13,7 +13,9 @@ const MAX_KEY_LENGTH = 255;
  * `Idempotency-Key` on POST: the first request with a key runs and its answer is stored; a retry with
  * the same key and the same request gets the stored answer (header `idempotent-replayed: true`) instead
  * of a second create. The same key with a different request is refused (422); while the first is still
- * running, a retry gets 409. Server errors and streams are not stored, so they can be retried.
+ * running, a retry gets 409. Only successes are stored: a failed request (4xx or 5xx) created nothing, so
+ * it leaves no trace in the store and can be retried, fixed, under the same key (as Stripe does for
+ * requests that fail validation). Streams are not stored either.
  * Runs after auth and body checks: keys are per account, and malformed requests are never stored.
  */
 export function idempotency(): MiddlewareHandler<AppEnv> {
@@ -77,7 +79,8 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
 
     const res = c.res;
     const type = res.headers.get('content-type');
-    const unstored = res.status >= 500 || (type?.startsWith('text/event-stream') ?? false);
+    // A stored 4xx would be the only change a failed request made to the store (found by the fuzzer).
+    const unstored = res.status >= 400 || (type?.startsWith('text/event-stream') ?? false);
     if (unstored) {
       await forget(ctx, key);
       return;

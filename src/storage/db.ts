@@ -21,10 +21,21 @@ export interface Db {
   readonly dialect: Dialect;
   /** The SQLite file path, or null for :memory: and PostgreSQL. */
   readonly file: string | null;
-  /** Changes whenever another process (or instance) committed a change. Cheap enough for every request. */
+  /**
+   * Changes whenever another process (or instance) committed a change, or this process called
+   * localChange(). Cheap enough for every request.
+   */
   externalVersion(): number;
   /** Tell other instances that rows changed; call inside the writing transaction. */
   announceChange(tx: Tx, what: string): Promise<void>;
+  /**
+   * Tell this process's caches at once that rows changed, for changes they cannot invalidate by id (a
+   * revoked key). Call after the writing transaction committed. Needed because neither signal above
+   * reaches the writer in time: SQLite's data_version ignores the connection's own writes (an in-memory
+   * store has only that one), and a PostgreSQL NOTIFY arrives asynchronously, after the next request may
+   * already have been served from the cache.
+   */
+  localChange(): void;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -62,6 +73,7 @@ function openSqlite(path: string): Db {
   const dataVersion = raw.prepare('PRAGMA data_version');
   let version = 0;
   let versionReadAt = Number.NEGATIVE_INFINITY;
+  let local = 0;
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return {
     kysely,
@@ -74,9 +86,13 @@ function openSqlite(path: string): Db {
         versionReadAt = now;
         version = Number((dataVersion.get() as { data_version: number }).data_version);
       }
-      return version;
+      // data_version only grows, so adding the local count never maps two states to one value.
+      return version + local;
     },
     announceChange: async () => {},
+    localChange: () => {
+      local++;
+    },
     ping: async () => {
       raw.prepare('SELECT 1').get();
     },
@@ -112,6 +128,9 @@ async function openPostgres(url: string): Promise<Db> {
     externalVersion: () => version,
     announceChange: async (tx, what) => {
       await sql`SELECT pg_notify(${CHANGE_CHANNEL}, ${what})`.execute(tx);
+    },
+    localChange: () => {
+      version++;
     },
     ping: async () => {
       await sql`SELECT 1`.execute(kysely);

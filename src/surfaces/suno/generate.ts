@@ -40,7 +40,9 @@ const routeAt = (path: string) =>
       'tags not already present or negated), defaults `artist_clip_id` to its root clip and `task` to ' +
       'artist_consistency, then forwards the JSON to PERSONAKIT_SUNO_BASE_URL + this same path with the ' +
       "operator's PERSONAKIT_SUNO_API_KEY (never the caller's key). The upstream's 2xx answer comes back " +
-      'as is; its 400/404/409/413/422/429 keep their status; other failures are 502, a timeout 504.',
+      'as is; its 400/404/409/413/422/429 keep their status; other failures are 502, a timeout 504. A ' +
+      'callback URL field (callBackUrl, callback_url, webhook_url, notify_url…) is forwarded only if it is ' +
+      'a public http(s) URL (or allow-listed in PERSONAKIT_ALLOWED_HOSTS); private targets are a 400.',
     security: [{ bearerAuth: [] }],
     request: { body: { required: true, content: { 'application/json': { schema: GenerateBody } } } },
     responses: {

@@ -4,6 +4,7 @@ import { fieldsOf, type JsonObject, type Persona, type PersonaFields } from '../
 import type { SecretBox } from '../../core/secrets.ts';
 import { zodToAppError } from '../../http/validation.ts';
 import { INVALID_PATCH } from './errors.ts';
+import { baseUrlOf } from './llm-base-url.ts';
 import {
   needsSystemPrompt,
   type PatchBody,
@@ -47,4 +48,17 @@ export function applyPersonaPatch(box: SecretBox, current: Persona, ops: PatchBo
     !same(raw.system_prompt, original.system_prompt) || !same(raw.pipeline_mode, original.pipeline_mode);
   if (touched && needsSystemPrompt(parsed.data)) throw invalid('system_prompt', SYSTEM_PROMPT_REQUIRED);
   return fieldsFromDocument(box, raw, parsed.data, fieldsOf(current));
+}
+
+/**
+ * The `layers.llm.base_url` a patch would leave on the persona, computed without side effects so it can be
+ * checked before the write transaction; undefined when the patch does not apply (the write reports why).
+ */
+export function patchedBaseUrl(current: Persona, ops: PatchBody): string | undefined {
+  try {
+    const doc = applyPatch(structuredClone(toWire(current)), ops as Operation[], true, false).newDocument;
+    return baseUrlOf((doc as JsonObject | null)?.layers);
+  } catch {
+    return undefined;
+  }
 }

@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { emptyFields, type JsonObject } from '../../core/persona.ts';
 import { createPersona } from '../../core/personas.ts';
 import type { AppEnv } from '../../http/env.ts';
+import { baseUrlOf, checkBaseUrl } from './llm-base-url.ts';
 import { errorResponses, PersonaCreateBody, PersonaCreated, security } from './schemas.ts';
 import { createdWire, fieldsFromDocument } from './wire.ts';
 
@@ -28,6 +29,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
     const doc = c.req.valid('json');
     // The body as sent (already parsed and validated): layers and extra fields keep their key order.
     const raw: JsonObject = await c.req.json();
+    await checkBaseUrl(ctx, baseUrlOf(doc.layers));
     const p = await createPersona(ctx, fieldsFromDocument(ctx.secrets, raw, doc, emptyFields('')));
     return c.json(createdWire(p), 200);
   });

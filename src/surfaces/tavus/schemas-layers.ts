@@ -123,10 +123,16 @@ export const LlmLayer = z
       description: 'The model: `tavus-gpt-oss`, `tavus-gpt-4o`, `tavus-gpt-4o-mini` or your own model name.',
       example: 'tavus-gpt-4o',
     }),
-    base_url: z.string().nullish().openapi({
-      description: 'Base URL of your OpenAI-compatible endpoint.',
-      example: 'https://your-llm.com/api/v1',
-    }),
+    base_url: z
+      .string()
+      .nullish()
+      .openapi({
+        description:
+          'Base URL of your OpenAI-compatible endpoint. Private, loopback, link-local and metadata addresses ' +
+          '(also through a host name that resolves to one) are refused unless the operator allow-lists them ' +
+          '(PERSONAKIT_ALLOWED_HOSTS).',
+        example: 'https://your-llm.com/api/v1',
+      }),
     api_key: z.string().nullish().openapi({
       description: 'API key of your endpoint. Encrypted at rest; always read back as `********`.',
       example: 'your-api-key',

@@ -170,10 +170,11 @@ const Message = z
   .openapi('TavusMessage');
 
 const errorDescriptions: Record<number, string> = {
-  400: 'Bad request: invalid persona_id or body; `error` says which field.',
+  400: 'Bad request: invalid persona_id or body (including a `layers.llm.base_url` that points at a private, loopback or link-local address); `error` says which field.',
   401: 'Missing or invalid API key: `{"message": "Invalid access token"}`.',
   403: 'System personas cannot be changed or deleted.',
   404: 'No such persona for this account.',
+  409: 'The persona changed while the patch was being checked (a concurrent patch changed `layers.llm.base_url`); retry.',
   413: 'Request body over 1 MiB.',
   415: 'Content-Type is not JSON.',
   422: 'Invalid JSON patch format: malformed, a failing `test`, or a path that does not exist.',

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import type { Base } from './fuzz-mutations.ts';
+import type { Account, Harness } from './harness.ts';
+import { exampleOf, label, type OpenApiDoc, pathParams, routesOf } from './openapi-routes.ts';
+import { clipBody } from './suno.ts';
+
+/**
+ * One valid request per route of the OpenAPI document, with real resources of one account behind its
+ * ids: what the fuzzer mutates and what the tenant tests replay with another account's key. Resource ids
+ * travel as tokens (@V1P@, @V2P@, @CLIP@, @SUNOP@) that Fixtures.fill replaces with the current ids.
+ */
+
+export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP';
+
+/** Which fixture fills each route's path parameter; a new route with a path parameter must be added. */
+export const pathFixtures: Record<string, Token> = {
+  '/v1/personas/{id}': 'V1P',
+  '/v2/personas/{persona_id}': 'V2P',
+  '/suno/clips/{id}': 'CLIP',
+  '/suno/feed/{ids}': 'CLIP',
+  '/suno/persona/{id}/': 'SUNOP',
+  '/suno/persona/{id}': 'SUNOP',
+};
+
+type Body = Record<string, unknown>;
+const without = (b: Body, ...keys: string[]) =>
+  Object.fromEntries(Object.entries(b).filter(([k]) => !keys.includes(k)));
+
+/** Where the schema's example alone is not a valid request here: real ids, or no network. */
+const bodyFixtures: Record<string, (example: Body) => unknown> = {
+  'POST /v1/refine': () => ({
+    provider: 'local',
+    personaId: '@V1P@',
+    content: 'Hello customer!! We got it.',
+  }),
+  'PATCH /v2/personas/{persona_id}': () => [{ op: 'replace', path: '/persona_name', value: 'Fuzzed' }],
+  'POST /suno/clips': (e) => without(e, 'id'),
+  'POST /suno/clips/upload': (e) => without(e, 'id'),
+  'POST /suno/persona/create/': (e) => ({
+    ...without(e, 'upstream_persona_id'),
+    root_clip_id: '@CLIP@',
+    clips: ['@CLIP@'],
+  }),
+  'POST /suno/persona/create': (e) => ({
+    ...without(e, 'upstream_persona_id'),
+    root_clip_id: '@CLIP@',
+    clips: ['@CLIP@'],
+  }),
+  'POST /suno/generate': (e) => ({ ...without(e, 'artist_clip_id'), persona_id: '@SUNOP@' }),
+  'POST /suno/submit/music': (e) => ({ ...without(e, 'artist_clip_id'), persona_id: '@SUNOP@' }),
+};
+
+/** The fuzzing account's real resources; recreated when a fuzzed request deleted or trashed one. */
+export class Fixtures {
+  ids = {} as Record<Token, string>;
+  readonly h: Harness;
+  readonly account: Account;
+  constructor(h: Harness, account: Account) {
+    this.h = h;
+    this.account = account;
+  }
+
+  async #post(path: string, json: unknown): Promise<Body> {
+    const r = await this.h.request('POST', path, { account: this.account, json });
+    assert.ok(r.status === 200, `fixture ${path}: ${r.status} ${r.text}`);
+    return r.body;
+  }
+
+  async ensure(): Promise<void> {
+    const db = this.h.services.db.kysely;
+    const has = async (table: 'personas' | 'suno_personas', column: 'id' | 'persona_id', id?: string) =>
+      id !== undefined &&
+      (await db.selectFrom(table).select(column).where(column, '=', id).executeTakeFirst()) !== undefined;
+    if (!(await has('personas', 'id', this.ids.V1P))) {
+      this.ids.V1P = String(
+        (await this.#post('/v1/personas', { name: 'Fuzz', attributes: { tone: 'warm' } })).id,
+      );
+    }
+    if (!(await has('personas', 'id', this.ids.V2P))) {
+      const b = await this.#post('/v2/personas', { persona_name: 'Fuzz', system_prompt: 'Be kind.' });
+      this.ids.V2P = String(b.persona_id);
+    }
+    const clip = this.ids.CLIP
+      ? await db.selectFrom('clips').select('is_trashed').where('id', '=', this.ids.CLIP).executeTakeFirst()
+      : undefined;
+    if (!clip || Number(clip.is_trashed) === 1)
+      this.ids.CLIP = String((await this.#post('/suno/clips', clipBody())).id);
+    if (!(await has('suno_personas', 'persona_id', this.ids.SUNOP))) {
+      const body = {
+        root_clip_id: this.ids.CLIP,
+        name: 'Fuzz',
+        description: '',
+        clips: [],
+        is_public: false,
+      };
+      this.ids.SUNOP = String((await this.#post('/suno/persona/create/', body)).id);
+    }
+  }
+
+  fill(s: string): string {
+    return s.replace(/@(V1P|V2P|CLIP|SUNOP)@/g, (_, k: Token) => this.ids[k]);
+  }
+}
+
+export function basesOf(doc: OpenApiDoc): Base[] {
+  return routesOf(doc).map((route) => {
+    let path = route.path;
+    for (const p of pathParams(route)) {
+      const token = pathFixtures[route.path];
+      assert.ok(token, `${label(route)}: add a fixture for its path parameter to pathFixtures`);
+      path = path.replace(`{${p.name}}`, `@${token}@`);
+    }
+    if (!route.body) return { route, path };
+    const example = exampleOf(doc, route.body.schema) as Body;
+    const fixture = bodyFixtures[label(route)];
+    return { route, path, body: fixture ? fixture(example) : example };
+  });
+}

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, test } from 'node:test';
+import fc from 'fast-check';
+import { TEST_ENCRYPTION_KEY } from './fixtures/tavus-seed.ts';
+import { errorShapeProblem } from './helpers/error-shapes.ts';
+import { type Base, type FuzzRequest, mutationsOf } from './helpers/fuzz-mutations.ts';
+import { describeEachBackend } from './helpers/harness.ts';
+import { label, type OpenApiDoc } from './helpers/openapi-routes.ts';
+import { basesOf, Fixtures } from './helpers/route-fixtures.ts';
+import { firstDifference, storeSnapshot, tableNames } from './helpers/store-snapshot.ts';
+
+/**
+ * Point 1 of issue 7: every route, generated from the app's own OpenAPI document, gets thousands of bad
+ * requests. No answer may be a 5xx (the one upstream, a fake Suno, always answers 200, and secrets have
+ * a key, so no documented 5xx condition applies), every error is in its surface's documented shape, a
+ * failed request leaves every row of every table as it was, the server keeps serving, and
+ * Object.prototype stays clean. Set FUZZ_SEED to replay a run (fast-check prints the seed on failure).
+ */
+
+/** Server error log lines: a 5xx is reported with its cause. */
+const errorLogs: string[] = [];
+const RUNS = { sqlite: 10_000, postgres: 2_000 } as const;
+const HEALTH_EVERY = 500;
+
+// A Suno upstream that accepts everything: generation is fuzzed through to the upstream call. One
+// connection per request: a reused keep-alive connection closed by the server at the same moment is an
+// upstream fault (a documented 502, tested with the other upstream faults), not bad input. It made one
+// full-suite run fail here under load.
+const upstream = createServer((req, res) => {
+  req.resume().on('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
+    res.end('{"code":"success","data":{"task_id":"t"}}');
+  });
+});
+await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+after(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
+
+describeEachBackend(
+  'fuzzing every route',
+  (h) => {
+    test('bad requests never get a 5xx, always the documented error shape, and change nothing', async () => {
+      const account = await h().newAccount();
+      const fx = new Fixtures(h(), account);
+      await fx.ensure();
+      const doc = (await h().request('GET', '/openapi.json')).body as OpenApiDoc;
+      const bases = basesOf(doc);
+      const db = h().services.db;
+      const tables = await tableNames(db);
+      const send = async (r: FuzzRequest) => {
+        const parts = r.body?.map((p) => (typeof p === 'string' ? fx.fill(p) : p));
+        const body =
+          parts === undefined
+            ? undefined
+            : parts.every((p) => typeof p === 'string')
+              ? parts.join('')
+              : Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+        const auth = r.auth === 'account' ? account.auth : r.auth;
+        return h().app.request(fx.fill(r.path), {
+          method: r.method,
+          headers: { ...auth, ...r.headers },
+          body,
+        });
+      };
+
+      // Each route's base request is valid, so mutations start from a request that reaches the handler.
+      for (const base of bases) {
+        const res = await send(mutationsOfValid(base));
+        assert.ok(
+          res.status >= 200 && res.status < 400,
+          `${label(base.route)} base request: ${res.status} ${await res.text()}`,
+        );
+        await fx.ensure();
+      }
+
+      const protoKeys = Object.getOwnPropertyNames(Object.prototype).sort();
+      const perRoute = new Map<string, number>();
+      const statuses = new Map<number, number>();
+      let count = 0;
+      let serverErrors = 0;
+      let snapshot = await storeSnapshot(db, tables);
+      const check = async (r: FuzzRequest) => {
+        const res = await send(r);
+        const text = await res.text();
+        count++;
+        perRoute.set(r.route, (perRoute.get(r.route) ?? 0) + 1);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        const where = `${r.mutation} ${r.method} ${fx.fill(r.path).slice(0, 200)} (${r.route})`;
+        if (res.status >= 500) serverErrors++;
+        assert.ok(
+          res.status < 500,
+          `${where}: ${res.status} ${text.slice(0, 300)} ${errorLogs.at(-1)?.slice(0, 1500)}`,
+        );
+        assert.equal(
+          ({} as Record<string, unknown>).polluted,
+          undefined,
+          `${where} polluted Object.prototype`,
+        );
+        if (res.status >= 400) {
+          const problem = errorShapeProblem(
+            fx.fill(r.path),
+            res.status,
+            res.headers.get('content-type'),
+            text,
+          );
+          assert.equal(problem, undefined, `${where}: ${res.status} ${text.slice(0, 300)}`);
+          const now = await storeSnapshot(db, tables);
+          if (now !== snapshot)
+            assert.fail(`${where}: ${res.status} but the store changed: ${firstDifference(snapshot, now)}`);
+        } else {
+          if (r.method === 'DELETE') await fx.ensure();
+          snapshot = await storeSnapshot(db, tables);
+        }
+        if (count % HEALTH_EVERY === 0) {
+          assert.equal((await h().request('GET', '/healthz')).status, 200, 'healthz after a batch');
+          const read = await h().request('GET', fx.fill('/v1/personas/@V1P@'), { account });
+          assert.equal(read.status, 200, `an authenticated read after a batch: ${read.text}`);
+        }
+      };
+
+      const runs = RUNS[h().backend];
+      const seed = process.env.FUZZ_SEED === undefined ? Date.now() : Number(process.env.FUZZ_SEED);
+      await fc.assert(fc.asyncProperty(fc.constantFrom(...bases).chain(mutationsOf), check), {
+        numRuns: runs,
+        seed,
+        endOnFailure: true,
+      });
+
+      assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), protoKeys);
+      assert.equal((await h().request('GET', '/healthz')).status, 200);
+      for (const base of bases) {
+        assert.ok(
+          (perRoute.get(label(base.route)) ?? 0) >= runs / bases.length / 3,
+          `${label(base.route)} was fuzzed`,
+        );
+      }
+      const summary = [...statuses]
+        .sort((a, b) => a[0] - b[0])
+        .map(([s, n]) => `${s}:${n}`)
+        .join(' ');
+      console.log(
+        `fuzz [${h().backend}]: ${count} requests, ${serverErrors} 5xx, ${bases.length} routes, seed ${seed} (${summary})`,
+      );
+    });
+  },
+  {
+    PERSONAKIT_RATE_LIMIT: '0',
+    PERSONAKIT_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    PERSONAKIT_SUNO_BASE_URL: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+    PERSONAKIT_SUNO_API_KEY: 'operator-key',
+    LOG_LEVEL: 'error',
+  },
+  { logDestination: { write: (line: string) => void errorLogs.push(line) } },
+);
+
+/** The unmutated request of a route. */
+function mutationsOfValid(base: Base): FuzzRequest {
+  return {
+    route: label(base.route),
+    mutation: 'valid',
+    method: base.route.method,
+    path: base.path,
+    headers: base.body === undefined ? {} : { 'content-type': 'application/json' },
+    auth: 'account',
+    ...(base.body === undefined ? {} : { body: [JSON.stringify(base.body)] }),
+  };
+}

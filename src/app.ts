@@ -36,19 +36,6 @@ export function createApp(services: Services) {
     surfaces.find((s) => path === s.prefix || path.startsWith(`${s.prefix}/`))?.errorMapper ?? openGiantError;
 
   app.use('*', requestContext(services));
-  // Known path, wrong method: 405 before any surface middleware (auth, body checks) looks at it.
-  let allowed: ((path: string) => string[]) | undefined;
-  app.use('*', async (c, next) => {
-    allowed ??= methodTable(app.routes);
-    const methods = allowed(c.req.path);
-    const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
-    if (methods.length > 0 && !methods.includes(method)) {
-      c.header('allow', methods.join(', '));
-      throw new AppError('method_not_allowed', `Method ${c.req.method} is not allowed on ${c.req.path}`);
-    }
-    await next();
-  });
-
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     try {
@@ -78,8 +65,22 @@ export function createApp(services: Services) {
   });
   registerDocsPage(app);
 
+  // A known path with the wrong method is 405 (with Allow). Checked only on the error path: whatever a
+  // surface's middleware refused (auth, body checks) or a 404, the method decides first. Requests that
+  // match a route never pay for it.
+  let allowed: ((path: string) => string[]) | undefined;
+  const wrongMethod = (c: Context<AppEnv>): AppError | undefined => {
+    allowed ??= methodTable(app.routes);
+    const methods = allowed(c.req.path);
+    const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
+    if (methods.length === 0 || methods.includes(method)) return undefined;
+    c.header('allow', methods.join(', '));
+    return new AppError('method_not_allowed', `Method ${c.req.method} is not allowed on ${c.req.path}`);
+  };
+
   const onError = (err: unknown, c: Context<AppEnv>) => {
-    const e = toAppError(err);
+    let e = toAppError(err);
+    if (e.status < 500) e = wrongMethod(c) ?? e;
     if (e.status >= 500) requestLog(c, services.log).error({ err: e.cause ?? e, code: e.code }, e.message);
     return sendError(c, mapperFor(c.req.path), e);
   };

@@ -13,7 +13,7 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: De
     {
       level: config.LOG_LEVEL,
       base: undefined,
-      timestamp: pino.stdTimeFunctions.isoTime,
+      // pino's default epoch-millisecond `time`: ISO formatting cost ~2% of a small request.
       formatters: { level: (label) => ({ level: label }) },
     },
     destination ?? pino.destination({ sync: false }),

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
+import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
+import { request } from 'undici';
 import { testConfig } from '../src/config.ts';
+import { createKey } from '../src/core/api-keys.ts';
 import { AppError } from '../src/core/errors.ts';
 import { createRateLimiter } from '../src/core/rate-limit.ts';
 import { createLogger } from '../src/log.ts';
@@ -117,6 +120,43 @@ describeEachBackend('Idempotency-Key', (h) => {
 });
 
 describe('HTTP limits of the real listener', () => {
+  test('bodies over 1 MiB: 413 with or without content-length; bad JSON 400; a good body still works', async () => {
+    const config = testConfig({ PORT: '0' });
+    const services = await createServices(config, createLogger(config));
+    const server = await startServer(services);
+    try {
+      const { key } = await createKey(services.db, `limits-${randomBytes(4).toString('hex')}`);
+      const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+      const big = JSON.stringify({ name: 'big', attributes: { x: 'y'.repeat(1024 * 1024) } });
+      const sized = await request(`${server.url}/v1/personas`, { method: 'POST', headers, body: big });
+      assert.equal(sized.statusCode, 413);
+      assert.deepEqual(await sized.body.json(), {
+        error: 413,
+        message: 'Request body is larger than 1048576 bytes',
+      });
+      // No content-length: the body arrives chunked and is cut off at the limit while it streams in.
+      const chunked = await request(`${server.url}/v1/personas`, {
+        method: 'POST',
+        headers,
+        body: Readable.from([big.slice(0, 600_000), big.slice(600_000)]),
+      });
+      assert.equal(chunked.statusCode, 413);
+      assert.equal(((await chunked.body.json()) as { error: number }).error, 413);
+      const bad = await request(`${server.url}/v1/personas`, { method: 'POST', headers, body: '{"name":' });
+      assert.equal(bad.statusCode, 400);
+      assert.deepEqual(await bad.body.json(), { error: 400, message: 'Request body is not valid JSON' });
+      const ok = await request(`${server.url}/v1/personas`, {
+        method: 'POST',
+        headers,
+        body: Readable.from(['{"name":', '"Chunked"}']),
+      });
+      assert.equal(ok.statusCode, 200);
+      assert.equal(((await ok.body.json()) as { name: string }).name, 'Chunked');
+    } finally {
+      await server.close();
+    }
+  });
+
   test('oversized headers get 431 in the /v1 error shape and the server keeps serving', async () => {
     const config = testConfig({ PORT: '0' });
     const services = await createServices(config, createLogger(config));

@@ -37,7 +37,7 @@ export function applyLocalStyle(
   if (prefix !== undefined && style.maxWords !== undefined) {
     out = rules(prefix);
     // Valid only if the prefix still holds clearly more than max_words afterwards (see precut()).
-    if (countWords(out) < style.maxWords + PRECUT_MARGIN) out = undefined;
+    if (countWords(out, style.maxWords + PRECUT_MARGIN) < style.maxWords + PRECUT_MARGIN) out = undefined;
   }
   out ??= rules(masked);
   out = limit(keepSpansApart(out, spans), style);

@@ -39,10 +39,12 @@ export interface Span {
   end: number;
 }
 
-export function countWords(text: string): number {
+export function countWords(text: string, stopAfter = Number.POSITIVE_INFINITY): number {
   WORD.lastIndex = 0;
   let n = 0;
-  while (WORD.exec(text) !== null) n++;
+  // stopAfter: callers that only compare against a limit need not scan the rest (the word pattern is
+  // the costliest regex of the engine).
+  while (n <= stopAfter && WORD.exec(text) !== null) n++;
   return n;
 }
 
@@ -55,7 +57,7 @@ export function cutAtWord(text: string, n: number): string | null {
     seen++;
     if (seen === n) {
       const end = m.index + m[0].length;
-      return end < text.length && countWords(text.slice(end)) > 0 ? text.slice(0, end) : null;
+      return end < text.length && countWords(text.slice(end), 0) > 0 ? text.slice(0, end) : null;
     }
     m = WORD.exec(text);
   }

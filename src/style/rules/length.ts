@@ -14,7 +14,7 @@ export function limitSentences(text: string, max: number): string {
 }
 
 export function limitWords(text: string, max: number): string {
-  if (countWords(text) <= max) return text;
+  if (countWords(text, max) <= max) return text;
   let total = 0;
   let end = -1;
   for (const s of sentences(text)) {

@@ -235,12 +235,14 @@ async function main() {
     attributes: { tone: 'warm' },
   });
   const streamsN = quick ? 200 : 1000;
+  const streamSeconds = quick ? 4 : 8;
   const sMock = await runJson<StreamResult>([
     `${root}bench/streams.ts`,
     `http://127.0.0.1:${slowMock.port}/v1/chat/completions`,
     JSON.stringify({ ...JSON.parse(openaiBody), stream: true }),
     JSON.stringify({ 'content-type': 'application/json' }),
     String(streamsN),
+    String(streamSeconds),
   ]);
   let peakRss = 0;
   const sampler = setInterval(() => {
@@ -258,12 +260,13 @@ async function main() {
     }),
     JSON.stringify({ authorization: `Bearer ${pkStream.key}`, 'content-type': 'application/json' }),
     String(streamsN),
+    String(streamSeconds),
   ]);
   clearInterval(sampler);
   results.streams = { mock: sMock, personakit: sPk, peakRssMb: peakRss };
   rows.push(
     {
-      workload: `${streamsN} concurrent streams x50 chunks: errors`,
+      workload: `${streamsN} concurrent streams x50 chunks: errors (of ${sPk.streams} streams)`,
       figure: sPk.errors,
       unit: '',
       target: '0',
@@ -413,10 +416,10 @@ async function main() {
 }
 
 interface StreamResult {
+  streams: number;
   errors: number;
   ttfbP50: number;
   ttfbP99: number;
-  totalP50: number;
 }
 
 async function postgresCreate(body: string): Promise<Row | null> {

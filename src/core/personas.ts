@@ -1,4 +1,5 @@
-import type { Tx } from '../storage/db.ts';
+import type { Db, Tx } from '../storage/db.ts';
+import { PersonaInsertBatcher } from '../storage/insert-batcher.ts';
 import type { Ctx } from './context.ts';
 import { AppError, notFound } from './errors.ts';
 import { newId } from './ids.ts';
@@ -23,11 +24,21 @@ export async function createPersona(ctx: Ctx, fields: PersonaFields): Promise<Pe
     updated_at: now,
     version: 1,
   };
-  await ctx.db.kysely.transaction().execute(async (tx) => {
-    await tx.insertInto('personas').values(row).execute();
-    await ctx.db.announceChange(tx, 'personas');
-  });
+  await batcherFor(ctx.db).insert(row);
+  ctx.personas.invalidate(row.id);
   return rowToPersona(row);
+}
+
+const batchers = new WeakMap<Db, PersonaInsertBatcher>();
+
+/** Concurrent creates share one transaction (group commit; see PersonaInsertBatcher). */
+function batcherFor(db: Db): PersonaInsertBatcher {
+  let b = batchers.get(db);
+  if (!b) {
+    b = new PersonaInsertBatcher(db);
+    batchers.set(db, b);
+  }
+  return b;
 }
 
 export interface GetOptions {

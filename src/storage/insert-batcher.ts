@@ -1,0 +1,58 @@
+import type { Db } from './db.ts';
+import type { NewPersonaRow } from './schema.ts';
+
+interface Pending {
+  row: NewPersonaRow;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** Rows per statement: far below SQLite's 32,766 bound parameters for tables of ~20 columns. */
+const MAX_BATCH = 500;
+
+/**
+ * Group commit for persona inserts. Creates that arrive while the event loop is busy (concurrent requests) are
+ * written as one multi-row INSERT in one transaction, and each caller is answered only after that
+ * transaction committed: the same durability as one transaction each, with one BEGIN/COMMIT (and, on
+ * PostgreSQL, one round trip) for the whole group. If the group fails, each row is retried on its own,
+ * so one bad row cannot fail the others.
+ */
+export class PersonaInsertBatcher {
+  readonly #db: Db;
+  #queue: Pending[] = [];
+  #scheduled = false;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  insert(row: NewPersonaRow): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ row, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => void this.#flush());
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    this.#scheduled = false;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, MAX_BATCH);
+      try {
+        await this.#write(batch.map((p) => p.row));
+        for (const p of batch) p.resolve();
+      } catch {
+        for (const p of batch) await this.#write([p.row]).then(p.resolve, p.reject);
+      }
+    }
+  }
+
+  async #write(rows: NewPersonaRow[]): Promise<void> {
+    await this.#db.kysely.transaction().execute(async (tx) => {
+      await tx.insertInto('personas').values(rows).execute();
+      await this.#db.announceChange(tx, 'personas');
+    });
+  }
+}

@@ -19,6 +19,23 @@ describeEachBackend('/v1/personas', (h) => {
     assert.ok(r.headers.get('x-request-id'));
   });
 
+  test('concurrent creates (one group commit) are all stored, each with its own content', async () => {
+    const account = await h().newAccount();
+    const created = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        h().request('POST', '/v1/personas', { account, json: { name: `C${i}`, attributes: { n: i } } }),
+      ),
+    );
+    assert.deepEqual(new Set(created.map((r) => r.status)), new Set([200]));
+    for (const [i, r] of created.entries()) {
+      const read = await h().request('GET', `/v1/personas/${r.body.id}`, { account });
+      assert.equal(read.body.name, `C${i}`);
+      assert.deepEqual(read.body.attributes, { n: i });
+    }
+    const ids = new Set(created.map((r) => r.body.id));
+    assert.equal(ids.size, 60);
+  });
+
   test('attributes default to {}', async () => {
     const account = await h().newAccount();
     const r = await h().request('POST', '/v1/personas', { account, json: { name: 'Bare' } });

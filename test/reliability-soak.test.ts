@@ -20,7 +20,7 @@ import { clipBody } from './helpers/suno.ts';
  * Issue 7.8: a bounded soak. Mixed traffic over every surface from the test itself, at concurrency 16,
  * against a real server process on a SQLite file: zero errors, and the server's RSS comes back near where
  * it started. 20 s by default, so that npm test stays fast on two cores (the issue suggests 60 s: run
- * SOAK_SECONDS=60 for that); 20 s at this concurrency is tens of thousands of requests, ample to show a
+ * SOAK_SECONDS=60 for that); 20 s at this concurrency is some 15,000-20,000 requests, ample to show a
  * per-request leak, while a slow one needs the longer run.
  */
 

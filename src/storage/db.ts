@@ -2,14 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import { migrateToLatest } from './migrations.ts';
+import { ChangeListener } from './pg-change-listener.ts';
 import type { Database } from './schema.ts';
 import { NodeSqliteDatabase } from './sqlite-driver.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Tx = Transaction<Database>;
-
-/** The channel on which PostgreSQL instances tell each other that cached rows changed. */
-const CHANGE_CHANNEL = 'personakit_changes';
 
 /**
  * One handle over either backend. Besides the typed query builder it answers one question the caches
@@ -110,33 +108,27 @@ async function openPostgres(url: string): Promise<Db> {
   // A pool error on an idle client (server restart) must not crash the process; queries will retry.
   pool.on('error', () => {});
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  let version = 0;
-  const listener = new pg.Client({ connectionString: url });
-  listener.on('notification', () => {
-    version++;
-  });
-  listener.on('error', () => {
-    // Losing the listener means we can no longer trust caches: bump on every check until reconnected.
-    version++;
-  });
-  await listener.connect();
-  await listener.query(`LISTEN ${CHANGE_CHANNEL}`);
+  const listener = new ChangeListener(url);
+  try {
+    await listener.start();
+  } catch (err) {
+    await kysely.destroy();
+    throw err;
+  }
   return {
     kysely,
     dialect: 'postgres',
     file: null,
-    externalVersion: () => version,
+    externalVersion: () => listener.version(),
     announceChange: async (tx, what) => {
-      await sql`SELECT pg_notify(${CHANGE_CHANNEL}, ${what})`.execute(tx);
+      await sql`SELECT pg_notify(${listener.channel}, ${what})`.execute(tx);
     },
-    localChange: () => {
-      version++;
-    },
+    localChange: () => listener.bump(),
     ping: async () => {
       await sql`SELECT 1`.execute(kysely);
     },
     close: async () => {
-      await listener.end().catch(() => {});
+      await listener.close();
       await kysely.destroy();
     },
   };

@@ -13,7 +13,8 @@ export interface Received {
 /**
  * A Suno-compatible upstream on 127.0.0.1 that records every request. The request's `title` picks the
  * answer, so tests need no shared mutable mode: fail-500, bad-json, reject-400, reject-402, rate-429,
- * hang (never answers); anything else gets 200 {code: "success", data: {task_id}}.
+ * hang (never answers), reset (drops the connection unanswered), slow (answers after 60 ms); anything else
+ * gets 200 {code: "success", data: {task_id}}.
  */
 export async function startFakeSunoUpstream() {
   const received: Received[] = [];
@@ -36,6 +37,7 @@ export async function startFakeSunoUpstream() {
         res.end(payload);
       };
       if (title === 'hang') return;
+      if (title === 'reset') return req.socket.destroy();
       if (title === 'fail-500') return send(500, JSON.stringify({ error: 'internal upstream secret trace' }));
       if (title === 'bad-json') return send(200, '<html>oops</html>');
       if (title === 'reject-400')
@@ -43,7 +45,9 @@ export async function startFakeSunoUpstream() {
       if (title === 'reject-402') return send(402, JSON.stringify({ msg: 'insufficient credits' }));
       if (title === 'rate-429')
         return send(429, JSON.stringify({ detail: 'slow down' }), { 'retry-after': '7' });
-      send(200, JSON.stringify({ code: 'success', data: { task_id: `task-${received.length}` } }));
+      const ok = JSON.stringify({ code: 'success', data: { task_id: `task-${received.length}` } });
+      if (title === 'slow') return void setTimeout(() => send(200, ok), 60);
+      send(200, ok);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -53,6 +57,8 @@ export async function startFakeSunoUpstream() {
     received,
     /** The request whose body carries this prompt (each test uses its own). */
     find: (prompt: string) => received.find((r) => r.body?.prompt === prompt),
+    /** Closes idle keep-alive connections (leak checks count sockets with no pool noise). */
+    closeIdle: () => server.closeIdleConnections(),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

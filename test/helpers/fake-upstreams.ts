@@ -19,6 +19,8 @@ export { answerFor, type Protocol } from './fake-wire.ts';
  *   scenario:error-event a stream that starts fine, then reports an error event
  *   scenario:hang        never answers
  *   scenario:drip        a stream that sends one delta, then stays open
+ *   scenario:reset       the connection is destroyed before any answer
+ *   scenario:slow[:ms]   a normal answer (JSON or stream) spread over 60 ms, or the given ms
  */
 export interface Recorded {
   method: string;
@@ -37,6 +39,8 @@ export interface Fake {
   requests: Recorded[];
   /** The request whose body contains `marker` (each test sends unique content). */
   find(marker: string): Recorded;
+  /** Closes idle keep-alive connections (leak checks count sockets with no pool noise). */
+  closeIdle(): void;
   close(): Promise<void>;
 }
 
@@ -84,6 +88,7 @@ export async function startFake(protocol: Protocol): Promise<Fake> {
       if (!found) throw new Error(`no ${protocol} request with ${marker}`);
       return found;
     },
+    closeIdle: () => server.closeIdleConnections(),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -18,6 +18,9 @@ function pieces(text: string): string[] {
 const scenarioOf = (model: string) =>
   model.startsWith('scenario:') ? model.slice('scenario:'.length) : 'ok';
 
+/** `slow` spreads a normal answer over 60 ms; `slow:800` over 800 ms (one pause before each frame). */
+const slowMsOf = (scenario: string) => Number(scenario.split(':')[1] ?? 60);
+
 // biome-ignore lint/suspicious/noExplicitAny: request bodies are whatever the client sent
 type Body = any;
 
@@ -32,16 +35,38 @@ export function wireOf(protocol: Protocol) {
       const p = w.parse(path, headers, body);
       const scenario = scenarioOf(p.model);
       const deltas = pieces(answerFor(p.content));
-      switch (scenario) {
+      const kind = scenario.split(':')[0] ?? '';
+      switch (kind) {
         case '400':
         case '401':
         case '429':
         case '500': {
-          const e = w.errors[scenario](p);
-          return reply(res, e.status, e.body, scenario === '429' ? { 'retry-after': '7' } : {});
+          const e = w.errors[kind](p);
+          return reply(res, e.status, e.body, kind === '429' ? { 'retry-after': '7' } : {});
         }
         case 'hang':
           return;
+        case 'reset':
+          // The request was read; the connection dies before any byte of an answer.
+          res.socket?.destroy();
+          return;
+        case 'slow': {
+          const frames = p.stream
+            ? [...w.head(p), ...deltas.map((d) => w.delta(p, d)), ...w.tail(p)]
+            : [JSON.stringify(w.json(p))];
+          const pause = slowMsOf(scenario) / (frames.length + 1);
+          res.writeHead(200, { 'content-type': p.stream ? 'text/event-stream' : 'application/json' });
+          let i = 0;
+          const next = () => {
+            if (res.destroyed) return;
+            const frame = frames[i++];
+            if (frame === undefined) return res.end();
+            res.write(frame);
+            setTimeout(next, pause);
+          };
+          setTimeout(next, pause);
+          return;
+        }
         case 'malformed':
           if (!p.stream) return reply(res, 200, '{"id": "x", "choices": [');
           sseHead(res);

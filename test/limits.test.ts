@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
@@ -116,6 +116,45 @@ describeEachBackend('Idempotency-Key', (h) => {
       });
       assert.equal(r.status, 400, JSON.stringify(key.length));
     }
+  });
+});
+
+describeEachBackend('Idempotency-Key after a crash', (h) => {
+  test('a claim left "in progress" by a dead process stops blocking retries after 11 minutes', async () => {
+    const account = await h().newAccount();
+    const db = h().services.db.kysely;
+    const json = { name: 'After crash' };
+    const claim = (key: string, minutesAgo: number) =>
+      db
+        .insertInto('idempotency_keys')
+        .values({
+          account_id: account.accountId,
+          key,
+          // The claim a dead process made for this very request (same method, path and body).
+          fingerprint: createHash('sha256')
+            .update(`POST /v1/personas\n${JSON.stringify(json)}`)
+            .digest('hex'),
+          status: 0,
+          content_type: null,
+          body: null,
+          created_at: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+        })
+        .execute();
+    await claim('recent', 1);
+    await claim('abandoned', 12);
+    const blocked = await h().request('POST', '/v1/personas', {
+      account,
+      json,
+      headers: { 'idempotency-key': 'recent' },
+    });
+    assert.equal(blocked.status, 409);
+    const retried = await h().request('POST', '/v1/personas', {
+      account,
+      json,
+      headers: { 'idempotency-key': 'abandoned' },
+    });
+    assert.equal(retried.status, 200);
+    assert.equal(retried.body.name, 'After crash');
   });
 });
 

@@ -7,6 +7,12 @@ import { header } from './request-context.ts';
 
 /** How long a stored answer is replayed. */
 const TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * A claim still "in progress" after this long belongs to a request whose process died (no request runs
+ * longer: the upstream timeout is at most 10 min). Treating it as expired lets the client retry instead of
+ * getting 409 for a day; the small risk is a duplicate if that request had committed just before dying.
+ */
+const ABANDONED_MS = 11 * 60 * 1000;
 const MAX_KEY_LENGTH = 255;
 
 /**
@@ -56,7 +62,8 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
         .where('account_id', '=', scope.account_id)
         .where('key', '=', key)
         .executeTakeFirst();
-      const expired = row && Date.parse(row.created_at) < now.getTime() - TTL_MS;
+      const age = row ? now.getTime() - Date.parse(row.created_at) : 0;
+      const expired = row && (age > TTL_MS || (row.status === 0 && age > ABANDONED_MS));
       if ((!row || expired) && attempt === 0) {
         if (expired) await forget(c.get('ctx'), key);
         continue;

@@ -4,15 +4,14 @@ import type {
   RawMessageStreamEvent,
 } from '@anthropic-ai/sdk/resources/messages';
 import type { ErrorResponse } from '@anthropic-ai/sdk/resources/shared';
-import type { ChatRequest, Usage } from './types.ts';
 import {
   asObject,
   count,
-  noUsage,
   optString,
   parseJson,
   type StreamDecoder,
   StreamErrorEvent,
+  StreamReport,
   WireError,
   type WireFormat,
 } from './wire.ts';
@@ -74,30 +73,16 @@ export const anthropicWire: WireFormat = {
   },
 };
 
-class MessageStream implements StreamDecoder {
-  #model: string;
-  #usage: Usage = noUsage();
+class MessageStream extends StreamReport implements StreamDecoder {
   done = false;
-
-  constructor(req: ChatRequest) {
-    this.#model = req.model;
-  }
-
-  model(): string {
-    return this.#model;
-  }
-
-  usage(): Usage {
-    return this.#usage;
-  }
 
   event(_name: string, data: string): string | undefined {
     const ev = asObject(parseJson(data, 'stream event'), 'stream event') as StreamEvent;
     switch (ev.type) {
       case 'message_start': {
         const message = ev.message;
-        if (typeof message?.model === 'string') this.#model = message.model;
-        this.#usage = {
+        if (typeof message?.model === 'string') this.reportedModel = message.model;
+        this.reportedUsage = {
           inputTokens: count(message?.usage?.input_tokens),
           outputTokens: count(message?.usage?.output_tokens),
         };
@@ -110,9 +95,9 @@ class MessageStream implements StreamDecoder {
       case 'message_delta': {
         const usage = ev.usage;
         const input = count(usage?.input_tokens);
-        this.#usage = {
-          inputTokens: input ?? this.#usage.inputTokens,
-          outputTokens: count(usage?.output_tokens) ?? this.#usage.outputTokens,
+        this.reportedUsage = {
+          inputTokens: input ?? this.reportedUsage.inputTokens,
+          outputTokens: count(usage?.output_tokens) ?? this.reportedUsage.outputTokens,
         };
         return undefined;
       }

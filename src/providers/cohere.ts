@@ -1,12 +1,12 @@
 import type { Cohere } from 'cohere-ai';
-import type { ChatRequest, Usage } from './types.ts';
+import type { Usage } from './types.ts';
 import {
   asObject,
   count,
-  noUsage,
   parseJson,
   type StreamDecoder,
   StreamErrorEvent,
+  StreamReport,
   WireError,
   type WireFormat,
 } from './wire.ts';
@@ -81,22 +81,8 @@ export const cohereWire: WireFormat = {
   keyRejected: (status) => status === 498,
 };
 
-class CohereStream implements StreamDecoder {
-  readonly #model: string;
-  #usage: Usage = noUsage();
+class CohereStream extends StreamReport implements StreamDecoder {
   done = false;
-
-  constructor(req: ChatRequest) {
-    this.#model = req.model;
-  }
-
-  model(): string {
-    return this.#model;
-  }
-
-  usage(): Usage {
-    return this.#usage;
-  }
 
   event(_name: string, data: string): string | undefined {
     if (data === '[DONE]') return undefined;
@@ -108,7 +94,7 @@ class CohereStream implements StreamDecoder {
     if (ev.type === 'message-end') {
       const error: unknown = ev.delta?.error;
       if (typeof error === 'string' && error) throw new StreamErrorEvent(error);
-      this.#usage = usageOf(ev.delta?.usage);
+      this.reportedUsage = usageOf(ev.delta?.usage);
       this.done = true;
     }
     return undefined;

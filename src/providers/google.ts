@@ -1,5 +1,5 @@
 import type { Content, GenerateContentResponse, GenerationConfig } from '@google/genai';
-import type { ChatRequest, Completion, Usage } from './types.ts';
+import type { Completion, Usage } from './types.ts';
 import {
   asObject,
   count,
@@ -9,6 +9,7 @@ import {
   parseJson,
   type StreamDecoder,
   StreamErrorEvent,
+  StreamReport,
   WireError,
   type WireFormat,
 } from './wire.ts';
@@ -97,28 +98,14 @@ export const googleWire: WireFormat = {
   },
 };
 
-class GeminiStream implements StreamDecoder {
-  #model: string;
-  #usage: Usage = noUsage();
+class GeminiStream extends StreamReport implements StreamDecoder {
   done = false;
-
-  constructor(req: ChatRequest) {
-    this.#model = req.model;
-  }
-
-  model(): string {
-    return this.#model;
-  }
-
-  usage(): Usage {
-    return this.#usage;
-  }
 
   event(_name: string, data: string): string | undefined {
     const res = asObject(parseJson(data, 'stream event'), 'stream event') as GenerateResponseWire;
     if (res.error) throw new StreamErrorEvent(optString(res.error.message) ?? 'unknown error');
-    if (typeof res.modelVersion === 'string') this.#model = res.modelVersion;
-    this.#usage = usageOf(res) ?? this.#usage;
+    if (typeof res.modelVersion === 'string') this.reportedModel = res.modelVersion;
+    this.reportedUsage = usageOf(res) ?? this.reportedUsage;
     if (res.candidates?.[0]?.finishReason) this.done = true;
     const text = textOf(res);
     return text || undefined;

@@ -4,15 +4,15 @@ import type {
   ChatCompletionCreateParams,
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
-import type { ChatRequest, Usage } from './types.ts';
+import type { Usage } from './types.ts';
 import {
   asObject,
   count,
-  noUsage,
   optString,
   parseJson,
   type StreamDecoder,
   StreamErrorEvent,
+  StreamReport,
   WireError,
   type WireFormat,
 } from './wire.ts';
@@ -79,26 +79,12 @@ export function openAiCompatibleWire(options: OpenAiCompatibleOptions): WireForm
   };
 }
 
-class ChatCompletionStream implements StreamDecoder {
-  #model: string;
-  #usage = noUsage();
+class ChatCompletionStream extends StreamReport implements StreamDecoder {
   #finished = false;
   #sawDone = false;
 
-  constructor(req: ChatRequest) {
-    this.#model = req.model;
-  }
-
   get done(): boolean {
     return this.#sawDone || this.#finished;
-  }
-
-  model(): string {
-    return this.#model;
-  }
-
-  usage(): Usage {
-    return this.#usage;
   }
 
   event(_name: string, data: string): string | undefined {
@@ -110,9 +96,9 @@ class ChatCompletionStream implements StreamDecoder {
     if (chunk.error) {
       throw new StreamErrorEvent(optString(chunk.error.message) ?? 'unknown error');
     }
-    if (typeof chunk.model === 'string') this.#model = chunk.model;
+    if (typeof chunk.model === 'string') this.reportedModel = chunk.model;
     const usage = chunk.usage ?? chunk.x_groq?.usage;
-    if (usage) this.#usage = usageOf(usage);
+    if (usage) this.reportedUsage = usageOf(usage);
     const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
     if (choice?.finish_reason) this.#finished = true;
     const text: unknown = choice?.delta?.content;

@@ -24,6 +24,27 @@ export interface StreamDecoder {
   usage(): Usage;
 }
 
+/**
+ * The model and usage a stream reports as it goes, starting from the request's model; each vendor's
+ * decoder extends it and updates them from its own events.
+ */
+export abstract class StreamReport {
+  protected reportedModel: string;
+  protected reportedUsage: Usage = noUsage();
+
+  constructor(req: ChatRequest) {
+    this.reportedModel = req.model;
+  }
+
+  model(): string {
+    return this.reportedModel;
+  }
+
+  usage(): Usage {
+    return this.reportedUsage;
+  }
+}
+
 /** The upstream answered 2xx with a body that is not its documented shape. */
 export class WireError extends Error {}
 

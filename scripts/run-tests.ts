@@ -11,6 +11,10 @@ if (process.env.TEST_DATABASE_URL) {
     'storage tests: SQLite only. TEST_DATABASE_URL is not set, so every PostgreSQL suite is SKIPPED.',
   );
 }
+// Process-level tests run bin/personakit.js, which runs the bundle when it is fresh: build it now, so they
+// test what users run (a stale bundle would silently send them to the sources instead).
+const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
 const args = ['--test', '--test-concurrency=2', '--test-timeout=120000', ...process.argv.slice(2)];
 if (process.argv.length <= 2) args.push('test/**/*.test.ts');
 const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', ...args], {

@@ -27,10 +27,12 @@ export async function createRateLimiter(config: Config): Promise<RateLimiter> {
   let limiter: RateLimiterAbstract = memory;
   if (config.REDIS_URL) {
     // Loaded only with REDIS_URL: the default in-memory limiter needs no Redis client in memory.
-    const [{ Redis }, { default: RateLimiterRedis }] = await Promise.all([
+    const [ioredis, { default: RateLimiterRedis }] = await Promise.all([
       import('ioredis'),
       import('rate-limiter-flexible/lib/RateLimiterRedis.js'),
     ]);
+    // Bundled (dist/), a CommonJS module's dynamic import may expose its exports only as `default`.
+    const Redis = ioredis.Redis ?? (ioredis as unknown as { default: typeof ioredis }).default.Redis;
     redis = new Redis(config.REDIS_URL, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,

@@ -87,7 +87,11 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const res = c.res;
     const type = res.headers.get('content-type');
     // A stored 4xx would be the only change a failed request made to the store (found by the fuzzer).
-    const unstored = res.status >= 400 || (type?.startsWith('text/event-stream') ?? false);
+    // Streams are not stored: neither one answered through Hono nor one written straight to the socket.
+    const unstored =
+      res.status >= 400 ||
+      (type?.startsWith('text/event-stream') ?? false) ||
+      res.headers.has('x-hono-already-sent');
     if (unstored) {
       await forget(ctx, key);
       return;

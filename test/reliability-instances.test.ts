@@ -222,8 +222,15 @@ describe('two instances, one PostgreSQL', { skip: postgres?.skip ?? PG_SKIP_REAS
     for (const i of [a, b]) assert.equal((await i.send(key, 'GET', '/v1/personas')).status, 200);
     const revoked = await runCli(['keys', 'revoke', id], { DATABASE_URL: url });
     assert.equal(revoked.code, 0, revoked.stderr);
+    // The CLI's NOTIFY reaches each instance asynchronously (milliseconds): allow it the same 1 s bound
+    // as cache convergence, polling, rather than racing it.
     for (const i of [a, b]) {
-      const r = await i.send(key, 'GET', '/v1/personas');
+      const deadline = Date.now() + 1000;
+      let r = await i.send(key, 'GET', '/v1/personas');
+      while (r.status !== 401 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        r = await i.send(key, 'GET', '/v1/personas');
+      }
       assert.equal(r.status, 401, `${i.server.url}: ${r.text}`);
     }
   });

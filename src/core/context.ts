@@ -30,4 +30,3 @@ export interface Ctx extends Services {
   log: Logger;
 }
 
-export const isoNow = (s: Pick<Services, 'now'>) => s.now().toISOString();

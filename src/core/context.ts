@@ -29,4 +29,3 @@ export interface Ctx extends Services {
   keyId: string;
   log: Logger;
 }
-

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { type ServerType, serve } from '@hono/node-server';
 import { type CliIo, runCli } from '../src/cli/index.ts';
 import { applyLocalStyle } from '../src/style/index.ts';
 import { answerFor } from './helpers/fake-upstreams.ts';
-import { describeEachBackend } from './helpers/harness.ts';
+import { describeEachBackend, listen } from './helpers/harness.ts';
 import { marker, newPersona, startFakes } from './helpers/refine-fixtures.ts';
 
 const fakes = await startFakes();
@@ -32,22 +30,13 @@ function io(env: Record<string, string>, stdin = '') {
 describeEachBackend(
   'personakit refine (CLI)',
   (h) => {
-    let server: ServerType | undefined;
+    let listener: Awaited<ReturnType<typeof listen>> | undefined;
     let url = '';
     before(async () => {
-      const s = serve({ fetch: h().app.fetch, port: 0, hostname: '127.0.0.1' });
-      await new Promise<void>((resolve) => s.once('listening', () => resolve()));
-      server = s;
-      url = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+      listener = await listen(h().app);
+      url = listener.url;
     });
-    after(
-      () =>
-        new Promise<void>((resolve) => {
-          if (!server) return resolve();
-          if ('closeAllConnections' in server) server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    );
+    after(() => listener?.close());
 
     test('text as arguments, provider local: the rewrite on stdout', async () => {
       const account = await h().newAccount();

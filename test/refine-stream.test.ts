@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ServerType, serve } from '@hono/node-server';
 import { request } from 'undici';
-import { describeEachBackend } from './helpers/harness.ts';
+import { describeEachBackend, listen } from './helpers/harness.ts';
 import { marker, newPersona, refineBody, specOf, startFakes } from './helpers/refine-fixtures.ts';
 
 const fakes = await startFakes();
@@ -26,22 +24,13 @@ async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 describeEachBackend(
   '/v1/refine stream over a real connection',
   (h) => {
-    let server: ServerType | undefined;
+    let listener: Awaited<ReturnType<typeof listen>> | undefined;
     let origin = '';
     before(async () => {
-      const s = serve({ fetch: h().app.fetch, port: 0, hostname: '127.0.0.1' });
-      await new Promise<void>((resolve) => s.once('listening', () => resolve()));
-      server = s;
-      origin = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+      listener = await listen(h().app);
+      origin = listener.url;
     });
-    after(
-      () =>
-        new Promise<void>((resolve) => {
-          if (!server) return resolve();
-          if ('closeAllConnections' in server) server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    );
+    after(() => listener?.close());
 
     for (const id of ['openai', 'anthropic', 'cohere', 'google']) {
       test(`${id}: a client that disconnects mid-stream closes the upstream connection at once`, async () => {

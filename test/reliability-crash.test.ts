@@ -15,7 +15,7 @@ import { openDb } from '../src/storage/db.ts';
 import { backends } from './helpers/backends.ts';
 import { type Fake, startFake } from './helpers/fake-upstreams.ts';
 import { parseEvents } from './helpers/refine-fixtures.ts';
-import { recordFigures } from './helpers/reliability.ts';
+import { type Json, keyedClient, recordFigures } from './helpers/reliability.ts';
 import { type ServerProcess, spawnServer } from './helpers/spawn-server.ts';
 
 /**
@@ -39,31 +39,7 @@ async function start(env: Record<string, string>): Promise<ServerProcess> {
   return s;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
-type Json = any;
-
-function client(url: string, connections = 32) {
-  const pool = new Pool(url, { connections });
-  return {
-    pool,
-    async send(key: string, method: string, path: string, json?: unknown) {
-      const res = await pool.request({
-        method: method as 'GET',
-        path,
-        headers: { authorization: `Bearer ${key}`, ...(json ? { 'content-type': 'application/json' } : {}) },
-        body: json === undefined ? undefined : JSON.stringify(json),
-      });
-      const text = await res.body.text();
-      let body: Json;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = undefined;
-      }
-      return { status: res.statusCode, text, body };
-    },
-  };
-}
+const client = keyedClient;
 
 const V1_WRITERS = 12;
 const V2_WRITERS = 8;

@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { createKey } from '../src/core/api-keys.ts';
 import { openDb } from '../src/storage/db.ts';
 import { changeChannel } from '../src/storage/pg-change-listener.ts';
 import { backends, PG_SKIP_REASON } from './helpers/backends.ts';
-import { recordFigures } from './helpers/reliability.ts';
+import { type Json, keyedClient, recordFigures } from './helpers/reliability.ts';
 import { runCli, type ServerProcess, spawnServer } from './helpers/spawn-server.ts';
 import { clipBody } from './helpers/suno.ts';
 
@@ -23,9 +23,6 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RATE_LIMIT = 120;
 const CONVERGE_MS = 1000;
 
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON
-type Json = any;
-
 interface Instance {
   server: ServerProcess;
   pool: Pool;
@@ -38,27 +35,7 @@ interface Instance {
 }
 
 function instance(server: ServerProcess): Instance {
-  const pool = new Pool(server.url, { connections: 8 });
-  return {
-    server,
-    pool,
-    async send(key, method, path, json) {
-      const res = await pool.request({
-        method: method as 'GET',
-        path,
-        headers: { authorization: `Bearer ${key}`, ...(json ? { 'content-type': 'application/json' } : {}) },
-        body: json === undefined ? undefined : JSON.stringify(json),
-      });
-      const text = await res.body.text();
-      let body: Json;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = undefined;
-      }
-      return { status: res.statusCode, headers: res.headers, body, text };
-    },
-  };
+  return { server, ...keyedClient(server.url, 8) };
 }
 
 describe('two instances, one PostgreSQL', { skip: postgres?.skip ?? PG_SKIP_REASON }, () => {

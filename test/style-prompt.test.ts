@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { JsonObject, Persona } from '../src/core/persona.ts';
+import { emptyFields, type JsonObject, type Persona } from '../src/core/persona.ts';
 import { compileSystemPrompt } from '../src/style/index.ts';
 
 function persona(fields: Partial<Persona>): Persona {
@@ -8,17 +8,7 @@ function persona(fields: Partial<Persona>): Persona {
     id: 'p_test',
     accountId: 'a_test',
     personaType: 'user',
-    name: 'Ana',
-    description: '',
-    attributes: {},
-    systemPrompt: null,
-    context: null,
-    pipelineMode: 'full',
-    defaultReplicaId: null,
-    documentIds: [],
-    documentTags: [],
-    layers: {},
-    secrets: null,
+    ...emptyFields('Ana'),
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
     version: 1,

@@ -1,4 +1,6 @@
+import type { AddressInfo } from 'node:net';
 import { after, before, describe } from 'node:test';
+import { serve } from '@hono/node-server';
 import type { DestinationStream } from 'pino';
 import { createApp } from '../../src/app.ts';
 import { testConfig } from '../../src/config.ts';
@@ -116,4 +118,21 @@ export function describeEachBackend(
       });
     });
   }
+}
+
+/**
+ * The harness app on a real loopback port (for tests that need a socket: disconnects, the CLI), closed
+ * with its connections by the returned close().
+ */
+export async function listen(app: Harness['app']): Promise<{ url: string; close(): Promise<void> }> {
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

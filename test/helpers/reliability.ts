@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { Pool } from 'undici';
 
 /**
  * Measuring helpers for the reliability suites (issue 7, points 5-9): handles, memory and the figures of
@@ -40,4 +41,31 @@ export function recordFigures(name: string, figures: Record<string, unknown>): v
   mkdirSync(figuresDir, { recursive: true });
   const at = new Date().toISOString();
   writeFileSync(new URL(`${name}.json`, figuresDir), `${JSON.stringify({ at, ...figures }, null, 2)}\n`);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
+export type Json = any;
+
+/** A keyed JSON client over an undici pool, for tests that talk to spawned server processes. */
+export function keyedClient(url: string, connections = 32) {
+  const pool = new Pool(url, { connections });
+  return {
+    pool,
+    async send(key: string, method: string, path: string, json?: unknown) {
+      const res = await pool.request({
+        method: method as 'GET',
+        path,
+        headers: { authorization: `Bearer ${key}`, ...(json ? { 'content-type': 'application/json' } : {}) },
+        body: json === undefined ? undefined : JSON.stringify(json),
+      });
+      const text = await res.body.text();
+      let body: Json;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      return { status: res.statusCode, headers: res.headers, body, text };
+    },
+  };
 }

@@ -4,7 +4,7 @@ import { applyMarkRules, applyWordRules, marksUsed } from './pipeline.ts';
 import { keepSpansApart, mask, openFenceAtEnd, unmask } from './protect.ts';
 import { endsWithFraming, joinParts, startsWithFraming } from './rules/framing.ts';
 import { limitSentences, limitWords } from './rules/length.ts';
-import { countWords } from './segment.ts';
+import { countWords, startOfRun } from './segment.ts';
 
 /**
  * The local engine. Order of application:
@@ -78,11 +78,8 @@ const PRECUT_MARGIN = 8;
 function precut(masked: string, style: CompiledStyle): string | undefined {
   if (style.maxWords === undefined || style.bannedPhrases) return undefined;
   const keep = Math.ceil(style.maxWords * 1.25) + 16;
-  let count = 0;
-  for (const m of masked.matchAll(/\S+/g)) {
-    if (++count > keep) return masked.slice(0, m.index);
-  }
-  return undefined;
+  const start = startOfRun(masked, keep + 1);
+  return start < 0 ? undefined : masked.slice(0, start);
 }
 
 /** Cuts the (masked) content to max_sentences, then max_words. */

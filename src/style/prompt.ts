@@ -124,8 +124,23 @@ const REWRITE_RULE = [
   'Answer with the rewritten text only: no preamble, no notes, no quotation marks around it.',
 ].join(' ');
 
+/**
+ * Compiled prompts by persona object. Cached personas are frozen and replaced (never changed) on write,
+ * so a prompt never goes stale and leaves with its persona, as compileStyle() does for attributes.
+ */
+const compiled = new WeakMap<Persona, string>();
+
 /** The persona as one system prompt: style guide from attributes + the rewrite rule. Deterministic. */
 export function compileSystemPrompt(persona: Persona): string {
+  let prompt = compiled.get(persona);
+  if (prompt === undefined) {
+    prompt = compile(persona);
+    if (Object.isFrozen(persona)) compiled.set(persona, prompt);
+  }
+  return prompt;
+}
+
+function compile(persona: Persona): string {
   const parts: string[] = [];
   const description = persona.description.trim();
   parts.push(`You are ${oneLine(persona.name)}.${description ? ` ${description}` : ''}`);

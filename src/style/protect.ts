@@ -39,6 +39,15 @@ function protectedPattern(withEmail: boolean): RegExp {
 const PROTECTED = protectedPattern(false);
 const PROTECTED_WITH_EMAIL = protectedPattern(true);
 const URL_START = /^(?:https?:\/\/|www\.)/i;
+
+/**
+ * Whether `text` holds what every protected span needs somewhere: a backtick or tilde (code), a token
+ * character, an "@" (email), an ASCII digit (number), or a URL start ("://" or "www."). Text without any
+ * has nothing to mask. Three simple scans V8 runs natively, far cheaper than one pass of PROTECTED.
+ */
+const SPAN_CHAR = new RegExp(`[\`~@0-9${TOKEN_RANGE}]`);
+const WWW = /www\./i;
+const mayHoldSpans = (text: string) => SPAN_CHAR.test(text) || text.includes('://') || WWW.test(text);
 const URL_TRAILING = /[.,;:!?'"*_)\]…’”]$/;
 const NUMBER_START = /^v?\d/i;
 const TOKEN = /[\uE000\uE002]([\uE010-\uE019]+)\uE001/g;
@@ -68,6 +77,11 @@ function urlLength(url: string): number {
  * further text, such as a greeting, is masked into the same output).
  */
 export function mask(text: string, spans: string[]): string {
+  return mayHoldSpans(text) ? maskFully(text, spans) : text;
+}
+
+/** mask() without the shortcut: exported for the test that shows the shortcut changes nothing. */
+export function maskFully(text: string, spans: string[]): string {
   return text.replace(text.includes('@') ? PROTECTED_WITH_EMAIL : PROTECTED, (match: string) => {
     if (URL_START.test(match)) {
       const end = urlLength(match);

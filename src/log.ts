@@ -4,8 +4,8 @@ import type { Config } from './config.ts';
 export type { Logger };
 
 /**
- * JSON logs. The default destination is asynchronous so logging never blocks a request; it is flushed on
- * shutdown. Nothing logs request bodies or headers, so secrets never reach a log line; key-path redaction
+ * JSON logs. The default destination is asynchronous and buffered so logging never blocks a request; it
+ * is flushed on shutdown. Nothing logs request bodies or headers, so secrets never reach a log line; key-path redaction
  * would cost ~4% of a request for fields that are never there (and tests grep the logs for secrets).
  */
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: DestinationStream): Logger {
@@ -16,6 +16,29 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: De
       // pino's default epoch-millisecond `time`: ISO formatting cost ~2% of a small request.
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination ?? pino.destination({ sync: false }),
+    // Lines are gathered into writes of 4 KiB, or whatever is there every 200 ms: one write per line
+    // (an fs.write on libuv's pool each) was ~3% of a request under load. Flushed at exit and shutdown.
+    destination ?? pino.destination({ sync: false, minLength: 4096, periodicFlush: 200 }),
   );
+}
+
+/** Writes the one access-log line of a request. */
+export type AccessLog = (reqId: string, method: string, path: string, status: number, ms: number) => void;
+
+/**
+ * The access line, written straight to the logger's destination in exactly pino's format for this
+ * configuration: it is logged once per request, and pino's generic serialization of the object was
+ * ~4% of a GET. Only `path` comes from the client and needs escaping (the request id is validated,
+ * the method is an HTTP token from Node's parser).
+ */
+export function accessLog(log: Logger): AccessLog {
+  if (!log.isLevelEnabled('info')) return () => {};
+  const out = (log as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym];
+  if (!out)
+    return (reqId, method, path, status, ms) => log.info({ reqId, method, path, status, ms }, 'request');
+  return (reqId, method, path, status, ms) => {
+    out.write(
+      `{"level":"info","time":${Date.now()},"reqId":"${reqId}","method":"${method}","path":${JSON.stringify(path)},"status":${status},"ms":${ms},"msg":"request"}\n`,
+    );
+  };
 }

@@ -1,9 +1,12 @@
+import { createServer, type RequestListener, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { countAccounts, createKey } from './core/api-keys.ts';
 import type { Services } from './core/context.ts';
+import { nativeListener } from './http/native.ts';
 import { closeServices } from './services.ts';
+import { openGiantNativeRoutes } from './surfaces/opengiant/index.ts';
 
 export interface RunningServer {
   url: string;
@@ -26,6 +29,17 @@ export async function bootstrapKey(services: Services, write: (s: string) => voi
   );
 }
 
+/**
+ * node:http's createServer with the native fast path (src/http/native.ts) in front of Hono's listener:
+ * for @hono/node-server's `createServer` option, in production and in tests that need a socket.
+ */
+export function createNativeServer(services: Services): typeof createServer {
+  // The option is typed as createServer itself (all its overloads); @hono/node-server calls this one.
+  const create = (options: ServerOptions, honoListener: RequestListener) =>
+    createServer(options, nativeListener(services, openGiantNativeRoutes, honoListener));
+  return create as typeof createServer;
+}
+
 export async function startServer(services: Services): Promise<RunningServer> {
   const app = createApp(services);
   const { config, log } = services;
@@ -33,6 +47,7 @@ export async function startServer(services: Services): Promise<RunningServer> {
     const s = serve(
       {
         fetch: app.fetch,
+        createServer: createNativeServer(services),
         port: config.PORT,
         hostname: config.HOST,
         // Bounded headers and slow-client timeouts: a client cannot hold a socket open by trickling bytes.

@@ -33,7 +33,7 @@ describeEachBackend(
     let listener: Awaited<ReturnType<typeof listen>> | undefined;
     let url = '';
     before(async () => {
-      listener = await listen(h().app);
+      listener = await listen(h());
       url = listener.url;
     });
     after(() => listener?.close());

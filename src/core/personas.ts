@@ -1,5 +1,7 @@
+import type { CompiledQuery } from 'kysely';
 import type { Db, Tx } from '../storage/db.ts';
 import { PersonaInsertBatcher } from '../storage/insert-batcher.ts';
+import type { PersonaRow } from '../storage/schema.ts';
 import type { Ctx } from './context.ts';
 import { AppError, notFound } from './errors.ts';
 import { newId } from './ids.ts';
@@ -46,15 +48,27 @@ export interface GetOptions {
   includeSystem?: boolean;
 }
 
+const byIdQueries = new WeakMap<Db, CompiledQuery<PersonaRow>>();
+
+/**
+ * The hottest read (every refine and GET that misses the cache), compiled once per database and run with
+ * the id as its one parameter: building and compiling the Kysely query each time cost more than the
+ * SQLite lookup itself.
+ */
+function byIdQuery(db: Db, id: string): CompiledQuery<PersonaRow> {
+  let q = byIdQueries.get(db);
+  if (!q) {
+    q = db.kysely.selectFrom('personas').selectAll().where('id', '=', '').compile();
+    byIdQueries.set(db, q);
+  }
+  return { ...q, parameters: [id] };
+}
+
 /** The persona if the caller may read it; NotFound otherwise (missing, or another account's). */
 export async function getPersona(ctx: Ctx, id: string, options: GetOptions = {}): Promise<Persona> {
   let p = ctx.personas.get(id);
   if (p === undefined) {
-    const row = await ctx.db.kysely
-      .selectFrom('personas')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = (await ctx.db.kysely.executeQuery(byIdQuery(ctx.db, id))).rows[0];
     p = row ? rowToPersona(row) : null;
     if (p) ctx.personas.set(p);
     else ctx.personas.setMissing(id);

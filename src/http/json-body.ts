@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../core/errors.ts';
 import type { AppEnv } from './env.ts';
-import { header } from './request-context.ts';
+import { header, incomingOf } from './request-context.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /**
@@ -21,37 +21,19 @@ const withBody = new Set(['POST', 'PUT', 'PATCH']);
  * The body is read once and parsed once. Hono's bodyLimit middleware touches `req.raw.body`, which makes
  * @hono/node-server build a full WHATWG Request with web streams (~15% of a refine request in a profile),
  * and HonoRequest.json() re-parses the text on every call (here, then in the validator). So: Node's
- * content-length is checked up front (Node's parser never delivers more than it), a chunked body is read
- * from the socket with a running limit, and the route's validator is handed the parsed value.
+ * content-length is checked up front, the body is read from the socket with a running limit (which also
+ * bounds a chunked body), and the route's validator is handed the parsed value.
  */
 export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler<AppEnv> {
-  const tooLarge = () => new AppError('payload_too_large', `Request body is larger than ${maxBytes} bytes`);
   return async (c, next) => {
     if (!withBody.has(c.req.method)) return next();
-    const type = header(c, 'content-type');
-    if (!type || !jsonType.test(type)) {
-      throw new AppError('unsupported_media_type', 'Content-Type must be application/json');
-    }
     const length = header(c, 'content-length');
-    if (length !== undefined && Number(length) > maxBytes) throw tooLarge();
-    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-    let text: string;
-    try {
-      text = incoming && length === undefined ? await readLimited(incoming, maxBytes) : await c.req.text();
-    } catch (err) {
-      if (err instanceof AppError) throw err;
-      throw new AppError('invalid', 'Request body could not be read');
-    }
+    checkJsonHeaders(header(c, 'content-type'), length, maxBytes);
+    const incoming = incomingOf(c);
+    const text = incoming ? await readLimited(incoming, maxBytes) : await c.req.text();
     // In-process requests (tests, app.request) carry no content-length: bound them after the fact.
-    if (!incoming && text.length > maxBytes && Buffer.byteLength(text) > maxBytes) throw tooLarge();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new AppError('invalid', 'Request body is not valid JSON');
-    }
-    const problem = jsonProblem(body);
-    if (problem) throw new AppError('invalid', `Request body ${problem}`);
+    if (!incoming && text.length > maxBytes && Buffer.byteLength(text) > maxBytes) throw tooLarge(maxBytes);
+    const body = parseJsonText(text);
     // Hono's body cache holds promises at run time (its type says values).
     (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
     // The validator calls c.req.json(), which would parse the text again: give it the parsed value.
@@ -60,8 +42,39 @@ export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Reads a body sent without content-length, refusing it as soon as it passes `max` bytes. */
-function readLimited(incoming: IncomingMessage, max: number): Promise<string> {
+const tooLarge = (maxBytes: number) =>
+  new AppError('payload_too_large', `Request body is larger than ${maxBytes} bytes`);
+
+/** Media type (415) and declared size (413), checked before a byte of the body is read. */
+export function checkJsonHeaders(
+  type: string | undefined,
+  length: string | undefined,
+  maxBytes: number,
+): void {
+  if (!type || !jsonType.test(type)) {
+    throw new AppError('unsupported_media_type', 'Content-Type must be application/json');
+  }
+  if (length !== undefined && Number(length) > maxBytes) throw tooLarge(maxBytes);
+}
+
+/** Parses a request body: malformed JSON and values unfit for the store are a 400. */
+export function parseJsonText(text: string): unknown {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new AppError('invalid', 'Request body is not valid JSON');
+  }
+  const problem = jsonProblem(body);
+  if (problem) throw new AppError('invalid', `Request body ${problem}`);
+  return body;
+}
+
+/**
+ * Reads a request body from Node's request, refusing it as soon as it passes `max` bytes (413). A body
+ * the socket breaks off is a 400: the client gets an answer in its surface's shape if it still listens.
+ */
+export function readLimited(incoming: IncomingMessage, max: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -71,7 +84,7 @@ function readLimited(incoming: IncomingMessage, max: number): Promise<string> {
         cleanup();
         // Discard the rest instead of destroying the socket, so the 413 can still be sent.
         incoming.resume();
-        reject(new AppError('payload_too_large', `Request body is larger than ${max} bytes`));
+        reject(tooLarge(max));
         return;
       }
       chunks.push(chunk);
@@ -80,9 +93,9 @@ function readLimited(incoming: IncomingMessage, max: number): Promise<string> {
       cleanup();
       resolve(Buffer.concat(chunks, size).toString('utf8'));
     };
-    const onError = (err: Error) => {
+    const onError = () => {
       cleanup();
-      reject(err);
+      reject(new AppError('invalid', 'Request body could not be read'));
     };
     const cleanup = () => {
       incoming.off('data', onData);

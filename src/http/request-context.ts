@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Services } from '../core/context.ts';
-import type { Logger } from '../log.ts';
+import { accessLog, type Logger } from '../log.ts';
 import type { AppEnv } from './env.ts';
 
 /**
@@ -11,15 +11,27 @@ import type { AppEnv } from './env.ts';
  * request on the hot path. `name` must be lower case.
  */
 export function header(c: Context, name: string): string | undefined {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (!incoming) return c.req.header(name);
+  const incoming = incomingOf(c);
+  return incoming ? nodeHeader(incoming, name) : c.req.header(name);
+}
+
+/** Node's request behind a Hono context; undefined for in-process requests (tests, app.request). */
+export function incomingOf(c: Context): IncomingMessage | undefined {
+  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+}
+
+/** A header from Node's parsed headers (the first, if repeated). `name` must be lower case. */
+export function nodeHeader(incoming: IncomingMessage, name: string): string | undefined {
   const value = incoming.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The request's logger (a child carrying reqId), made on first use: most requests only log one line. */
+/**
+ * The request's logger (a child carrying reqId), made on first use: most requests only log one line. An
+ * authenticated request's context owns it.
+ */
 export function requestLog(c: Context<AppEnv>, base: Logger): Logger {
-  let log = c.get('log');
+  let log = c.get('ctx')?.log ?? c.get('log');
   if (!log) {
     log = base.child({ reqId: c.get('requestId') });
     c.set('log', log);
@@ -27,29 +39,25 @@ export function requestLog(c: Context<AppEnv>, base: Logger): Logger {
   return log;
 }
 
-const acceptableId = /^[\w.:=-]{1,128}$/;
+const acceptableRequestId = /^[\w.:=-]{1,128}$/;
+
+/** The request's id: the client's x-request-id if it is an acceptable one, else a new UUID. */
+export function requestIdFrom(given: string | undefined): string {
+  return given !== undefined && acceptableRequestId.test(given) ? given : randomUUID();
+}
 
 /**
  * Request id (kept from an acceptable incoming x-request-id, else a new UUID) on the response and on
  * every log line of the request, plus one access-log line per request.
  */
 export function requestContext(services: Services): MiddlewareHandler<AppEnv> {
+  const access = accessLog(services.log);
   return async (c, next) => {
     const started = performance.now();
-    const given = header(c, 'x-request-id');
-    const reqId = given !== undefined && acceptableId.test(given) ? given : randomUUID();
+    const reqId = requestIdFrom(header(c, 'x-request-id'));
     c.set('requestId', reqId);
     c.header('x-request-id', reqId);
     await next();
-    services.log.info(
-      {
-        reqId,
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: +(performance.now() - started).toFixed(2),
-      },
-      'request',
-    );
+    access(reqId, c.req.method, c.req.path, c.res.status, +(performance.now() - started).toFixed(2));
   };
 }

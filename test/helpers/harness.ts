@@ -7,6 +7,7 @@ import { testConfig } from '../../src/config.ts';
 import { createKey } from '../../src/core/api-keys.ts';
 import type { Services } from '../../src/core/context.ts';
 import { createLogger } from '../../src/log.ts';
+import { createNativeServer } from '../../src/server.ts';
 import { closeServices, createServices } from '../../src/services.ts';
 import { type Backend, backends } from './backends.ts';
 
@@ -124,8 +125,15 @@ export function describeEachBackend(
  * The harness app on a real loopback port (for tests that need a socket: disconnects, the CLI), closed
  * with its connections by the returned close().
  */
-export async function listen(app: Harness['app']): Promise<{ url: string; close(): Promise<void> }> {
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+export async function listen(
+  h: Pick<Harness, 'app' | 'services'>,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = serve({
+    fetch: h.app.fetch,
+    createServer: createNativeServer(h.services),
+    port: 0,
+    hostname: '127.0.0.1',
+  });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

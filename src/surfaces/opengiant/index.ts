@@ -23,3 +23,6 @@ export function openGiantSurface(services: Services) {
   for (const m of routeModules) m.register(app);
   return { prefix: '/v1', app, errorMapper: openGiantError };
 }
+
+/** The hot routes, also served on the native fast path (src/http/native.ts). */
+export const openGiantNativeRoutes = [get.native, create.native, refine.native];

@@ -1,7 +1,10 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
+import type { Ctx } from '../../core/context.ts';
 import { emptyFields } from '../../core/persona.ts';
 import { createPersona } from '../../core/personas.ts';
 import type { AppEnv } from '../../http/env.ts';
+import { nativeRoute } from '../../http/native.ts';
+import { openGiantError } from './errors.ts';
 import { created, errorResponses, PersonaCreateBody, PersonaCreated } from './schemas.ts';
 
 export const route = createRoute({
@@ -21,10 +24,16 @@ export const route = createRoute({
   },
 });
 
+type Body = z.infer<typeof PersonaCreateBody>;
+
+const handle = async (ctx: Ctx, body: Body) =>
+  created(await createPersona(ctx, { ...emptyFields(body.name), attributes: body.attributes }));
+
 export function register(app: OpenAPIHono<AppEnv>) {
-  app.openapi(route, async (c) => {
-    const body = c.req.valid('json');
-    const p = await createPersona(c.get('ctx'), { ...emptyFields(body.name), attributes: body.attributes });
-    return c.json(created(p), 200);
-  });
+  app.openapi(route, async (c) => c.json(await handle(c.get('ctx'), c.req.valid('json')), 200));
 }
+
+export const native = nativeRoute<undefined, Body>('/v1', route, openGiantError, async (ctx, i) => ({
+  status: 200,
+  json: await handle(ctx, i.body),
+}));

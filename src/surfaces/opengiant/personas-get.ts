@@ -1,6 +1,10 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
+import type { Ctx } from '../../core/context.ts';
+import type { Persona } from '../../core/persona.ts';
 import { getPersona } from '../../core/personas.ts';
 import type { AppEnv } from '../../http/env.ts';
+import { nativeRoute } from '../../http/native.ts';
+import { openGiantError } from './errors.ts';
 import { errorResponses, PersonaIdParam, PersonaSchema, toWire } from './schemas.ts';
 
 export const route = createRoute({
@@ -16,9 +20,31 @@ export const route = createRoute({
   },
 });
 
+const handle = async (ctx: Ctx, params: z.infer<typeof PersonaIdParam>) =>
+  toWire(await getPersona(ctx, params.id));
+
 export function register(app: OpenAPIHono<AppEnv>) {
-  app.openapi(route, async (c) => {
-    const p = await getPersona(c.get('ctx'), c.req.valid('param').id);
-    return c.json(toWire(p), 200);
-  });
+  app.openapi(route, async (c) => c.json(await handle(c.get('ctx'), c.req.valid('param')), 200));
 }
+
+/**
+ * The encoded answer per persona object. Cached personas are frozen and replaced (never changed) on
+ * write, so an object's bytes never go stale, and a WeakMap lets them go with the object: a GET served
+ * from the cache serializes nothing.
+ */
+const encoded = new WeakMap<Persona, Buffer>();
+
+export const native = nativeRoute<z.infer<typeof PersonaIdParam>>(
+  '/v1',
+  route,
+  openGiantError,
+  async (ctx, i) => {
+    const p = await getPersona(ctx, i.params.id);
+    let bytes = encoded.get(p);
+    if (!bytes) {
+      bytes = Buffer.from(JSON.stringify(toWire(p)));
+      if (Object.isFrozen(p)) encoded.set(p, bytes);
+    }
+    return { status: 200, bytes };
+  },
+);

@@ -1,11 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
+import type { Ctx } from '../../core/context.ts';
 import { toAppError } from '../../core/errors.ts';
 import { openRefineStream, type RefineInput, type RefineStream, refine } from '../../core/refine.ts';
 import type { AppEnv } from '../../http/env.ts';
+import { nativeRoute, SENT } from '../../http/native.ts';
 import { ClientGone } from '../../providers/upstream-errors.ts';
 import { openGiantError } from './errors.ts';
 import { RefineBody, RefineEvents, RefineResponse, refineErrorResponses } from './refine-schemas.ts';
@@ -32,15 +34,30 @@ export const route = createRoute({
   },
 });
 
+type Body = z.infer<typeof RefineBody>;
+
+/** Both transports: a JSON result, or a stream opened once the upstream accepted the request. */
+async function handle(ctx: Ctx, body: Body, signal: AbortSignal) {
+  const { stream: streaming, ...rest } = body;
+  const input: RefineInput = { ...rest, signal };
+  if (!streaming) return { json: await refine(ctx, input) };
+  // Failures up to the upstream's acceptance are thrown here and keep their HTTP status (401, 429…).
+  return { stream: await openRefineStream(ctx, input) };
+}
+
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
-    const { stream: streaming, ...body } = c.req.valid('json');
-    const input: RefineInput = { ...body, signal: c.req.raw.signal };
-    if (!streaming) return c.json(await refine(c.get('ctx'), input), 200);
-    // Failures up to the upstream's acceptance are thrown here and keep their HTTP status (401, 429…).
-    return sendEvents(c, await openRefineStream(c.get('ctx'), input));
+    const out = await handle(c.get('ctx'), c.req.valid('json'), c.req.raw.signal);
+    return 'json' in out ? c.json(out.json, 200) : sendEvents(c, out.stream);
   });
 }
+
+export const native = nativeRoute<undefined, Body>('/v1', route, openGiantError, async (ctx, i, ex) => {
+  const out = await handle(ctx, i.body, ex.signal);
+  if ('json' in out) return { status: 200, json: out.json };
+  await writeEvents(ex.res, ex.reqId, ctx, ex.signal, out.stream);
+  return SENT;
+});
 
 const sseHeaders = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -56,30 +73,45 @@ const deltaFrame = (text: string) => `event: delta\ndata: ${JSON.stringify({ tex
  * the socket: Hono's stream() helper passes each chunk through a web ReadableStream, and the adapter waits
  * a timer tick before the first bytes of a streamed body, both measurable with 1,000 open streams.
  */
-function sendEvents(c: Context<AppEnv>, refineStream: RefineStream): Response | Promise<Response> {
+async function sendEvents(c: Context<AppEnv>, refineStream: RefineStream): Promise<Response> {
+  const ctx = c.get('ctx');
   const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-  if (outgoing) return writeEvents(c, outgoing, refineStream);
+  if (outgoing) {
+    await writeEvents(outgoing, c.get('requestId'), ctx, c.req.raw.signal, refineStream);
+    return RESPONSE_ALREADY_SENT;
+  }
   // In-process requests (tests, app.request) have no socket: the same frames through Hono's helper.
   for (const [k, v] of Object.entries(sseHeaders)) c.header(k, v);
   return stream(c, async (out) => {
-    const frames = await runEvents(c, refineStream, (frame) => void out.write(frame));
+    const frames = await runEvents(ctx, c.req.raw.signal, refineStream, (frame) => void out.write(frame));
     if (frames !== null && !out.aborted) await out.write(frames);
   });
 }
 
-async function writeEvents(c: Context<AppEnv>, outgoing: ServerResponse, refineStream: RefineStream) {
-  outgoing.writeHead(200, { ...sseHeaders, 'x-request-id': c.get('requestId') });
-  outgoing.flushHeaders();
-  const last = await runEvents(c, refineStream, (frame) => {
+async function writeEvents(
+  outgoing: ServerResponse,
+  reqId: string,
+  ctx: Ctx,
+  signal: AbortSignal,
+  refineStream: RefineStream,
+): Promise<void> {
+  outgoing.writeHead(200, { ...sseHeaders, 'x-request-id': reqId });
+  // The upstream's first event usually came in the same read as its headers: the first delta, written
+  // on the next tick, then carries our headers in the same packet (one write, one wake-up of the client
+  // fewer). If it has not come by the end of this loop turn, the headers go alone.
+  setImmediate(() => {
+    if (!outgoing.headersSent && !outgoing.destroyed) outgoing.flushHeaders();
+  });
+  const last = await runEvents(ctx, signal, refineStream, (frame) => {
     if (!outgoing.destroyed) outgoing.write(frame);
   });
   if (!outgoing.destroyed) outgoing.end(last ?? undefined);
-  return RESPONSE_ALREADY_SENT;
 }
 
 /** Runs the stream, writing delta frames; resolves with the closing frame, or null if the client left. */
 async function runEvents(
-  c: Context<AppEnv>,
+  ctx: Ctx,
+  signal: AbortSignal,
   refineStream: RefineStream,
   write: (frame: string) => void,
 ): Promise<string | null> {
@@ -87,12 +119,12 @@ async function runEvents(
     const result = await refineStream.run((text) => write(deltaFrame(text)));
     return `event: done\ndata: ${JSON.stringify(result)}\n\n`;
   } catch (err) {
-    if (err instanceof ClientGone || c.req.raw.signal.aborted) {
-      c.get('ctx').log.info('client disconnected during a refine stream; upstream aborted');
+    if (err instanceof ClientGone || signal.aborted) {
+      ctx.log.info('client disconnected during a refine stream; upstream aborted');
       return null;
     }
     const e = toAppError(err);
-    if (e.status >= 500) c.get('ctx').log.error({ err: e.cause ?? e, code: e.code }, e.message);
+    if (e.status >= 500) ctx.log.error({ err: e.cause ?? e, code: e.code }, e.message);
     return `event: error\ndata: ${JSON.stringify(openGiantError(e).body)}\n\n`;
   }
 }

@@ -77,6 +77,11 @@ describeEachBackend(
         assert.match(events.at(-1)?.data.message, new RegExp(`^${id} returned a malformed response`));
       });
 
+      test(`${id}: an answer larger than 16 MiB is refused -> 502, and reading stops`, async () => {
+        const { r } = await call(h, fakes, id, { model: 'scenario:huge' });
+        assertV1Error(r, 502, new RegExp(`^${id} returned a malformed response.*body over`));
+      });
+
       test(`${id}: connection cut halfway -> 502 (JSON) / one error event (stream)`, async () => {
         const { r } = await call(h, fakes, id, { model: 'scenario:cut' });
         assertV1Error(r, 502, new RegExp(`^${id} answer broke off before the end$`));

@@ -7,6 +7,19 @@ import { marker, newPersona, refineBody, specOf, startFakes } from './helpers/re
 
 const fakes = await startFakes();
 after(() => fakes.close());
+const logLines: string[] = [];
+const logDestination = { write: (line: string) => void logLines.push(line) };
+
+/** Polls `probe` every 10 ms until it returns a value; fails after `ms`. */
+async function eventually<T>(probe: () => T | undefined, ms: number, what: string): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`${what} within ${ms} ms`);
+    await sleep(10);
+  }
+}
 
 /** Fails instead of hanging when the awaited thing never happens. */
 async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -27,7 +40,7 @@ describeEachBackend(
     let listener: Awaited<ReturnType<typeof listen>> | undefined;
     let origin = '';
     before(async () => {
-      listener = await listen(h().app);
+      listener = await listen(h());
       origin = listener.url;
     });
     after(() => listener?.close());
@@ -78,6 +91,46 @@ describeEachBackend(
         await reader.return?.();
       });
     }
+
+    test('a client that leaves a JSON refine closes the upstream at once and is logged as 499', async () => {
+      const account = await h().newAccount();
+      const persona = await newPersona(h, account);
+      const content = marker('leave');
+      const controller = new AbortController();
+      const sent = request(`${origin}/v1/refine`, {
+        method: 'POST',
+        headers: {
+          ...account.auth,
+          'content-type': 'application/json',
+          'x-request-id': `leave-${persona.id}`,
+        },
+        body: JSON.stringify(
+          refineBody(specOf('openai'), fakes, {
+            providerApiKey: 'k',
+            personaId: persona.id,
+            content,
+            model: 'scenario:hang',
+          }),
+        ),
+        signal: controller.signal,
+      });
+      sent.catch(() => {});
+      const upstream = await eventually(
+        () => fakes.of('openai').requests.find((r) => JSON.stringify(r.body).includes(content)),
+        5000,
+        'the upstream saw no request',
+      );
+      controller.abort();
+      await within(upstream.connectionClosed, 5000, 'the upstream connection was not closed');
+      const line = await eventually(
+        () =>
+          logLines.find((l) => l.includes(`"reqId":"leave-${persona.id}"`) && l.includes('"msg":"request"')),
+        5000,
+        'no access line',
+      );
+      assert.equal((JSON.parse(line) as { status: number }).status, 499);
+    });
   },
-  fakes.env,
+  { ...fakes.env, LOG_LEVEL: 'info' },
+  { logDestination },
 );

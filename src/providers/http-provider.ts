@@ -1,9 +1,17 @@
 import { AppError } from '../core/errors.ts';
 import { SseParser } from './sse.ts';
-import { BodyTooLarge, Deadline, readText, send, type Target, trustedTarget } from './transport.ts';
+import {
+  BodyTooLarge,
+  Deadline,
+  readChunks,
+  readText,
+  send,
+  type Target,
+  trustedTarget,
+} from './transport.ts';
 import type { Call, ChatRequest, Completion, OpenStream, Provider } from './types.ts';
 import { callFailure, malformed, scrub, statusError } from './upstream-errors.ts';
-import { StreamErrorEvent, WireError, type WireFormat } from './wire.ts';
+import { parseJson, StreamErrorEvent, WireError, type WireFormat } from './wire.ts';
 
 /** A 2xx answer larger than this is refused (legit answers are bounded by maxTokens, far below). */
 const MAX_ANSWER_CHARS = 16 * 1024 * 1024;
@@ -13,7 +21,6 @@ const MAX_ERROR_CHARS = 64 * 1024;
 export interface HttpProviderMeta {
   id: string;
   defaultModel: string | null;
-  baseUrlEnv: string | null;
   /** The env override or the vendor's URL; null when every request must bring its own. */
   baseUrl: string | null;
 }
@@ -41,7 +48,6 @@ export function httpProvider(meta: HttpProviderMeta, wire: WireFormat): Provider
   return {
     id,
     defaultModel: meta.defaultModel,
-    baseUrlEnv: meta.baseUrlEnv,
     defaultTarget,
     remote: true,
 
@@ -53,9 +59,8 @@ export function httpProvider(meta: HttpProviderMeta, wire: WireFormat): Provider
         const res = await accepted(c, req, false, deadline);
         phase = 'answer';
         const text = await readText(res.body, MAX_ANSWER_CHARS);
-        return wire.parse(JSON.parse(text), req);
+        return wire.parse(parseJson(text, 'body'), req);
       } catch (err) {
-        if (err instanceof SyntaxError) throw malformed(id, 'body is not JSON');
         if (err instanceof WireError || err instanceof BodyTooLarge) throw malformed(id, err.message);
         throw callFailure(id, err, deadline, c.timeoutMs, phase);
       } finally {
@@ -86,8 +91,7 @@ export function httpProvider(meta: HttpProviderMeta, wire: WireFormat): Provider
             }
           });
           try {
-            body.setEncoding('utf8');
-            for await (const chunk of body) parser.push(chunk as string);
+            await readChunks(body, (chunk) => parser.push(chunk));
             if (!decoder.done) throw new AppError('upstream_failed', `${id} stream broke off before the end`);
             const completion: Completion = {
               text: parts.join(''),

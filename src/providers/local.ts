@@ -12,7 +12,6 @@ function run(content: string, attributes: Parameters<typeof applyLocalStyle>[1])
 export const localProvider: Provider = {
   id: 'local',
   defaultModel: LOCAL_MODEL,
-  baseUrlEnv: null,
   defaultTarget: null,
   remote: false,
   async complete(_call, req) {

@@ -112,7 +112,7 @@ export function providersFor(config: Config): ReadonlyMap<string, Provider> {
   const map = new Map<string, Provider>([['local', localProvider]]);
   for (const [id, p] of Object.entries(presets)) {
     const baseUrl = (p.env ? config[p.env] : undefined) ?? p.baseUrl;
-    map.set(id, httpProvider({ id, defaultModel: p.defaultModel, baseUrlEnv: p.env, baseUrl }, p.wire));
+    map.set(id, httpProvider({ id, defaultModel: p.defaultModel, baseUrl }, p.wire));
   }
   registry = map;
   registries.set(config, registry);

@@ -1,3 +1,4 @@
+import { finished } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { LazyPool } from '../net/lazy-pool.ts';
 import { pinnedLookup, type ResolvedUrl } from '../net/outbound-url.ts';
@@ -112,16 +113,32 @@ export function send(call: Call, out: Outgoing, signal: AbortSignal): Promise<Di
 
 export class BodyTooLarge extends Error {}
 
+/**
+ * Feeds a body to `onChunk` as text as it arrives, resolving at its end. Data events rather than
+ * `for await`: the async iterator costs a promise and several stream calls per chunk, a measurable share
+ * of the CPU at 1,000 open streams (~100k chunks/s). Whatever `onChunk` throws destroys the body with
+ * that error, which ends the read with it.
+ */
+export function readChunks(body: ResponseBody, onChunk: (chunk: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    body.setEncoding('utf8');
+    body.on('data', (chunk: string) => {
+      try {
+        onChunk(chunk);
+      } catch (err) {
+        body.destroy(err as Error);
+      }
+    });
+    finished(body, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
 /** Reads a body as text, refusing more than `max` characters (a hostile base URL cannot exhaust memory). */
 export async function readText(body: ResponseBody, max: number): Promise<string> {
-  body.setEncoding('utf8');
   let out = '';
-  for await (const chunk of body) {
-    out += chunk as string;
-    if (out.length > max) {
-      body.destroy();
-      throw new BodyTooLarge(`body over ${max} characters`);
-    }
-  }
+  await readChunks(body, (chunk) => {
+    out += chunk;
+    if (out.length > max) throw new BodyTooLarge(`body over ${max} characters`);
+  });
   return out;
 }

@@ -44,8 +44,6 @@ export interface Provider {
   readonly id: string;
   /** The model used when the request names none; null when the request must name one. */
   readonly defaultModel: string | null;
-  /** The env variable that overrides the base URL; null when there is none (local, openai-compatible). */
-  readonly baseUrlEnv: string | null;
   /** Trusted default base URL (env override or the vendor's), null when the request must supply one. */
   readonly defaultTarget: Target | null;
   /** False only for the local engine: no key, no network. */

@@ -3,7 +3,8 @@ import type { ChatRequest, Completion, Usage } from './types.ts';
 
 /**
  * What an HTTP provider adapter supplies: its request shape, how to read its JSON answer and its stream.
- * The shared machinery (pools, timeouts, status mapping, SSE framing) lives in http-provider.ts.
+ * The shared machinery around it: http-provider.ts (calls and streams), transport.ts (pools, timeouts,
+ * body reading), upstream-errors.ts (status mapping) and sse.ts (SSE framing).
  */
 export interface WireFormat {
   request(req: ChatRequest, stream: boolean, apiKey: string): Outgoing;

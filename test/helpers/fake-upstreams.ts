@@ -16,6 +16,7 @@ export { answerFor, type Protocol } from './fake-wire.ts';
  *   scenario:400         the vendor's "invalid request" answer
  *   scenario:malformed   200 with a body (or a stream event) that is not JSON
  *   scenario:cut         the connection is destroyed halfway through the answer
+ *   scenario:huge        a 200 whose JSON body (17 MiB) is larger than any answer may be
  *   scenario:error-event a stream that starts fine, then reports an error event
  *   scenario:hang        never answers
  *   scenario:drip        a stream that sends one delta, then stays open

@@ -82,6 +82,21 @@ export function wireOf(protocol: Protocol) {
           }
           setTimeout(() => res.socket?.destroy(), 20);
           return;
+        case 'huge': {
+          // 17 MiB of JSON whitespace, more than any answer may be: the reader must stop and refuse it.
+          res.writeHead(200, { 'content-type': 'application/json' });
+          const mib = ' '.repeat(1024 * 1024);
+          let sent = 0;
+          const more = () => {
+            while (!res.destroyed && sent < 17) {
+              sent++;
+              if (!res.write(mib)) return void res.once('drain', more);
+            }
+            if (!res.destroyed) res.end('{}');
+          };
+          more();
+          return;
+        }
         case 'drip':
           sseHead(res);
           res.write([...w.head(p), w.delta(p, deltas[0] ?? 'x')].join(''));

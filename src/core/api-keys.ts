@@ -143,8 +143,4 @@ export class KeyCache {
     this.#cache.set(hash, principal);
     return principal;
   }
-
-  clear(): void {
-    this.#cache.clear();
-  }
 }

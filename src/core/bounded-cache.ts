@@ -36,10 +36,6 @@ export class BoundedCache<V> {
     this.#map.delete(key);
   }
 
-  clear(): void {
-    this.#map.clear();
-  }
-
   get size(): number {
     return this.#map.size;
   }

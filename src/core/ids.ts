@@ -3,12 +3,12 @@ import { randomFillSync } from 'node:crypto';
 // Lowercase alphanumerics only: ids survive URLs, shells and case-insensitive tools untouched.
 const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
 
-/** An unguessable id: prefix + 24 random base36 characters (~124 bits). */
 // Random bytes are drawn from the OS 4 KiB at a time: one randomBytes() call per id cost more than the
 // rest of building it. Each byte is used once.
 const pool = Buffer.alloc(4096);
 let offset = pool.length;
 
+/** An unguessable id: prefix + 24 random base36 characters (~124 bits). */
 export function newId(prefix: string): string {
   if (offset + 24 > pool.length) {
     randomFillSync(pool);

@@ -1,5 +1,5 @@
 import { invalid } from './errors.ts';
-import type { JsonObject } from './persona.ts';
+import { isJsonObject, type JsonObject } from './persona.ts';
 import type { SecretBox } from './secrets.ts';
 
 /**
@@ -19,21 +19,18 @@ interface Slot {
   key: string;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 const escapePointer = (s: string) => s.replaceAll('~', '~0').replaceAll('/', '~1');
 
 /** The secret-holding places present in `layers` (string values only). */
 function slotsOf(layers: JsonObject): Slot[] {
   const slots: Slot[] = [];
   const add = (holder: unknown, key: string, pointer: string) => {
-    if (isObject(holder) && typeof holder[key] === 'string') slots.push({ pointer, holder, key });
+    if (isJsonObject(holder) && typeof holder[key] === 'string') slots.push({ pointer, holder, key });
   };
   const llm = layers.llm;
   add(llm, 'api_key', '/llm/api_key');
   add(layers.tts, 'api_key', '/tts/api_key');
-  if (isObject(llm) && isObject(llm.headers)) {
+  if (isJsonObject(llm) && isJsonObject(llm.headers)) {
     for (const name of Object.keys(llm.headers)) {
       add(llm.headers, name, `/llm/headers/${escapePointer(name)}`);
     }
@@ -44,7 +41,7 @@ function slotsOf(layers: JsonObject): Slot[] {
 export function parseSecrets(secrets: string | null): Record<string, string> {
   if (!secrets) return {};
   const v: unknown = JSON.parse(secrets);
-  if (!isObject(v)) return {};
+  if (!isJsonObject(v)) return {};
   return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 

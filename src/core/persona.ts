@@ -2,6 +2,10 @@ import type { PersonaRow } from '../storage/schema.ts';
 
 export type JsonObject = Record<string, unknown>;
 
+/** A JSON object: not null, not an array. */
+export const isJsonObject = (v: unknown): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /** The one persona record behind every surface; each surface maps its own field names onto it. */
 export interface Persona {
   id: string;

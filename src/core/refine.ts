@@ -2,8 +2,7 @@ import { resolveOutboundUrl } from '../net/outbound-url.ts';
 import { PROVIDER_IDS, providersFor } from '../providers/registry.ts';
 import { pinnedTarget } from '../providers/transport.ts';
 import type { Call, ChatRequest, Completion, Provider, Usage } from '../providers/types.ts';
-import { applyLocalStyle, checkStyle, compileSystemPrompt, type StyleCheck } from '../style/index.ts';
-import { BoundedCache } from './bounded-cache.ts';
+import { checkStyle, compileSystemPrompt, enforceStyle, type StyleCheck } from '../style/index.ts';
 import type { Ctx } from './context.ts';
 import { AppError, invalid } from './errors.ts';
 import type { Persona } from './persona.ts';
@@ -44,19 +43,6 @@ export interface RefineResult {
 export interface RefineStream {
   /** Reads the upstream stream, passing on raw text deltas; resolves with the final (enforced) result. */
   run(onDelta: (text: string) => void): Promise<RefineResult>;
-}
-
-/** Compiled prompts by persona id and version: a persona change bumps the version, so no invalidation. */
-const systemPrompts = new BoundedCache<string>(10_000, () => 0);
-
-function systemPromptFor(persona: Persona): string {
-  const key = `${persona.id}@${persona.version}`;
-  let prompt = systemPrompts.get(key);
-  if (prompt === undefined) {
-    prompt = compileSystemPrompt(persona);
-    systemPrompts.set(key, prompt);
-  }
-  return prompt;
 }
 
 interface Prepared {
@@ -101,7 +87,7 @@ async function prepare(ctx: Ctx, input: RefineInput): Promise<Prepared> {
   }
   const req: ChatRequest = {
     model: model ?? '',
-    system: provider.remote ? systemPromptFor(persona) : '',
+    system: provider.remote ? compileSystemPrompt(persona) : '',
     content: input.content,
     temperature: input.temperature,
     maxTokens: input.maxTokens,
@@ -114,7 +100,7 @@ function finish(p: Prepared, completion: Completion): RefineResult {
   const attributes = p.persona.attributes;
   // The local engine's output is already the engine's output; enforcing it again would change nothing.
   const response =
-    p.enforce && p.provider.remote ? applyLocalStyle(completion.text, attributes) : completion.text;
+    p.enforce && p.provider.remote ? enforceStyle(completion.text, attributes) : completion.text;
   return {
     response,
     provider: p.provider.id,

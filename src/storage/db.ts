@@ -108,7 +108,7 @@ async function openPostgres(url: string): Promise<Db> {
   // A pool error on an idle client (server restart) must not crash the process; queries will retry.
   pool.on('error', () => {});
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const listener = new ChangeListener(url);
+  const listener = new ChangeListener(url, pg.Client);
   try {
     await listener.start();
   } catch (err) {

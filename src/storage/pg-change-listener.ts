@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 
 /** The channel on which PostgreSQL instances tell each other that cached rows changed. */
 const CHANGE_CHANNEL = 'personakit_changes';
@@ -24,6 +24,7 @@ export function changeChannel(schema: string | null | undefined): string {
  */
 export class ChangeListener {
   readonly #url: string;
+  readonly #Client: typeof pg.Client;
   #channel = CHANGE_CHANNEL;
   #version = 0;
   #down = false;
@@ -32,8 +33,10 @@ export class ChangeListener {
   #client: pg.Client | undefined;
   #retry: NodeJS.Timeout | undefined;
 
-  constructor(url: string) {
+  /** `Client` is pg's, passed in so that the driver is only loaded for PostgreSQL (see openPostgres). */
+  constructor(url: string, Client: typeof pg.Client) {
     this.#url = url;
+    this.#Client = Client;
   }
 
   get channel(): string {
@@ -51,7 +54,7 @@ export class ChangeListener {
 
   /** Connects and listens; the first connection's failure is the caller's (the server cannot start). */
   async start(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#url });
+    const client = new this.#Client({ connectionString: this.#url });
     try {
       await client.connect();
       const { rows } = await client.query<{ schema: string | null }>('SELECT current_schema() AS schema');
@@ -97,7 +100,7 @@ export class ChangeListener {
 
   async #reconnect(): Promise<void> {
     if (this.#closed) return;
-    const client = new pg.Client({ connectionString: this.#url });
+    const client = new this.#Client({ connectionString: this.#url });
     client.on('error', () => {}); // until #listen takes over
     try {
       await client.connect();

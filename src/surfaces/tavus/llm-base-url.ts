@@ -1,6 +1,6 @@
 import type { Ctx } from '../../core/context.ts';
 import { AppError } from '../../core/errors.ts';
-import type { JsonObject } from '../../core/persona.ts';
+import { isJsonObject } from '../../core/persona.ts';
 import { resolveOutboundUrl } from '../../net/outbound-url.ts';
 
 /**
@@ -13,12 +13,10 @@ import { resolveOutboundUrl } from '../../net/outbound-url.ts';
  */
 export const BASE_URL_FIELD = 'layers.llm.base_url';
 
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** The base URL in a persona's layers (as sent or as stored), if it is a non-empty string. */
 export function baseUrlOf(layers: unknown): string | undefined {
-  const llm = isObject(layers) ? layers.llm : undefined;
-  const url = isObject(llm) ? llm.base_url : undefined;
+  const llm = isJsonObject(layers) ? layers.llm : undefined;
+  const url = isJsonObject(llm) ? llm.base_url : undefined;
   return typeof url === 'string' && url !== '' ? url : undefined;
 }
 

@@ -1,4 +1,4 @@
-import type { JsonObject, Persona, PersonaFields } from '../../core/persona.ts';
+import { isJsonObject, type JsonObject, type Persona, type PersonaFields } from '../../core/persona.ts';
 import { sealLayers } from '../../core/persona-secrets.ts';
 import type { SecretBox } from '../../core/secrets.ts';
 import { type PersonaDocument, readOnlyFields, writableFields } from './schemas.ts';
@@ -11,11 +11,9 @@ import { EXTRA_FIELDS_KEY } from './schemas-layers.ts';
  */
 const knownFields = new Set<string>([...writableFields, ...readOnlyFields]);
 
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export function toWire(p: Persona) {
   const { [EXTRA_FIELDS_KEY]: extra, ...layers } = p.layers;
-  const extras = isObject(extra) ? Object.entries(extra).filter(([k]) => !knownFields.has(k)) : [];
+  const extras = isJsonObject(extra) ? Object.entries(extra).filter(([k]) => !knownFields.has(k)) : [];
   return {
     persona_id: p.id,
     persona_name: p.name === '' ? null : p.name,
@@ -54,7 +52,7 @@ export function fieldsFromDocument(
   base: PersonaFields,
 ): PersonaFields {
   const extras = Object.entries(raw).filter(([k]) => !knownFields.has(k));
-  const layers: JsonObject = { ...(isObject(raw.layers) ? raw.layers : {}) };
+  const layers: JsonObject = { ...(isJsonObject(raw.layers) ? raw.layers : {}) };
   if (extras.length > 0) layers[EXTRA_FIELDS_KEY] = Object.fromEntries(extras);
   const sealed = sealLayers(box, layers, base.secrets);
   return {

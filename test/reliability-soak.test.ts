@@ -235,7 +235,9 @@ async function measure(s: ServerProcess): Promise<Memory> {
   const seen = s.stderr().split(PROBE_PREFIX).length;
   s.child.kill('SIGUSR2');
   for (let i = 0; i < 200 && s.stderr().split(PROBE_PREFIX).length === seen; i++) await sleep(10);
-  const line = s.stderr().split(PROBE_PREFIX).at(-1)?.split('\n')[0] ?? '';
+  // Without a new answer the last one would be read again, and a growth check would compare it with itself.
+  const line =
+    s.stderr().split(PROBE_PREFIX).length > seen ? s.stderr().split(PROBE_PREFIX).at(-1)?.split('\n')[0] : '';
   if (!line)
     throw new Error(`no memory probe answer (server exit ${s.child.exitCode ?? s.child.signalCode})`);
   const probe = JSON.parse(line) as Omit<Memory, 'netRss'>;

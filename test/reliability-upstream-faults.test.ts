@@ -141,16 +141,26 @@ function bodyOf(f: Fault, n: number) {
   };
 }
 
-/** Sends one fault and returns what differs from its documented outcome (empty when all is as documented). */
-async function check(f: Fault, n: number): Promise<string[]> {
+/**
+ * Sends one fault and returns what differs from its documented outcome (empty when all is as documented).
+ * `timed`: also require the answer within ANSWERED_WITHIN_MS. The storm leaves it off: 16 requests at a
+ * time share one process with the fakes, and on a starved machine (CPU steal passed 40% on this project's
+ * VM) queueing, not the server, decides how long each waits; there a request that waited past the
+ * deadline is rightly a 504, whatever its upstream did after.
+ */
+const UNDER_LOAD = 'waited past the deadline under load: 504';
+
+async function check(f: Fault, n: number, timed = true): Promise<string[]> {
   const r = await call('POST', f.path, bodyOf(f, n));
   const problems: string[] = [];
   const e = f.expect;
+  const timedOut = !timed && r.ms >= TIMEOUT_MS && (r.status === 504 || /"error":504/.test(r.text));
+  if (timedOut && e.status !== 504) return [UNDER_LOAD];
   if (r.status !== e.status) {
     problems.push(`status ${r.status}, expected ${e.status}: ${r.text.slice(0, 200)}`);
     return problems;
   }
-  if (r.ms > ANSWERED_WITHIN_MS) problems.push(`answered after ${Math.round(r.ms)} ms`);
+  if (timed && r.ms > ANSWERED_WITHIN_MS) problems.push(`answered after ${Math.round(r.ms)} ms`);
   if ('errorEvent' in e || 'done' in e) {
     const events = parseEvents(r.text);
     const last = events.at(-1);
@@ -179,17 +189,21 @@ async function check(f: Fault, n: number): Promise<string[]> {
 
 /** Runs `count` faults, cycling through the list, CONCURRENCY at a time; returns outcomes per fault. */
 async function storm(count: number, offset: number) {
-  const outcomes = new Map<string, { sent: number; asDocumented: number; problems: string[] }>();
+  const outcomes = new Map<
+    string,
+    { sent: number; asDocumented: number; timedOutUnderLoad: number; problems: string[] }
+  >();
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const n = next++;
       const f = faults[n % faults.length] as Fault;
-      const o = outcomes.get(f.name) ?? { sent: 0, asDocumented: 0, problems: [] };
+      const o = outcomes.get(f.name) ?? { sent: 0, asDocumented: 0, timedOutUnderLoad: 0, problems: [] };
       outcomes.set(f.name, o);
       o.sent++;
-      const problems = await check(f, offset + n);
+      const problems = await check(f, offset + n, false);
       if (problems.length === 0) o.asDocumented++;
+      else if (problems[0] === UNDER_LOAD) o.timedOutUnderLoad++;
       else o.problems.push(...problems);
     }
   };
@@ -300,7 +314,10 @@ describe('no socket, timer or memory leak across 1,000 faults', () => {
       concurrency: CONCURRENCY,
       seconds: +seconds.toFixed(1),
       outcomes: Object.fromEntries(
-        [...outcomes].map(([name, o]) => [name, `${o.asDocumented}/${o.sent} as documented`]),
+        [...outcomes].map(([name, o]) => [
+          name,
+          `${o.asDocumented}/${o.sent} as documented${o.timedOutUnderLoad ? `, ${o.timedOutUnderLoad} timed out under load` : ''}`,
+        ]),
       ),
       handlesBefore: before.handles,
       handlesAfter: afterwards.handles,

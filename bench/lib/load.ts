@@ -1,4 +1,4 @@
-import { root, runJson } from './processes.ts';
+import { cpuMs, root, runJson } from './processes.ts';
 
 export interface LoadSpec {
   url: string;
@@ -6,6 +6,8 @@ export interface LoadSpec {
   body?: string;
   headers?: Record<string, string>;
   connections: number;
+  /** The server's process: its CPU time per request is measured too. */
+  pid?: number | undefined;
 }
 
 export interface Throughput {
@@ -14,10 +16,12 @@ export interface Throughput {
   p99ms: number;
   errors: number;
   non2xx: number;
+  /** The server process's CPU time per request (user + system), when its pid was given. */
+  cpuUsPerReq?: number;
 }
 
 interface AutocannonJson {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   errors: number;
   non2xx: number;
@@ -39,8 +43,11 @@ async function cannon(spec: LoadSpec, seconds: number): Promise<Throughput> {
   for (const [k, v] of Object.entries(spec.headers ?? {})) args.push('-H', `${k}=${v}`);
   if (spec.body) args.push('-b', spec.body);
   args.push(spec.url);
+  const cpu0 = cpuMs(spec.pid);
   const r = await runJson<AutocannonJson>(args);
+  const cpu = cpuMs(spec.pid) - cpu0;
   return {
+    ...(spec.pid && r.requests.total > 0 ? { cpuUsPerReq: (cpu * 1000) / r.requests.total } : {}),
     rps: r.requests.average,
     p50ms: r.latency.p50,
     p99ms: r.latency.p99,
@@ -63,11 +70,35 @@ export async function throughput(
   await cannon(spec, opts.warmup);
   const runs: Throughput[] = [];
   for (let i = 0; i < opts.runs; i++) runs.push(await cannon(spec, opts.seconds));
-  runs.sort((a, b) => a.rps - b.rps);
-  const mid = runs[Math.floor(runs.length / 2)];
+  return medianRun(runs);
+}
+
+/**
+ * Several targets measured side by side: each is warmed up, then the measured runs go round-robin (a, b,
+ * c, a, b, c, ...), so a slow spell of a shared machine falls on every target alike instead of on
+ * whichever happened to run then; each target's figure is its median run. Ratios between targets of one
+ * call are what the targets are judged on.
+ */
+export async function sideBySide<K extends string>(
+  specs: Record<K, LoadSpec>,
+  opts = { warmup: 2, seconds: 5, runs: 3 },
+): Promise<Record<K, Throughput>> {
+  const keys = Object.keys(specs) as K[];
+  for (const k of keys) await cannon(specs[k], opts.warmup);
+  const runs = Object.fromEntries(keys.map((k) => [k, [] as Throughput[]])) as Record<K, Throughput[]>;
+  for (let i = 0; i < opts.runs; i++)
+    for (const k of keys) runs[k].push(await cannon(specs[k], opts.seconds));
+  return Object.fromEntries(keys.map((k) => [k, medianRun(runs[k])])) as Record<K, Throughput>;
+}
+
+function medianRun(runs: Throughput[]): Throughput {
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+  const mid = sorted[Math.floor(sorted.length / 2)];
   if (!mid) throw new Error('no runs');
+  const cpu = runs.map((r) => r.cpuUsPerReq).filter((c): c is number => c !== undefined);
   return {
     ...mid,
+    ...(cpu.length ? { cpuUsPerReq: median(cpu) } : {}),
     errors: runs.reduce((n, r) => n + r.errors, 0),
     non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
   };

@@ -81,12 +81,25 @@ export async function httpOk(url: string): Promise<boolean> {
   return r?.ok ?? false;
 }
 
-/** Resident set size of a process in MB, from /proc. */
+/** Resident set size of a process in MiB (2^20 bytes), from /proc. */
 export function rssMb(pid: number | undefined): number {
   if (!pid) return 0;
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m?.[1] ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in ms; 0 if unknown. Linux clock ticks are 10 ms. */
+export function cpuMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    // Fields after the command name (which may hold spaces) start at field 3: utime is 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return 0;
   }

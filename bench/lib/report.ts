@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 export interface Row {
@@ -16,17 +17,37 @@ export interface Row {
 const fmt = (n: number | undefined, unit = '') =>
   n === undefined || Number.isNaN(n)
     ? '—'
-    : `${n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2)}${unit ? ` ${unit}` : ''}`;
+    : `${n >= 100 || Number.isInteger(n) ? Math.round(n).toLocaleString('en-US') : n.toFixed(2)}${unit ? ` ${unit}` : ''}`;
 const ratio = (a: number, b: number | undefined) =>
   b === undefined || !b || Number.isNaN(b) ? '—' : `${(a / b).toFixed(2)}×`;
 
-export function render(rows: Row[], meta: { quick: boolean; bigStore: number }): string {
+/** CPU time counters of the whole machine (/proc/stat), to tell how much the hypervisor took away. */
+export function cpuCounters(): { steal: number; total: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    return { steal: ticks[7] ?? 0, total: ticks.reduce((a, b) => a + b, 0) };
+  } catch {
+    return { steal: 0, total: 0 };
+  }
+}
+
+export function render(
+  rows: Row[],
+  meta: { quick: boolean; bigStore: number; stealShare: number | undefined },
+): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
     '# personakit benchmark results',
     '',
     `Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${process.platform}.`,
-    `Run: ${new Date().toISOString()}${meta.quick ? ' (QUICK smoke run, not representative)' : ''}. Load from a separate process (autocannon; µs timings from an undici client); medians of runs.`,
+    `Run: ${new Date().toISOString()}${meta.quick ? ' (QUICK smoke run, not representative)' : ''}. Load from a separate process (autocannon; µs timings from an undici client); figures compared with each other are measured round-robin (5 runs of 4 s each after a warm-up) and each is its median run.`,
+    ...(meta.stealShare === undefined
+      ? []
+      : [
+          '',
+          `CPU steal during the run (time the hypervisor gave to other machines): ${(meta.stealShare * 100).toFixed(1)}% of this machine's CPU time. Figures of a run with high steal are low and vary more.`,
+        ]),
     '',
     '| workload | figure | vs minimal proxy | vs Portkey | target | met |',
     '| --- | ---: | ---: | ---: | --- | --- |',

@@ -1,7 +1,7 @@
 import { resolveOutboundUrl } from '../net/outbound-url.ts';
 import { PROVIDER_IDS, providersFor } from '../providers/registry.ts';
 import { pinnedTarget } from '../providers/transport.ts';
-import type { Call, ChatRequest, Completion, Provider, Usage } from '../providers/types.ts';
+import type { Call, ChatRequest, ClientSignal, Completion, Provider, Usage } from '../providers/types.ts';
 import { checkStyle, compileSystemPrompt, enforceStyle, type StyleCheck } from '../style/index.ts';
 import type { Ctx } from './context.ts';
 import { AppError, invalid } from './errors.ts';
@@ -29,7 +29,7 @@ export interface RefineInput {
   /** Repair the provider's output with the local engine before the checks. */
   enforce?: boolean | undefined;
   /** The client's request signal: aborting it aborts the upstream call at once. */
-  signal: AbortSignal;
+  signal: ClientSignal;
 }
 
 export interface RefineResult {

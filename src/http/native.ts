@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Services } from '../core/context.ts';
 import { AppError, toAppError } from '../core/errors.ts';
 import { type AccessLog, accessLog } from '../log.ts';
+import type { ClientSignal } from '../providers/types.ts';
 import { readKey } from './auth.ts';
 import type { ErrorMapper } from './error-shape.ts';
 import { checkJsonHeaders, MAX_BODY_BYTES, parseJsonText, readLimited } from './json-body.ts';
@@ -24,16 +25,30 @@ import { zodToAppError } from './validation.ts';
 /** The handler wrote the response itself (a stream). */
 export const SENT = Symbol('sent');
 
-/** A JSON answer: a value to serialize, or its UTF-8 bytes when the handler keeps them ready. */
-export type Reply = { status: number; json: unknown } | { status: number; bytes: Buffer } | typeof SENT;
+/** JSON text ready to send, with its length in UTF-8 bytes (handlers that keep answers encoded). */
+export interface EncodedJson {
+  text: string;
+  bytes: number;
+}
+
+/** A JSON answer: a value to serialize, or its text when the handler keeps it ready. */
+export type Reply =
+  | { status: number; json: unknown }
+  | { status: number; encoded: EncodedJson }
+  | typeof SENT;
+
+export const encodeJson = (value: unknown): EncodedJson => {
+  const text = JSON.stringify(value);
+  return { text, bytes: Buffer.byteLength(text) };
+};
 
 /** What a handler may need of the exchange beyond its validated input. */
 export interface Exchange {
   reqId: string;
   /** Node's response, for handlers that stream. */
   res: ServerResponse;
-  /** Aborted when the client goes away before the response is complete; made on first use. */
-  readonly signal: AbortSignal;
+  /** Aborted when the client goes away before the response is complete; watched from first use. */
+  readonly signal: ClientSignal;
 }
 
 export interface NativeRoute {
@@ -134,27 +149,47 @@ export function nativeListener(
   };
 }
 
-class NodeExchange implements Exchange {
+/**
+ * The exchange, and the client's signal on it: 'close' before the response finished means the client
+ * left. It is the ClientSignal of the upstream call (no AbortController and EventTarget per request);
+ * the 'close' listener is only added when a handler asks for the signal.
+ */
+class NodeExchange implements Exchange, ClientSignal {
   readonly reqId: string;
   readonly res: ServerResponse;
-  #abort: AbortController | undefined;
+  aborted = false;
+  #watching = false;
+  #listeners: (() => void)[] = [];
 
   constructor(reqId: string, res: ServerResponse) {
     this.reqId = reqId;
     this.res = res;
   }
 
-  get signal(): AbortSignal {
-    if (!this.#abort) {
-      const abort = new AbortController();
-      this.#abort = abort;
-      // 'close' also fires after a complete response: only an unfinished one means the client left.
-      this.res.once('close', () => {
-        if (!this.res.writableFinished) abort.abort();
-      });
+  get signal(): ClientSignal {
+    if (!this.#watching) {
+      this.#watching = true;
+      this.res.once('close', this.#onClose);
     }
-    return this.#abort.signal;
+    return this;
   }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (!this.aborted) this.#listeners.push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const i = this.#listeners.indexOf(listener);
+    if (i >= 0) this.#listeners.splice(i, 1);
+  }
+
+  readonly #onClose = () => {
+    if (this.res.writableFinished) return;
+    this.aborted = true;
+    const listeners = this.#listeners;
+    this.#listeners = [];
+    for (const l of listeners) l();
+  };
 }
 
 async function serve(
@@ -183,7 +218,7 @@ async function serve(
     const reply = await route.handle(ctx, { params, body }, new NodeExchange(reqId, res));
     if (reply === SENT) {
       // the handler answered (a stream)
-    } else if ('bytes' in reply) sendBytes(res, reply.status, reply.bytes, reqId, undefined);
+    } else if ('encoded' in reply) sendText(res, reply.status, reply.encoded, reqId, undefined);
     else sendJson(res, reply.status, reply.json, reqId, undefined);
   } catch (err) {
     const e = toAppError(err);
@@ -222,14 +257,17 @@ function sendJson(
     res.end();
     return;
   }
-  // Encoded once: content-length from the bytes, which are then written as they are.
-  sendBytes(res, status, Buffer.from(JSON.stringify(json)), reqId, retryAfter);
+  sendText(res, status, encodeJson(json), reqId, retryAfter);
 }
 
-function sendBytes(
+/**
+ * Headers and body in one string: Node's response then joins them and makes one socket write, where a
+ * Buffer body costs a Buffer and a two-part writev (measured ~2 µs of a refine).
+ */
+function sendText(
   res: ServerResponse,
   status: number,
-  bytes: Buffer,
+  json: EncodedJson,
   reqId: string,
   retryAfter: string | undefined,
 ) {
@@ -237,8 +275,8 @@ function sendBytes(
   const headers: Record<string, string | number> = {
     'content-type': 'application/json',
     'x-request-id': reqId,
-    'content-length': bytes.length,
+    'content-length': json.bytes,
   };
   if (retryAfter) headers['retry-after'] = retryAfter;
-  res.writeHead(status, headers).end(bytes);
+  res.writeHead(status, headers).end(json.text);
 }

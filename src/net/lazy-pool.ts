@@ -31,6 +31,21 @@ export class LazyPool {
     return this.#open().then((pool) => pool.request(options));
   }
 
+  /**
+   * undici's dispatch: the answer goes to `handler`. A pool that cannot be opened (undici failed to
+   * load) is reported to the handler as its error.
+   */
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
+    if (this.#pool) {
+      this.#pool.dispatch(options, handler);
+      return;
+    }
+    this.#open().then(
+      (pool) => pool.dispatch(options, handler),
+      (err: Error) => handler.onResponseError?.(undefined as unknown as Dispatcher.DispatchController, err),
+    );
+  }
+
   async close(): Promise<void> {
     if (this.#opening) await (await this.#opening).close();
   }

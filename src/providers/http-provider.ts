@@ -1,22 +1,13 @@
 import { AppError } from '../core/errors.ts';
 import { SseParser } from './sse.ts';
-import {
-  BodyTooLarge,
-  Deadline,
-  readChunks,
-  readText,
-  send,
-  type Target,
-  trustedTarget,
-} from './transport.ts';
+import { type Target, trustedTarget } from './transport.ts';
 import type { Call, ChatRequest, Completion, OpenStream, Provider } from './types.ts';
 import { callFailure, malformed, scrub, statusError } from './upstream-errors.ts';
+import { type Answer, BodyTooLarge, type StreamBody, UpstreamExchange } from './upstream-exchange.ts';
 import { parseJson, StreamErrorEvent, WireError, type WireFormat } from './wire.ts';
 
 /** A 2xx answer larger than this is refused (legit answers are bounded by maxTokens, far below). */
-const MAX_ANSWER_CHARS = 16 * 1024 * 1024;
-/** Error bodies are only read for their message. */
-const MAX_ERROR_CHARS = 64 * 1024;
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 export interface HttpProviderMeta {
   id: string;
@@ -25,23 +16,33 @@ export interface HttpProviderMeta {
   baseUrl: string | null;
 }
 
+const isStream = (a: Answer | StreamBody): a is StreamBody => 'read' in a;
+
 /** A provider over HTTP: shared transport, timeouts and error mapping around one WireFormat. */
 export function httpProvider(meta: HttpProviderMeta, wire: WireFormat): Provider {
   const { id } = meta;
   const defaultTarget: Target | null = meta.baseUrl ? trustedTarget(meta.baseUrl) : null;
 
-  async function accepted(call: Call, req: ChatRequest, stream: boolean, deadline: Deadline) {
-    const res = await send(call, wire.request(req, stream, call.apiKey), deadline.signal);
-    if (res.statusCode >= 200 && res.statusCode < 300) return res;
-    const text = await readText(res.body, MAX_ERROR_CHARS).catch(() => '');
-    const retryAfter = res.headers['retry-after'];
-    throw statusError(
+  /** A non-2xx answer as the AppError its status means. */
+  function refused(call: Call, answer: Answer): AppError {
+    const retryAfter = answer.headers['retry-after'];
+    return statusError(
       id,
-      res.statusCode,
+      answer.status,
       Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-      text,
+      answer.text,
       call.apiKey,
-      wire.keyRejected?.(res.statusCode, text) ?? false,
+      wire.keyRejected?.(answer.status, answer.text) ?? false,
+    );
+  }
+
+  function send(call: Call, req: ChatRequest, stream: boolean) {
+    return UpstreamExchange.send(
+      call,
+      call.target,
+      wire.request(req, stream, call.apiKey),
+      stream,
+      MAX_ANSWER_BYTES,
     );
   }
 
@@ -53,32 +54,34 @@ export function httpProvider(meta: HttpProviderMeta, wire: WireFormat): Provider
 
     async complete(call, req) {
       const c = need(call);
-      const deadline = new Deadline(c.signal, c.timeoutMs);
-      let phase: 'connect' | 'answer' = 'connect';
+      const x = send(c, req, false);
+      let answer: Answer;
       try {
-        const res = await accepted(c, req, false, deadline);
-        phase = 'answer';
-        const text = await readText(res.body, MAX_ANSWER_CHARS);
-        return wire.parse(parseJson(text, 'body'), req);
+        answer = (await x.answer) as Answer;
       } catch (err) {
-        if (err instanceof WireError || err instanceof BodyTooLarge) throw malformed(id, err.message);
-        throw callFailure(id, err, deadline, c.timeoutMs, phase);
-      } finally {
-        deadline.dispose();
+        if (err instanceof BodyTooLarge) throw malformed(id, err.message);
+        throw callFailure(id, err, x, c.timeoutMs, x.answered ? 'answer' : 'connect');
+      }
+      if (answer.status < 200 || answer.status >= 300) throw refused(c, answer);
+      try {
+        return wire.parse(parseJson(answer.text, 'body'), req);
+      } catch (err) {
+        if (err instanceof WireError) throw malformed(id, err.message);
+        throw err;
       }
     },
 
     async open(call, req): Promise<OpenStream> {
       const c = need(call);
-      const deadline = new Deadline(c.signal, c.timeoutMs);
-      let res: Awaited<ReturnType<typeof accepted>>;
+      const x = send(c, req, true);
+      let answer: Answer | StreamBody;
       try {
-        res = await accepted(c, req, true, deadline);
+        answer = await x.answer;
       } catch (err) {
-        deadline.dispose();
-        throw callFailure(id, err, deadline, c.timeoutMs, 'connect');
+        throw callFailure(id, err, x, c.timeoutMs, 'connect');
       }
-      const body = res.body;
+      if (!isStream(answer)) throw refused(c, answer);
+      const body = answer;
       return {
         async read(onDelta) {
           const decoder = wire.decoder(req);
@@ -91,24 +94,22 @@ export function httpProvider(meta: HttpProviderMeta, wire: WireFormat): Provider
             }
           });
           try {
-            await readChunks(body, (chunk) => parser.push(chunk));
-            if (!decoder.done) throw new AppError('upstream_failed', `${id} stream broke off before the end`);
-            const completion: Completion = {
-              text: parts.join(''),
-              model: decoder.model(),
-              usage: decoder.usage(),
-            };
-            return completion;
+            await body.read((chunk) => parser.push(chunk));
           } catch (err) {
             if (err instanceof WireError) throw malformed(id, err.message);
             if (err instanceof StreamErrorEvent) {
               const code = err.rateLimited ? 'rate_limited' : 'upstream_failed';
               throw new AppError(code, `${id} reported an error mid-stream: ${scrub(err.message, c.apiKey)}`);
             }
-            throw callFailure(id, err, deadline, c.timeoutMs, 'stream');
-          } finally {
-            deadline.dispose();
+            throw callFailure(id, err, x, c.timeoutMs, 'stream');
           }
+          if (!decoder.done) throw new AppError('upstream_failed', `${id} stream broke off before the end`);
+          const completion: Completion = {
+            text: parts.join(''),
+            model: decoder.model(),
+            usage: decoder.usage(),
+          };
+          return completion;
         },
       };
     },

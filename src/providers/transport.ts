@@ -1,12 +1,10 @@
-import { finished } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import { LazyPool } from '../net/lazy-pool.ts';
 import { pinnedLookup, type ResolvedUrl } from '../net/outbound-url.ts';
-import type { Call } from './types.ts';
 
 /**
  * The one way providers reach the network: undici connection pools, one per upstream origin, created on
- * first use and kept for the life of the process (keep-alive). No fetch, no SDK: see
+ * first use and kept for the life of the process (keep-alive), each request driven by an
+ * UpstreamExchange (upstream-exchange.ts). No fetch, no SDK: see
  * docs/adr/0003-hand-written-provider-adapters.md. Redirects are never followed.
  */
 
@@ -16,8 +14,6 @@ export interface Target {
   /** Path of the base URL without a trailing slash, e.g. '/v1' or ''. */
   prefix: string;
 }
-
-export type ResponseBody = Dispatcher.ResponseData['body'];
 
 /** Operator-configured origins (env or vendor default): a handful for the life of the process. */
 const trustedPools = new Map<string, LazyPool>();
@@ -60,85 +56,8 @@ export function pinnedTarget(resolved: ResolvedUrl): Target {
   return { pool, prefix: prefixOf(resolved.url) };
 }
 
-/**
- * The time budget of one upstream call: the client's signal plus PERSONAKIT_UPSTREAM_TIMEOUT_MS for the
- * whole answer (streams included). One timer and one listener, removed by dispose().
- */
-export class Deadline {
-  readonly signal: AbortSignal;
-  timedOut = false;
-  readonly #controller = new AbortController();
-  readonly #client: AbortSignal;
-  readonly #timer: NodeJS.Timeout;
-  readonly #onClientAbort = () => this.#controller.abort(this.#client.reason);
-
-  constructor(client: AbortSignal, ms: number) {
-    this.signal = this.#controller.signal;
-    this.#client = client;
-    if (client.aborted) this.#controller.abort(client.reason);
-    else client.addEventListener('abort', this.#onClientAbort, { once: true });
-    this.#timer = setTimeout(() => {
-      this.timedOut = true;
-      this.#controller.abort(new DOMException('upstream timeout', 'TimeoutError'));
-    }, ms);
-  }
-
-  get clientGone(): boolean {
-    return this.#client.aborted;
-  }
-
-  dispose(): void {
-    clearTimeout(this.#timer);
-    this.#client.removeEventListener('abort', this.#onClientAbort);
-  }
-}
-
 export interface Outgoing {
   path: string;
   headers: Record<string, string>;
   body: string;
-}
-
-export function send(call: Call, out: Outgoing, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-  return call.target.pool.request({
-    method: 'POST',
-    path: call.target.prefix + out.path,
-    headers: out.headers,
-    body: out.body,
-    signal,
-    headersTimeout: call.timeoutMs,
-    bodyTimeout: call.timeoutMs,
-  });
-}
-
-export class BodyTooLarge extends Error {}
-
-/**
- * Feeds a body to `onChunk` as text as it arrives, resolving at its end. Data events rather than
- * `for await`: the async iterator costs a promise and several stream calls per chunk, a measurable share
- * of the CPU at 1,000 open streams (~100k chunks/s). Whatever `onChunk` throws destroys the body with
- * that error, which ends the read with it.
- */
-export function readChunks(body: ResponseBody, onChunk: (chunk: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    body.setEncoding('utf8');
-    body.on('data', (chunk: string) => {
-      try {
-        onChunk(chunk);
-      } catch (err) {
-        body.destroy(err as Error);
-      }
-    });
-    finished(body, (err) => (err ? reject(err) : resolve()));
-  });
-}
-
-/** Reads a body as text, refusing more than `max` characters (a hostile base URL cannot exhaust memory). */
-export async function readText(body: ResponseBody, max: number): Promise<string> {
-  let out = '';
-  await readChunks(body, (chunk) => {
-    out += chunk;
-    if (out.length > max) throw new BodyTooLarge(`body over ${max} characters`);
-  });
-  return out;
 }

@@ -26,12 +26,22 @@ export interface Completion {
   usage: Usage;
 }
 
+/**
+ * Tells that the client went away: an AbortSignal, or anything with the part of its shape used here (the
+ * native path passes one built on the response's 'close' event, without an EventTarget per request).
+ */
+export interface ClientSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /** Everything one upstream call needs besides the request itself. */
 export interface Call {
   target: Target;
   apiKey: string;
   /** Aborts when the client goes away. */
-  signal: AbortSignal;
+  signal: ClientSignal;
   timeoutMs: number;
 }
 

@@ -1,5 +1,4 @@
 import { AppError } from '../core/errors.ts';
-import type { Deadline } from './transport.ts';
 
 /**
  * Upstream failures as AppErrors, the same for every provider. Messages name the provider and never
@@ -86,7 +85,7 @@ const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']
 export function callFailure(
   provider: string,
   err: unknown,
-  deadline: Deadline,
+  deadline: { readonly timedOut: boolean; readonly clientGone: boolean },
   timeoutMs: number,
   phase: 'connect' | 'answer' | 'stream',
 ): AppError {

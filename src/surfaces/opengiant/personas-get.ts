@@ -3,7 +3,7 @@ import type { Ctx } from '../../core/context.ts';
 import type { Persona } from '../../core/persona.ts';
 import { getPersona } from '../../core/personas.ts';
 import type { AppEnv } from '../../http/env.ts';
-import { nativeRoute } from '../../http/native.ts';
+import { type EncodedJson, encodeJson, nativeRoute } from '../../http/native.ts';
 import { openGiantError } from './errors.ts';
 import { errorResponses, PersonaIdParam, PersonaSchema, toWire } from './schemas.ts';
 
@@ -32,7 +32,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
  * write, so an object's bytes never go stale, and a WeakMap lets them go with the object: a GET served
  * from the cache serializes nothing.
  */
-const encoded = new WeakMap<Persona, Buffer>();
+const encodedAnswers = new WeakMap<Persona, EncodedJson>();
 
 export const native = nativeRoute<z.infer<typeof PersonaIdParam>>(
   '/v1',
@@ -40,11 +40,11 @@ export const native = nativeRoute<z.infer<typeof PersonaIdParam>>(
   openGiantError,
   async (ctx, i) => {
     const p = await getPersona(ctx, i.params.id);
-    let bytes = encoded.get(p);
-    if (!bytes) {
-      bytes = Buffer.from(JSON.stringify(toWire(p)));
-      if (Object.isFrozen(p)) encoded.set(p, bytes);
+    let encoded = encodedAnswers.get(p);
+    if (!encoded) {
+      encoded = encodeJson(toWire(p));
+      if (Object.isFrozen(p)) encodedAnswers.set(p, encoded);
     }
-    return { status: 200, bytes };
+    return { status: 200, encoded };
   },
 );

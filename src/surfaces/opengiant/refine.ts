@@ -8,6 +8,7 @@ import { toAppError } from '../../core/errors.ts';
 import { openRefineStream, type RefineInput, type RefineStream, refine } from '../../core/refine.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { nativeRoute, SENT } from '../../http/native.ts';
+import type { ClientSignal } from '../../providers/types.ts';
 import { ClientGone } from '../../providers/upstream-errors.ts';
 import { openGiantError } from './errors.ts';
 import { RefineBody, RefineEvents, RefineResponse, refineErrorResponses } from './refine-schemas.ts';
@@ -37,7 +38,7 @@ export const route = createRoute({
 type Body = z.infer<typeof RefineBody>;
 
 /** Both transports: a JSON result, or a stream opened once the upstream accepted the request. */
-async function handle(ctx: Ctx, body: Body, signal: AbortSignal) {
+async function handle(ctx: Ctx, body: Body, signal: ClientSignal) {
   const { stream: streaming, ...rest } = body;
   const input: RefineInput = { ...rest, signal };
   if (!streaming) return { json: await refine(ctx, input) };
@@ -92,7 +93,7 @@ async function writeEvents(
   outgoing: ServerResponse,
   reqId: string,
   ctx: Ctx,
-  signal: AbortSignal,
+  signal: ClientSignal,
   refineStream: RefineStream,
 ): Promise<void> {
   outgoing.writeHead(200, { ...sseHeaders, 'x-request-id': reqId });
@@ -111,7 +112,7 @@ async function writeEvents(
 /** Runs the stream, writing delta frames; resolves with the closing frame, or null if the client left. */
 async function runEvents(
   ctx: Ctx,
-  signal: AbortSignal,
+  signal: ClientSignal,
   refineStream: RefineStream,
   write: (frame: string) => void,
 ): Promise<string | null> {

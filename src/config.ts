@@ -69,6 +69,8 @@ export const configSchema = z.object({
   /** Requests per window per API key; 0 turns the limit off. */
   PERSONAKIT_RATE_LIMIT: z.coerce.number().int().min(0).default(6000),
   PERSONAKIT_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** Personas kept in memory for the read hot paths; 0 sends every read to the store. */
+  PERSONAKIT_PERSONA_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
   /** Shares rate-limit counters between instances. */
   REDIS_URL: optionalUrl,
   /** CLI client commands (refine): the running server to talk to and the key to use. */

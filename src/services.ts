@@ -26,7 +26,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
       db,
       log,
       keys: new KeyCache(db),
-      personas: new PersonaCache(db),
+      personas: new PersonaCache(db, config.PERSONAKIT_PERSONA_CACHE_SIZE),
       secrets,
       limiter,
       now: () => new Date(),

@@ -25,6 +25,7 @@ export class BoundedCache<V> {
   }
 
   set(key: string, value: V): void {
+    if (this.#max === 0) return;
     if (this.#map.size >= this.#max) {
       const oldest = this.#map.keys().next();
       if (!oldest.done) this.#map.delete(oldest.value);

@@ -516,10 +516,17 @@ async function postgresCreate(body: string): Promise<Row | null> {
   }
 }
 
+/**
+ * The store at 1,000 and at BENCH_STORE_SIZE personas. The target compares store reads, so both servers
+ * run with the persona cache off (PERSONAKIT_PERSONA_CACHE_SIZE=0): with it on, a 1,000-persona store is
+ * answered from memory and the comparison would be memory against disk. The big store with the cache on
+ * (a walk of 60,000 distinct ids, more than the cache holds) is reported beside it. Runs of the three go
+ * round-robin, so a slow spell of the machine falls on all of them alike.
+ */
 async function storeScaling(rows: Row[]) {
-  const measure = async (n: number) => {
+  const seed = async (n: number) => {
     const file = join(work, `store${n}.db`);
-    let p = await personakit({ DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'warn' });
+    const p = await personakit({ DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'warn' });
     const key = p.key;
     const accountId = (await (
       await fetch(`http://127.0.0.1:${p.port}/v1/personas`, { headers: { authorization: `Bearer ${key}` } })
@@ -535,45 +542,80 @@ async function storeScaling(rows: Row[]) {
       String(n),
       idsFile,
     ]);
-    p = await personakit({
-      DATABASE_URL: `sqlite:${file}`,
+    return { file, key, idsFile, deepCursor: seeded.deepCursor };
+  };
+  const serve = (store: Awaited<ReturnType<typeof seed>>, cacheSize: string) =>
+    personakit({
+      DATABASE_URL: `sqlite:${store.file}`,
       LOG_LEVEL: 'warn',
       PERSONAKIT_BOOTSTRAP_KEY: 'off',
+      PERSONAKIT_PERSONA_CACHE_SIZE: cacheSize,
     });
-    const headers = { authorization: `Bearer ${key}` };
-    const base = `http://127.0.0.1:${p.port}`;
-    const get = await latency({ url: `${base}/v1/personas/{id}`, headers, idsFile }, 3000);
-    const first = await latency({ url: `${base}/v1/personas?limit=20`, headers }, 1000);
-    const deep = await latency(
-      { url: `${base}/v1/personas?limit=20&cursor=${seeded.deepCursor}`, headers },
-      1000,
-    );
-    await p.stop();
-    return { get, first, deep };
+  const smallStore = await seed(1000);
+  const bigStoreSeeded = await seed(bigStore);
+  const servers = {
+    small: { store: smallStore, p: await serve(smallStore, '0') },
+    big: { store: bigStoreSeeded, p: await serve(bigStoreSeeded, '0') },
+    bigCached: { store: bigStoreSeeded, p: await serve(bigStoreSeeded, '50000') },
   };
-  const small = await measure(1000);
-  const big = await measure(bigStore);
+  const gets: Record<keyof typeof servers, Latency[]> = { small: [], big: [], bigCached: [] };
+  for (let run = 0; run < 3; run++) {
+    for (const [name, { store, p }] of Object.entries(servers) as [
+      keyof typeof servers,
+      (typeof servers)['small'],
+    ][]) {
+      gets[name].push(
+        await latency(
+          {
+            url: `http://127.0.0.1:${p.port}/v1/personas/{id}`,
+            headers: { authorization: `Bearer ${store.key}` },
+            idsFile: store.idsFile,
+          },
+          3000,
+          1,
+        ),
+      );
+    }
+  }
+  const p50 = (name: keyof typeof servers) => median(gets[name].map((l) => l.p50));
+  const bigHeaders = { authorization: `Bearer ${bigStoreSeeded.key}` };
+  const bigBase = `http://127.0.0.1:${servers.big.p.port}`;
+  const first = await latency({ url: `${bigBase}/v1/personas?limit=20`, headers: bigHeaders }, 1000);
+  const deep = await latency(
+    { url: `${bigBase}/v1/personas?limit=20&cursor=${bigStoreSeeded.deepCursor}`, headers: bigHeaders },
+    1000,
+  );
+  for (const { p } of Object.values(servers)) await p.stop();
+  const [small, big, bigCached] = [p50('small'), p50('big'), p50('bigCached')];
+  const size = bigStore.toLocaleString('en-US');
   rows.push(
     {
-      workload: `GET by id p50, random ids, ${bigStore.toLocaleString('en-US')} vs 1,000 personas`,
-      figure: big.get.p50,
+      workload: `GET by id p50 (store reads, cache off), random ids, ${size} vs 1,000 personas`,
+      figure: big,
       unit: 'µs',
       target: '≤ 1.2× the 1,000 store',
-      met: big.get.p50 <= 1.2 * small.get.p50,
+      met: big <= 1.2 * small,
       lowerIsBetter: true,
-      note: `1,000 store: ${small.get.p50.toFixed(0)} µs (${(big.get.p50 / small.get.p50).toFixed(2)}×)`,
+      note: `1,000 store: ${small.toFixed(0)} µs (${(big / small).toFixed(2)}×)`,
     },
     {
-      workload: `list page p50: first vs middle page (cursor), ${bigStore.toLocaleString('en-US')} store`,
-      figure: big.deep.p50,
+      workload: `GET by id p50, ${size} store with the persona cache on (60,000 distinct ids: mostly misses)`,
+      figure: bigCached,
+      unit: 'µs',
+      lowerIsBetter: true,
+      note: `${(bigCached / small).toFixed(2)}× the 1,000 store's store reads`,
+    },
+    {
+      workload: `list page p50: first vs middle page (cursor), ${size} store`,
+      figure: deep.p50,
       unit: 'µs',
       target: 'flat (≤ 1.2× first page)',
-      met: big.deep.p50 <= 1.2 * big.first.p50,
+      met: deep.p50 <= 1.2 * first.p50,
       lowerIsBetter: true,
-      note: `first page ${big.first.p50.toFixed(0)} µs`,
+      note: `first page ${first.p50.toFixed(0)} µs`,
     },
   );
-  return { small, big };
+  return { gets, first, deep };
 }
 
 async function accountOf(file: string): Promise<string> {

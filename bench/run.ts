@@ -6,6 +6,7 @@ import {
   type Latency,
   type LoadSpec,
   latency,
+  latencySideBySide,
   median,
   sideBySide,
   type Throughput,
@@ -192,30 +193,34 @@ async function main() {
 
   // 2. refine, JSON, 1 connection: added latency over the mock.
   log('refine JSON x1 latency');
-  const lMock = await latency({
-    url: `${mockUrl}/v1/chat/completions`,
-    method: 'POST',
-    body: openaiBody,
-    headers: { 'content-type': 'application/json' },
-  });
-  const lProxy = await latency({
-    url: `http://127.0.0.1:${proxy.port}/`,
-    method: 'POST',
-    body: openaiBody,
-    headers: { 'content-type': 'application/json' },
-  });
-  const lPortkey = portkey
-    ? await latency(
-        {
+  const lat = await latencySideBySide({
+    mock: {
+      url: `${mockUrl}/v1/chat/completions`,
+      method: 'POST',
+      body: openaiBody,
+      headers: { 'content-type': 'application/json' },
+    },
+    proxy: {
+      url: `http://127.0.0.1:${proxy.port}/`,
+      method: 'POST',
+      body: openaiBody,
+      headers: { 'content-type': 'application/json' },
+    },
+    portkey: portkey
+      ? {
           url: `http://127.0.0.1:${portkey.port}/v1/chat/completions`,
           method: 'POST',
           body: openaiBody,
           headers: portkeyHeaders,
-        },
-        1000,
-      )
-    : null;
-  const lPk = await latency({ url: `${base}/v1/refine`, method: 'POST', body: refineBody, headers: auth });
+          count: 1000,
+        }
+      : null,
+    personakit: { url: `${base}/v1/refine`, method: 'POST', body: refineBody, headers: auth },
+  });
+  const lMock = lat.mock as Latency;
+  const lProxy = lat.proxy as Latency;
+  const lPortkey = lat.portkey;
+  const lPk = lat.personakit as Latency;
   results.latency1 = { mock: lMock, proxy: lProxy, portkey: lPortkey, personakit: lPk };
   const added = (l: Latency | null, p: 'p50' | 'p99') => (l ? l[p] - lMock[p] : Number.NaN);
   rows.push(
@@ -580,11 +585,19 @@ async function storeScaling(rows: Row[]) {
   const p50 = (name: keyof typeof servers) => median(gets[name].map((l) => l.p50));
   const bigHeaders = { authorization: `Bearer ${bigStoreSeeded.key}` };
   const bigBase = `http://127.0.0.1:${servers.big.p.port}`;
-  const first = await latency({ url: `${bigBase}/v1/personas?limit=20`, headers: bigHeaders }, 1000);
-  const deep = await latency(
-    { url: `${bigBase}/v1/personas?limit=20&cursor=${bigStoreSeeded.deepCursor}`, headers: bigHeaders },
+  const pages = await latencySideBySide(
+    {
+      first: { url: `${bigBase}/v1/personas?limit=20`, headers: bigHeaders },
+      deep: {
+        url: `${bigBase}/v1/personas?limit=20&cursor=${bigStoreSeeded.deepCursor}`,
+        headers: bigHeaders,
+      },
+    },
     1000,
+    5,
   );
+  const first = pages.first as Latency;
+  const deep = pages.deep as Latency;
   for (const { p } of Object.values(servers)) await p.stop();
   const [small, big, bigCached] = [p50('small'), p50('big'), p50('bigCached')];
   const size = bigStore.toLocaleString('en-US');

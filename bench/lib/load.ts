@@ -112,6 +112,39 @@ export interface Latency {
   errors: number;
 }
 
+/**
+ * Latency of several targets, measured round-robin (a, b, c, a, b, c, ...) like sideBySide(), so a slow
+ * spell of a shared machine falls on all of them alike; each percentile is the median of its runs.
+ */
+export async function latencySideBySide<K extends string>(
+  specs: Record<K, (Omit<LoadSpec, 'connections'> & { idsFile?: string; count?: number }) | null>,
+  count = 3000,
+  runs = 3,
+): Promise<Record<K, Latency | null>> {
+  const keys = Object.keys(specs) as K[];
+  const all = Object.fromEntries(keys.map((k) => [k, [] as Latency[]])) as Record<K, Latency[]>;
+  for (let i = 0; i < runs; i++) {
+    for (const k of keys) {
+      const spec = specs[k];
+      if (spec) all[k].push(await latency(spec, spec.count ?? count, 1));
+    }
+  }
+  return Object.fromEntries(keys.map((k) => [k, all[k].length ? combine(all[k]) : null])) as Record<
+    K,
+    Latency | null
+  >;
+}
+
+function combine(results: Latency[]): Latency {
+  return {
+    p50: median(results.map((r) => r.p50)),
+    p90: median(results.map((r) => r.p90)),
+    p99: median(results.map((r) => r.p99)),
+    count: results.reduce((n, r) => n + r.count, 0),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+  };
+}
+
 /** One connection, sequential requests, microsecond timings; the median of `runs` runs per percentile. */
 export async function latency(
   spec: Omit<LoadSpec, 'connections'> & { idsFile?: string },
@@ -133,11 +166,5 @@ export async function latency(
       ]),
     );
   }
-  return {
-    p50: median(results.map((r) => r.p50)),
-    p90: median(results.map((r) => r.p90)),
-    p99: median(results.map((r) => r.p99)),
-    count: results.reduce((n, r) => n + r.count, 0),
-    errors: results.reduce((n, r) => n + r.errors, 0),
-  };
+  return combine(results);
 }

@@ -24,6 +24,7 @@ const command = process.argv[2] ?? 'serve';
 if (
   command === 'serve' &&
   typeof process.execve === 'function' &&
+  process.platform !== 'win32' &&
   process.env.PERSONAKIT_KEEP_V8_DEFAULTS !== '1' &&
   !/--max-semi-space-size/.test([...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '))
 ) {

@@ -14,13 +14,25 @@ export function readKey(header: (name: string) => string | undefined): string | 
   return undefined;
 }
 
+/**
+ * The request's core context for the key its headers carry: unauthorized without a valid key, rate
+ * limited past the key's limit. Both transports (the Hono middleware below, the native fast path) call it.
+ */
+export async function authorize(
+  services: Services,
+  header: (name: string) => string | undefined,
+  reqId: string,
+): Promise<RequestCtx> {
+  const principal = await services.keys.authenticate(readKey(header));
+  if (!principal) throw new AppError('unauthorized', 'Missing or invalid API key');
+  await services.limiter.consume(principal.keyId);
+  return new RequestCtx(services, principal.accountId, principal.keyId, reqId);
+}
+
 /** Resolves the caller's account and puts the request's core context on `c.get('ctx')`. */
 export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const principal = await services.keys.authenticate(readKey((n) => header(c, n)));
-    if (!principal) throw new AppError('unauthorized', 'Missing or invalid API key');
-    await services.limiter.consume(principal.keyId);
-    c.set('ctx', new RequestCtx(services, principal.accountId, principal.keyId, c.get('requestId')));
+    c.set('ctx', await authorize(services, (n) => header(c, n), c.get('requestId')));
     await next();
   };
 }

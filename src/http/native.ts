@@ -2,14 +2,14 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { RouteConfig } from '@hono/zod-openapi';
 import type { z } from 'zod';
 import type { Services } from '../core/context.ts';
-import { AppError, toAppError } from '../core/errors.ts';
+import { toAppError } from '../core/errors.ts';
 import { type AccessLog, accessLog } from '../log.ts';
 import type { ClientSignal } from '../providers/types.ts';
-import { readKey } from './auth.ts';
+import { authorize } from './auth.ts';
 import type { ErrorMapper } from './error-shape.ts';
 import { checkJsonHeaders, MAX_BODY_BYTES, parseJsonText, readLimited } from './json-body.ts';
 import { nodeHeader, requestIdFrom } from './request-context.ts';
-import { RequestCtx } from './request-ctx.ts';
+import type { RequestCtx } from './request-ctx.ts';
 import { zodToAppError } from './validation.ts';
 
 /**
@@ -205,10 +205,7 @@ async function serve(
   const reqId = requestIdFrom(nodeHeader(req, 'x-request-id'));
   let ctx: RequestCtx | undefined;
   try {
-    const principal = await services.keys.authenticate(readKey((n) => nodeHeader(req, n)));
-    if (!principal) throw new AppError('unauthorized', 'Missing or invalid API key');
-    await services.limiter.consume(principal.keyId);
-    ctx = new RequestCtx(services, principal.accountId, principal.keyId, reqId);
+    ctx = await authorize(services, (n) => nodeHeader(req, n), reqId);
     let body: unknown;
     if (route.body) {
       checkJsonHeaders(nodeHeader(req, 'content-type'), nodeHeader(req, 'content-length'), MAX_BODY_BYTES);

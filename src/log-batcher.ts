@@ -13,8 +13,8 @@ export interface FlushableDestination extends DestinationStream {
  * scans everything gathered since its last write: ~3.5 µs per line at 4–16 KiB batches, more than the
  * rest of a GET's own JavaScript (25% of GET throughput with access logs on). Here lines go into an
  * array, counted by their UTF-16 length (a batch bound needs no exact bytes), and reach SonicBoom as one
- * string per batch: at `maxChars`, every `intervalMs`, and on flush. Process exit drains the batch into
- * the destination before pino's own exit handler flushes that synchronously (see createLogger).
+ * string per batch: at `maxChars`, every `intervalMs`, and on flush; at process exit every live batch is
+ * flushed synchronously (installExitHook below).
  */
 export class LogBatcher implements DestinationStream {
   readonly #out: FlushableDestination;
@@ -29,12 +29,13 @@ export class LogBatcher implements DestinationStream {
     // The timer and the exit hook hold the batcher weakly: a logger that is dropped (tests make many)
     // takes its batcher with it.
     const self = new WeakRef(this);
-    this.#timer = setInterval(() => {
+    const timer = setInterval(() => {
       const batcher = self.deref();
       if (batcher) batcher.drain();
-      else clearInterval(this.#timer);
+      else clearInterval(timer);
     }, intervalMs);
-    this.#timer.unref();
+    timer.unref();
+    this.#timer = timer;
     for (const ref of live) if (!ref.deref()) live.delete(ref);
     live.add(self);
     installExitHook();

@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { type FlushableDestination, LogBatcher } from '../src/log-batcher.ts';
 
 /** Log lines are batched in front of SonicBoom (src/log-batcher.ts): nothing reordered, nothing lost. */
@@ -71,4 +73,19 @@ test('a process that exits, or crashes, right after logging still writes every l
     );
     assert.equal(lines[50]?.msg, 'last line');
   }
+});
+
+test('a batcher nobody holds is collected, timer and all', async () => {
+  const { out } = fakeDestination();
+  let b: LogBatcher | undefined = new LogBatcher(out, 100, 5);
+  const ref = new WeakRef(b);
+  b = undefined;
+  // A gc() for this test only (the runner has no --expose-gc).
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  for (let i = 0; i < 20 && ref.deref(); i++) {
+    await sleep(10);
+    gc();
+  }
+  assert.equal(ref.deref(), undefined, 'the batcher is still reachable: its timer or exit hook holds it');
 });

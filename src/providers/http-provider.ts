@@ -37,13 +37,7 @@ export function httpProvider(meta: HttpProviderMeta, wire: WireFormat): Provider
   }
 
   function send(call: Call, req: ChatRequest, stream: boolean) {
-    return UpstreamExchange.send(
-      call,
-      call.target,
-      wire.request(req, stream, call.apiKey),
-      stream,
-      MAX_ANSWER_BYTES,
-    );
+    return UpstreamExchange.send(call, wire.request(req, stream, call.apiKey), stream, MAX_ANSWER_BYTES);
   }
 
   return {

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from 'undici';
-import type { Outgoing, Target } from './transport.ts';
+import type { Outgoing } from './transport.ts';
 import type { Call, ClientSignal } from './types.ts';
 
 /**
@@ -62,11 +62,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   #chunks: Buffer[] = [];
   #size = 0;
   #cut = false;
-  // A 2xx stream: text waits in #pending until read() gives it somewhere to go.
+  // A 2xx stream (set once its head arrived): text waits in #pending until read() gives it a place to go.
   #decoder: StringDecoder | undefined;
   #onText: ((text: string) => void) | undefined;
   #pending: string[] = [];
-  #streaming = false;
   readonly #head = new Settle<Answer | StreamBody>();
   #end: Settle<void> | undefined;
   readonly #onClientAbort = () => {
@@ -75,10 +74,11 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   };
 
   /**
-   * Sends `out` to `target` and settles with the answer: for JSON (`stream` false) once it is complete;
+   * Sends `out` to the call's target and settles with the answer: for JSON (`stream` false) once it is complete;
    * for a stream, at its head (a StreamBody when 2xx, the whole error answer otherwise).
    */
-  static send(call: Call, target: Target, out: Outgoing, stream: boolean, maxBytes: number) {
+  static send(call: Call, out: Outgoing, stream: boolean, maxBytes: number) {
+    const { target } = call;
     const x = new UpstreamExchange(call.signal, stream, maxBytes, call.timeoutMs);
     if (!x.#finished) {
       target.pool.dispatch(
@@ -142,7 +142,6 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.#status = status;
     this.#headers = headers;
     if (this.#stream && status >= 200 && status < 300) {
-      this.#streaming = true;
       this.#decoder = new StringDecoder('utf8');
       this.#end = new Settle<void>();
       // Rejections of the end are reported through read(); until then they must not count as unhandled.
@@ -152,16 +151,13 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#streaming) {
-      const text = (this.#decoder as StringDecoder).write(chunk);
+    if (this.#decoder) {
+      const text = this.#decoder.write(chunk);
       if (text === '') return;
-      if (!this.#onText) this.#pending.push(text);
-      else {
-        try {
-          this.#onText(text);
-        } catch (err) {
-          controller.abort(err as Error);
-        }
+      try {
+        this.#deliver(text);
+      } catch (err) {
+        controller.abort(err as Error);
       }
       return;
     }
@@ -189,8 +185,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     if (this.#finished) return;
     this.#finish();
-    if (this.#streaming) {
-      const rest = (this.#decoder as StringDecoder).end();
+    if (this.#decoder) {
+      const rest = this.#decoder.end();
       try {
         if (rest) this.#deliver(rest);
       } catch (err) {
@@ -239,7 +235,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   #fail(err: unknown): void {
-    if (this.#finished && !this.#streaming) return;
+    if (this.#finished && !this.#decoder) return;
     this.#finish();
     this.#head.reject(err);
     this.#end?.reject(err);

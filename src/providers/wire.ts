@@ -3,8 +3,9 @@ import type { ChatRequest, Completion, Usage } from './types.ts';
 
 /**
  * What an HTTP provider adapter supplies: its request shape, how to read its JSON answer and its stream.
- * The shared machinery around it: http-provider.ts (calls and streams), transport.ts (pools, timeouts,
- * body reading), upstream-errors.ts (status mapping) and sse.ts (SSE framing).
+ * The shared machinery around it: http-provider.ts (calls and streams), transport.ts (pools),
+ * upstream-exchange.ts (one request: timeouts, aborts, reading the answer), upstream-errors.ts (status
+ * mapping) and sse.ts (SSE framing).
  */
 export interface WireFormat {
   request(req: ChatRequest, stream: boolean, apiKey: string): Outgoing;

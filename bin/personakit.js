@@ -1,16 +1,26 @@
 #!/usr/bin/env node
-// personakit runs on Node >= 22.18. Inside the checkout, npm scripts and npx put the project's own pinned
-// Node (devDependency "node") first.
+// personakit runs on Node >= 22.18 (type stripping, node:sqlite). Inside the checkout, npm scripts and npx put
+// the project's own pinned Node (devDependency "node") first; a production install (npm ci --omit=dev) has
+// none and runs on the system Node.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+const root = fileURLToPath(new URL('..', import.meta.url));
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
-  process.stderr.write(
-    `personakit needs Node >= 22.18 (this is ${process.version}). Run it through npm (npm start, npx personakit), ` +
-      'which uses the Node the project installs.\n',
-  );
+  // Say what to do for the install at hand: which of the three ways it was installed decides the remedy.
+  const pinned = join(root, 'node_modules', 'node');
+  const advice = existsSync(join(pinned, 'bin', 'node'))
+    ? "The project's own Node 24 is installed: run personakit through npm (npm start, npx personakit), " +
+      'or as node_modules/.bin/node bin/personakit.js.'
+    : existsSync(join(pinned, 'package.json'))
+      ? "The project's own Node 24 was not downloaded (npm install --ignore-scripts skips that): run " +
+        '"npm rebuild node", then "npm start".'
+      : 'This install has no development dependencies (npm ci --omit=dev), so it runs on the system Node: ' +
+        'install Node 22.18 or later (https://nodejs.org/), or run "npm install" (without --omit=dev), ' +
+        "which installs the project's own Node 24 for npm start and npx personakit.";
+  process.stderr.write(`personakit needs Node >= 22.18 (this is ${process.version}). ${advice}\n`);
   process.exit(1);
 }
 // The server runs with V8's young generation bounded (docs/adr/0012-young-generation-bound.md): under
@@ -44,9 +54,9 @@ process.emitWarning = (warning, ...rest) => {
   return emitWarning.call(process, warning, ...rest);
 };
 
-// The bundle (npm run build; made by npm install and npm start) starts fastest; if any source file is
-// newer than it, run the sources themselves so an edit is never shadowed by a stale bundle.
-const root = fileURLToPath(new URL('..', import.meta.url));
+// The bundle (npm run build; made by npm install and npm start where esbuild is installed) starts fastest; if
+// any source file is newer than it, run the sources themselves so an edit is never shadowed by a stale bundle.
+// A production install without a bundle runs the sources too, with Node's type stripping.
 const bundle = join(root, 'dist', 'personakit.mjs');
 const newestSource = (dir) => {
   let newest = 0;

@@ -1,5 +1,4 @@
 import { rmSync } from 'node:fs';
-import { build } from 'esbuild';
 
 /**
  * Bundles the server into dist/personakit.mjs, which bin/personakit.js runs when it is up to date.
@@ -7,10 +6,25 @@ import { build } from 'esbuild';
  * One bundled file starts in a fraction of the time of ~600 separate ES modules with type stripping,
  * and holds far less memory (see bench/RESULTS.md: idle RSS and spawn -> /readyz). The sources stay
  * directly runnable; tests run them as they are.
+ *
+ * esbuild is a devDependency: a production install (npm ci --omit=dev) has none, and npm still runs this
+ * script there (prepare, npm start). It then leaves dist/ as it is and exits 0, and bin/personakit.js runs
+ * the sources (docs/adr/0018-production-install.md).
  */
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+  console.error(
+    'personakit: esbuild is not installed (a production install), so no bundle is built and personakit runs ' +
+      'from its TypeScript sources. For the faster-starting bundle: npm ci && npm run build && npm prune --omit=dev',
+  );
+  process.exit(0);
+}
 // Chunk names carry content hashes: start clean so no stale chunk lingers.
 rmSync('dist', { recursive: true, force: true });
-await build({
+await esbuild.build({
   entryPoints: { personakit: 'src/main.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },

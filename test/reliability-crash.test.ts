@@ -12,7 +12,7 @@ import { sql } from 'kysely';
 import { Pool } from 'undici';
 import { createKey } from '../src/core/api-keys.ts';
 import { openDb } from '../src/storage/db.ts';
-import { backends } from './helpers/backends.ts';
+import { backends, describeUnlessSkipped } from './helpers/backends.ts';
 import { type Fake, startFake } from './helpers/fake-upstreams.ts';
 import { parseEvents } from './helpers/refine-fixtures.ts';
 import { type Json, keyedClient, recordFigures } from './helpers/reliability.ts';
@@ -59,7 +59,7 @@ interface Patched {
 }
 
 for (const { backend, skip } of backends) {
-  describe(`SIGKILL in the middle of writes [${backend.name}]`, { skip }, () => {
+  describeUnlessSkipped(`SIGKILL in the middle of writes [${backend.name}]`, skip, () => {
     let url = '';
     let drop = async () => {};
     before(async () => {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Pool } from 'undici';
 import { createKey } from '../src/core/api-keys.ts';
 import { openDb } from '../src/storage/db.ts';
 import { changeChannel } from '../src/storage/pg-change-listener.ts';
-import { backends, PG_SKIP_REASON } from './helpers/backends.ts';
+import { backends, describeUnlessSkipped, PG_SKIP_REASON } from './helpers/backends.ts';
 import { type Json, keyedClient, recordFigures } from './helpers/reliability.ts';
 import { runCli, type ServerProcess, spawnServer } from './helpers/spawn-server.ts';
 import { clipBody } from './helpers/suno.ts';
@@ -38,7 +38,7 @@ function instance(server: ServerProcess): Instance {
   return { server, ...keyedClient(server.url, 8) };
 }
 
-describe('two instances, one PostgreSQL', { skip: postgres?.skip ?? PG_SKIP_REASON }, () => {
+describeUnlessSkipped('two instances, one PostgreSQL', postgres?.skip ?? PG_SKIP_REASON, () => {
   let url = '';
   let drop = async () => {};
   let a: Instance;

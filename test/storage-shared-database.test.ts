@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import pg from 'pg';
 import { openDb } from '../src/storage/db.ts';
-import { PG_SKIP_REASON } from './helpers/backends.ts';
+import { describeUnlessSkipped, PG_SKIP_REASON } from './helpers/backends.ts';
 
 /**
  * Several installs share one PostgreSQL database, each in its own schema (and so do this project's test
@@ -12,10 +12,9 @@ import { PG_SKIP_REASON } from './helpers/backends.ts';
  * one vanished during its scan (CI run of 2026-11-22).
  */
 const pgUrl = process.env.TEST_DATABASE_URL;
+const skip = pgUrl ? false : PG_SKIP_REASON;
 
-describe('installs in other schemas of the same PostgreSQL database', {
-  skip: pgUrl ? false : PG_SKIP_REASON,
-}, () => {
+describeUnlessSkipped('installs in other schemas of the same PostgreSQL database', skip, () => {
   test('migrating while other schemas come and go: every start succeeds and sees only its own tables', async () => {
     const url = pgUrl as string;
     const admin = new pg.Client({ connectionString: url });

@@ -13,7 +13,7 @@ import { createSecretBox, parseEncryptionKey } from '../src/core/secrets.ts';
 import { createLogger } from '../src/log.ts';
 import { createServices } from '../src/services.ts';
 import { TEST_ENCRYPTION_KEY } from './fixtures/tavus-seed.ts';
-import { backends } from './helpers/backends.ts';
+import { backends, describeUnlessSkipped } from './helpers/backends.ts';
 import { type Account, describeEachBackend, type Harness } from './helpers/harness.ts';
 
 const LLM_KEY = 'sk-live-llm-0123456789abcdef';
@@ -266,7 +266,7 @@ describe('the encryption key on SQLite files', () => {
 });
 
 const pg = backends.find((b) => b.backend.name === 'postgres');
-describe('PostgreSQL without PERSONAKIT_ENCRYPTION_KEY', { skip: pg?.skip }, () => {
+describeUnlessSkipped('PostgreSQL without PERSONAKIT_ENCRYPTION_KEY', pg?.skip ?? false, () => {
   test('personas without secrets work; storing a secret is refused with 503; start refuses once secrets exist', async () => {
     if (!pg) return;
     const db = await pg.backend.fresh();

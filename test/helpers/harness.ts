@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { after, before, describe } from 'node:test';
+import { after, before } from 'node:test';
 import { serve } from '@hono/node-server';
 import type { DestinationStream } from 'pino';
 import { createApp } from '../../src/app.ts';
@@ -9,7 +9,7 @@ import type { Services } from '../../src/core/context.ts';
 import { createLogger } from '../../src/log.ts';
 import { createNativeServer } from '../../src/server.ts';
 import { closeServices, createServices } from '../../src/services.ts';
-import { type Backend, backends } from './backends.ts';
+import { type Backend, backends, describeUnlessSkipped } from './backends.ts';
 
 export interface Account {
   key: string;
@@ -105,7 +105,7 @@ export function describeEachBackend(
   options: HarnessOptions = {},
 ): void {
   for (const { backend, skip } of backends) {
-    describe(`${title} [${backend.name}]`, { skip }, () => {
+    describeUnlessSkipped(`${title} [${backend.name}]`, skip, () => {
       let harness: (Harness & { close(): Promise<void> }) | undefined;
       before(async () => {
         harness = await createHarness(backend, env, options);

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 
 /**
  * Bundles the server into dist/personakit.mjs, which bin/personakit.js runs when it is up to date.
@@ -17,8 +17,11 @@ try {
 } catch (error) {
   if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
   console.error(
-    'personakit: esbuild is not installed (a production install), so no bundle is built and personakit runs ' +
-      'from its TypeScript sources. For the faster-starting bundle: npm ci && npm run build && npm prune --omit=dev',
+    existsSync('dist/personakit.mjs')
+      ? 'personakit: esbuild is not installed (a production install): the bundle already in dist/ is kept.'
+      : 'personakit: esbuild is not installed (a production install), so no bundle is built and personakit ' +
+          'runs from its TypeScript sources. For the faster-starting bundle: npm ci && npm run build && ' +
+          'npm prune --omit=dev',
   );
   process.exit(0);
 }

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
  * run them.
  */
 const HOW_TO_RUN_PG =
-  'To run them: createdb -U postgres test, then TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm test ' +
+  'To run them: createdb -h 127.0.0.1 -U postgres test, then TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm test ' +
   '(any PostgreSQL database this user may create schemas in; each suite makes and drops its own schema).';
 if (process.env.TEST_DATABASE_URL) {
   console.log(`storage tests: SQLite and PostgreSQL (${new URL(process.env.TEST_DATABASE_URL).host})`);

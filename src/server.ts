@@ -51,13 +51,28 @@ export async function startServer(services: Services): Promise<RunningServer> {
         port: config.PORT,
         hostname: config.HOST,
         // Bounded headers and slow-client timeouts: a client cannot hold a socket open by trickling bytes.
-        serverOptions: { maxHeaderSize: 16 * 1024, headersTimeout: 30_000, requestTimeout: 300_000 },
+        // Node checks both deadlines every connectionsCheckingInterval (30 s by default, too coarse for
+        // timeouts of seconds).
+        serverOptions: {
+          maxHeaderSize: 16 * 1024,
+          headersTimeout: Math.min(
+            config.PERSONAKIT_HEADERS_TIMEOUT_MS,
+            config.PERSONAKIT_REQUEST_TIMEOUT_MS,
+          ),
+          requestTimeout: config.PERSONAKIT_REQUEST_TIMEOUT_MS,
+          connectionsCheckingInterval: 1000,
+        },
       },
       () => resolve(s),
     );
+    // Past the cap Node closes a new connection at once, before reading anything from it.
+    if (config.PERSONAKIT_MAX_CONNECTIONS > 0) s.maxConnections = config.PERSONAKIT_MAX_CONNECTIONS;
     // Malformed requests and oversized headers never reach Hono; answer them in the /v1 error shape.
     s.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      if (!socket.writable) return socket.destroy();
+      // A request timeout can come while a response is under way (a body that was still arriving): once
+      // its head is out, a raw answer would corrupt it, so the connection is just closed (as Node does).
+      const answering = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+      if (!socket.writable || answering?.headersSent) return socket.destroy();
       const [status, message] =
         err.code === 'HPE_HEADER_OVERFLOW'
           ? [431, 'Request headers are larger than 16 KiB']

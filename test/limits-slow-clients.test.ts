@@ -99,9 +99,13 @@ describe('slow clients', () => {
     });
   });
 
-  test('a body trickled in past the request timeout: 408 in the /v1 error shape, connection closed', async () => {
+  test("a body trickled in past the request timeout: 408 in the surface's error shape, connection closed", async () => {
     await withServer({ PERSONAKIT_REQUEST_TIMEOUT_MS: '1500' }, async (server, key) => {
-      for (const path of ['/v1/personas', '/v2/personas']) {
+      for (const [path, body] of [
+        ['/v1/personas', '{"error":408,"message":"Request timed out"}'],
+        ['/v2/personas', '{"message":"Request timed out"}'],
+        ['/suno/generate', '{"code":408,"msg":"Request timed out","error":"request_timeout"}'],
+      ] as const) {
         const r = await rawExchange(
           server.port,
           post(path, 1000, `Authorization: Bearer ${key}\r\n`),
@@ -110,7 +114,7 @@ describe('slow clients', () => {
           10_000,
         );
         assert.match(r.data, /^HTTP\/1\.1 408 /);
-        assert.match(r.data, /\{"error":408,"message":"Request timed out"\}$/);
+        assert.ok(r.data.endsWith(`\r\n\r\n${body}`), `${path}: ${r.data}`);
         assert.ok(
           r.closedAfter !== null && r.closedAfter < 6000,
           `${path}: closed after ${r.closedAfter} ms`,

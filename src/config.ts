@@ -38,6 +38,16 @@ export const configSchema = z.object({
   PERSONAKIT_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** Upstream LLM timeout for /v1/refine. */
   PERSONAKIT_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  /**
+   * A refine stream whose client stops reading for this long is cut and its upstream aborted (ADR 0014).
+   */
+  PERSONAKIT_STREAM_STALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** Time for a client to send a request's headers. */
+  PERSONAKIT_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** Time for a client to send a whole request, headers and body (408 past it). */
+  PERSONAKIT_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** Open client connections at most (new ones past it are closed at once); 0 means no cap. */
+  PERSONAKIT_MAX_CONNECTIONS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   /** Hosts or CIDRs that request-supplied URLs may reach even though they are private. */
   PERSONAKIT_ALLOWED_HOSTS: z
     .string()

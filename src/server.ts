@@ -1,12 +1,17 @@
-import { createServer, type RequestListener, type ServerOptions } from 'node:http';
+import { createServer, type RequestListener, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { countAccounts, createKey } from './core/api-keys.ts';
 import type { Services } from './core/context.ts';
+import { AppError } from './core/errors.ts';
+import type { ErrorMapper } from './http/error-shape.ts';
 import { nativeListener } from './http/native.ts';
 import { closeServices } from './services.ts';
+import { openGiantError } from './surfaces/opengiant/errors.ts';
 import { openGiantNativeRoutes } from './surfaces/opengiant/index.ts';
+import { sunoError } from './surfaces/suno/errors.ts';
+import { tavusError } from './surfaces/tavus/errors.ts';
 
 export interface RunningServer {
   url: string;
@@ -40,6 +45,18 @@ export function createNativeServer(services: Services): typeof createServer {
   return create as typeof createServer;
 }
 
+/** An answer written straight to the socket (before or instead of node:http's response). */
+const rawAnswer = (status: number, reason: string, body: string) =>
+  `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+
+/** The error shape of the surface a path belongs to (as the app's error handler picks it). */
+const surfaceErrors: [string, ErrorMapper][] = [
+  ['/v2', tavusError],
+  ['/suno', sunoError],
+];
+const mapperFor = (path: string): ErrorMapper =>
+  surfaceErrors.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`))?.[1] ?? openGiantError;
+
 export async function startServer(services: Services): Promise<RunningServer> {
   const app = createApp(services);
   const { config, log } = services;
@@ -51,23 +68,41 @@ export async function startServer(services: Services): Promise<RunningServer> {
         port: config.PORT,
         hostname: config.HOST,
         // Bounded headers and slow-client timeouts: a client cannot hold a socket open by trickling bytes.
-        serverOptions: { maxHeaderSize: 16 * 1024, headersTimeout: 30_000, requestTimeout: 300_000 },
+        // Node checks both deadlines every connectionsCheckingInterval (30 s by default, too coarse for
+        // timeouts of seconds).
+        serverOptions: {
+          maxHeaderSize: 16 * 1024,
+          headersTimeout: Math.min(
+            config.PERSONAKIT_HEADERS_TIMEOUT_MS,
+            config.PERSONAKIT_REQUEST_TIMEOUT_MS,
+          ),
+          requestTimeout: config.PERSONAKIT_REQUEST_TIMEOUT_MS,
+          connectionsCheckingInterval: 1000,
+        },
       },
       () => resolve(s),
     );
+    // Past the cap Node closes a new connection at once, before reading anything from it.
+    if (config.PERSONAKIT_MAX_CONNECTIONS > 0) s.maxConnections = config.PERSONAKIT_MAX_CONNECTIONS;
     // Malformed requests and oversized headers never reach Hono; answer them in the /v1 error shape.
     s.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      if (!socket.writable) return socket.destroy();
+      // A request timeout can come while a response is under way (a body that was still arriving): once
+      // its head is out, a raw answer would corrupt it, so the connection is just closed (as Node does).
+      const answering = (socket as { _httpMessage?: ServerResponse })._httpMessage;
+      if (!socket.writable || answering?.headersSent) return socket.destroy();
+      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+        // A body still arriving has a known path, hence a surface and its error shape; headers do not.
+        const mapped = mapperFor(answering?.req.url ?? '')(
+          new AppError('request_timeout', 'Request timed out'),
+        );
+        return void socket.end(rawAnswer(408, 'Request Timeout', JSON.stringify(mapped.body)));
+      }
       const [status, message] =
         err.code === 'HPE_HEADER_OVERFLOW'
           ? [431, 'Request headers are larger than 16 KiB']
-          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-            ? [408, 'Request timed out']
-            : [400, 'Malformed HTTP request'];
+          : [400, 'Malformed HTTP request'];
       const body = JSON.stringify({ error: status, message });
-      socket.end(
-        `HTTP/1.1 ${status} ${message}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-      );
+      socket.end(rawAnswer(status, message, body));
     });
     s.once('error', reject);
   });

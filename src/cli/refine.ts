@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config.ts';
 import { loadUndici } from '../net/lazy-pool.ts';
@@ -62,6 +63,7 @@ export async function refineCommand(config: Config, args: string[], io: CliIo): 
   }
 
   let failed = false;
+  // Our own server's `done` event carries the whole answer (bounded there), past the parser's default cap.
   const parser = new SseParser((event, data) => {
     const payload = JSON.parse(data) as Record<string, unknown>;
     if (event === 'delta' && !enforce) io.stdout(String(payload.text ?? ''));
@@ -75,9 +77,10 @@ export async function refineCommand(config: Config, args: string[], io: CliIo): 
       io.stderr(`\npersonakit: ${String(payload.message)} (${String(payload.error)})\n`);
       failed = true;
     }
-  });
-  res.body.setEncoding('utf8');
-  for await (const chunk of res.body) parser.push(chunk as string);
+  }, Number.MAX_SAFE_INTEGER);
+  // Decoded here: the body yields Buffers even after setEncoding (the parser takes text, split anywhere).
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of res.body) parser.push(decoder.write(chunk as Buffer));
   return failed ? 1 : 0;
 }
 

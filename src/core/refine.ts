@@ -1,7 +1,15 @@
 import { resolveOutboundUrl } from '../net/outbound-url.ts';
 import { PROVIDER_IDS, providersFor } from '../providers/registry.ts';
 import { pinnedTarget } from '../providers/transport.ts';
-import type { Call, ChatRequest, ClientSignal, Completion, Provider, Usage } from '../providers/types.ts';
+import type {
+  Call,
+  ChatRequest,
+  ClientSignal,
+  Completion,
+  DeltaSink,
+  Provider,
+  Usage,
+} from '../providers/types.ts';
 import { checkStyle, compileSystemPrompt, enforceStyle, type StyleCheck } from '../style/index.ts';
 import type { Ctx } from './context.ts';
 import { AppError, invalid } from './errors.ts';
@@ -41,8 +49,11 @@ export interface RefineResult {
 }
 
 export interface RefineStream {
-  /** Reads the upstream stream, passing on raw text deltas; resolves with the final (enforced) result. */
-  run(onDelta: (text: string) => void): Promise<RefineResult>;
+  /**
+   * Reads the upstream stream, passing on raw text deltas; resolves with the final (enforced) result.
+   * `onDelta` returning a promise (the client is not reading) pauses the upstream until it settles.
+   */
+  run(onDelta: DeltaSink): Promise<RefineResult>;
 }
 
 interface Prepared {

@@ -4,6 +4,7 @@ import { AppError } from '../core/errors.ts';
 import type { AppEnv } from './env.ts';
 import { header } from './request-context.ts';
 import { RequestCtx } from './request-ctx.ts';
+import { closeIfBodyUnreadHono } from './unread-body.ts';
 
 /** `Authorization: Bearer KEY` or `x-api-key: KEY`, on every surface. */
 export function readKey(header: (name: string) => string | undefined): string | undefined {
@@ -32,7 +33,13 @@ export async function authorize(
 /** Resolves the caller's account and puts the request's core context on `c.get('ctx')`. */
 export function authenticate(services: Services): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    c.set('ctx', await authorize(services, (n) => header(c, n), c.get('requestId')));
+    try {
+      c.set('ctx', await authorize(services, (n) => header(c, n), c.get('requestId')));
+    } catch (err) {
+      // Refused before its body was read: the connection closes after the answer (unread-body.ts).
+      closeIfBodyUnreadHono(c);
+      throw err;
+    }
     await next();
   };
 }

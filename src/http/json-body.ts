@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../core/errors.ts';
 import type { AppEnv } from './env.ts';
 import { header, incomingOf } from './request-context.ts';
+import { closeIfBodyUnreadHono } from './unread-body.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /**
@@ -28,7 +29,12 @@ export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (!withBody.has(c.req.method)) return next();
     const length = header(c, 'content-length');
-    checkJsonHeaders(header(c, 'content-type'), length, maxBytes);
+    try {
+      checkJsonHeaders(header(c, 'content-type'), length, maxBytes);
+    } catch (err) {
+      closeIfBodyUnreadHono(c);
+      throw err;
+    }
     const incoming = incomingOf(c);
     const text = incoming ? await readLimited(incoming, maxBytes) : await c.req.text();
     // In-process requests (tests, app.request) carry no content-length: bound them after the fact.

@@ -10,6 +10,7 @@ import type { ErrorMapper } from './error-shape.ts';
 import { checkJsonHeaders, MAX_BODY_BYTES, parseJsonText, readLimited } from './json-body.ts';
 import { nodeHeader, requestIdFrom } from './request-context.ts';
 import type { RequestCtx } from './request-ctx.ts';
+import { closeIfBodyUnread } from './unread-body.ts';
 import { zodToAppError } from './validation.ts';
 
 /**
@@ -223,6 +224,8 @@ async function serve(
       (ctx?.log ?? services.log.child({ reqId })).error({ err: e.cause ?? e, code: e.code }, e.message);
     }
     const mapped = route.errors(e);
+    // Refused before its body was read (no key, bad media type…): the connection closes after the answer.
+    closeIfBodyUnread(req, res);
     if (res.headersSent) res.destroy();
     else sendJson(res, mapped.status, mapped.status === 304 ? undefined : mapped.body, reqId, e.retryAfter);
   }

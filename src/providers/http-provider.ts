@@ -1,12 +1,15 @@
 import { AppError } from '../core/errors.ts';
-import { SseParser } from './sse.ts';
+import { SseParser, SseTooLong } from './sse.ts';
 import { type Target, trustedTarget } from './transport.ts';
 import type { Call, ChatRequest, Completion, OpenStream, Provider } from './types.ts';
 import { callFailure, malformed, scrub, statusError } from './upstream-errors.ts';
 import { type Answer, BodyTooLarge, type StreamBody, UpstreamExchange } from './upstream-exchange.ts';
 import { parseJson, StreamErrorEvent, WireError, type WireFormat } from './wire.ts';
 
-/** A 2xx answer larger than this is refused (legit answers are bounded by maxTokens, far below). */
+/**
+ * A 2xx answer larger than this is refused, streamed or not (legit answers are bounded by maxTokens, far
+ * below): a JSON body is cut off with a 502, a stream with an `error` event.
+ */
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 export interface HttpProviderMeta {
@@ -79,18 +82,28 @@ export function httpProvider(meta: HttpProviderMeta, wire: WireFormat): Provider
       return {
         async read(onDelta) {
           const decoder = wire.decoder(req);
+          // The text itself is all that is kept (the final checks and the done event need it); events
+          // and frames are dropped once passed on. Its size is bounded by the stream's byte cap.
           const parts: string[] = [];
+          // The receiver's "full" signal from any delta of the chunk being parsed pauses the upstream.
+          let full: Promise<void> | undefined;
           const parser = new SseParser((event, data) => {
             const text = decoder.event(event, data);
             if (text) {
               parts.push(text);
-              onDelta(text);
+              full = onDelta(text) ?? full;
             }
           });
           try {
-            await body.read((chunk) => parser.push(chunk));
+            await body.read((chunk) => {
+              full = undefined;
+              parser.push(chunk);
+              return full;
+            });
           } catch (err) {
-            if (err instanceof WireError) throw malformed(id, err.message);
+            if (err instanceof BodyTooLarge || err instanceof SseTooLong || err instanceof WireError) {
+              throw malformed(id, err.message);
+            }
             if (err instanceof StreamErrorEvent) {
               const code = err.rateLimited ? 'rate_limited' : 'upstream_failed';
               throw new AppError(code, `${id} reported an error mid-stream: ${scrub(err.message, c.apiKey)}`);

@@ -45,9 +45,15 @@ export interface Call {
   timeoutMs: number;
 }
 
+/**
+ * Takes one text delta of a stream. A promise back means the client is not keeping up: the upstream is
+ * not read until it settles (backpressure, ADR 0014).
+ */
+export type DeltaSink = (text: string) => Promise<void> | undefined;
+
 /** A stream whose upstream answered 2xx; reading it yields text deltas, then the whole completion. */
 export interface OpenStream {
-  read(onDelta: (text: string) => void): Promise<Completion>;
+  read(onDelta: DeltaSink): Promise<Completion>;
 }
 
 export interface Provider {

@@ -21,11 +21,17 @@ export interface Answer {
   text: string;
 }
 
+/**
+ * Takes one piece of a stream's text. A promise back means the receiver is full (its client is not
+ * reading): the upstream read pauses until it settles, so nothing piles up in between (ADR 0014).
+ */
+export type TextSink = (text: string) => Promise<void> | undefined;
+
 /** A 2xx streamed answer: its text is passed on as it arrives. */
 export interface StreamBody {
   status: number;
   /** Feeds the body, decoded, to `onText` (what arrived before this call first); resolves at its end. */
-  read(onText: (text: string) => void): Promise<void>;
+  read(onText: TextSink): Promise<void>;
 }
 
 /** Error bodies are only read for their message; past this they are cut, not refused. */
@@ -64,7 +70,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   #cut = false;
   // A 2xx stream (set once its head arrived): text waits in #pending until read() gives it a place to go.
   #decoder: StringDecoder | undefined;
-  #onText: ((text: string) => void) | undefined;
+  #onText: TextSink | undefined;
   #pending: string[] = [];
   readonly #head = new Settle<Answer | StreamBody>();
   #end: Settle<void> | undefined;
@@ -152,6 +158,12 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#decoder) {
+      // A stream is bounded like a JSON answer: its bytes on the wire, counted as they arrive.
+      this.#size += chunk.length;
+      if (this.#size > this.#maxBytes) {
+        controller.abort(new BodyTooLarge(`stream over ${this.#maxBytes} bytes`));
+        return;
+      }
       const text = this.#decoder.write(chunk);
       if (text === '') return;
       try {
@@ -215,12 +227,12 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     return { status: this.#status, headers: this.#headers, text };
   }
 
-  #read(onText: (text: string) => void): Promise<void> {
+  #read(onText: TextSink): Promise<void> {
     this.#onText = onText;
     const pending = this.#pending;
     this.#pending = [];
     try {
-      for (const text of pending) onText(text);
+      for (const text of pending) this.#waitFor(onText(text));
     } catch (err) {
       // The answer may have ended already (it all came before read()): the error is the result either way.
       this.abort(err as Error);
@@ -230,8 +242,22 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   #deliver(text: string): void {
-    if (this.#onText) this.#onText(text);
+    if (this.#onText) this.#waitFor(this.#onText(text));
     else this.#pending.push(text);
+  }
+
+  /**
+   * The receiver is full: undici stops reading the upstream socket (TCP then holds the upstream back)
+   * until `wait` settles. A chunk already parsed may still come; the receiver takes it and says so again.
+   */
+  #waitFor(wait: Promise<void> | undefined): void {
+    const controller = this.#controller;
+    if (!wait || !controller || this.#finished) return;
+    if (!controller.paused) controller.pause();
+    const resume = () => {
+      if (!this.#finished && controller.paused) controller.resume();
+    };
+    wait.then(resume, resume);
   }
 
   #fail(err: unknown): void {

@@ -8,7 +8,8 @@ import { toAppError } from '../../core/errors.ts';
 import { openRefineStream, type RefineInput, type RefineStream, refine } from '../../core/refine.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { nativeRoute, SENT } from '../../http/native.ts';
-import type { ClientSignal } from '../../providers/types.ts';
+import { endWithin, responseSink } from '../../http/response-sink.ts';
+import type { ClientSignal, DeltaSink } from '../../providers/types.ts';
 import { ClientGone } from '../../providers/upstream-errors.ts';
 import { openGiantError } from './errors.ts';
 import { RefineBody, RefineEvents, RefineResponse, refineErrorResponses } from './refine-schemas.ts';
@@ -84,7 +85,10 @@ async function sendEvents(c: Context<AppEnv>, refineStream: RefineStream): Promi
   // In-process requests (tests, app.request) have no socket: the same frames through Hono's helper.
   for (const [k, v] of Object.entries(sseHeaders)) c.header(k, v);
   return stream(c, async (out) => {
-    const frames = await runEvents(ctx, c.req.raw.signal, refineStream, (frame) => void out.write(frame));
+    // A web stream's write settles once the reader took the chunk: the upstream waits for it (backpressure).
+    const frames = await runEvents(ctx, c.req.raw.signal, refineStream, (frame) =>
+      out.write(frame).then(noop),
+    );
     if (frames !== null && !out.aborted) await out.write(frames);
   });
 }
@@ -103,21 +107,26 @@ async function writeEvents(
   setImmediate(() => {
     if (!outgoing.headersSent && !outgoing.destroyed) outgoing.flushHeaders();
   });
-  const last = await runEvents(ctx, signal, refineStream, (frame) => {
-    if (!outgoing.destroyed) outgoing.write(frame);
-  });
-  if (!outgoing.destroyed) outgoing.end(last ?? undefined);
+  const stallMs = ctx.config.PERSONAKIT_STREAM_STALL_TIMEOUT_MS;
+  const write = responseSink(outgoing, stallMs, () =>
+    ctx.log.warn({ stallMs }, 'refine stream client stopped reading; connection closed, upstream aborted'),
+  );
+  const last = await runEvents(ctx, signal, refineStream, write);
+  endWithin(outgoing, last ?? undefined, stallMs);
 }
+
+const noop = () => {};
 
 /** Runs the stream, writing delta frames; resolves with the closing frame, or null if the client left. */
 async function runEvents(
   ctx: Ctx,
   signal: ClientSignal,
   refineStream: RefineStream,
-  write: (frame: string) => void,
+  write: (frame: string) => Promise<void> | undefined,
 ): Promise<string | null> {
   try {
-    const result = await refineStream.run((text) => write(deltaFrame(text)));
+    const sink: DeltaSink = (text) => write(deltaFrame(text));
+    const result = await refineStream.run(sink);
     return `event: done\ndata: ${JSON.stringify(result)}\n\n`;
   } catch (err) {
     if (err instanceof ClientGone || signal.aborted) {

@@ -162,7 +162,13 @@ export const PersonaSchema = PersonaCreatedSchema.extend({
   upstream_persona_id: z
     .string()
     .nullable()
-    .openapi(str("The same persona's id at the Suno upstream, sent there as persona_id; null if none.", '')),
+    .openapi(
+      str(
+        "The same persona's id at the Suno upstream (created there by personakit), sent there as persona_id; " +
+          "null if none yet, and always null on another account's public persona.",
+        '',
+      ),
+    ),
   created_at: z.string().openapi(str('ISO-8601 creation time.', '2026-01-01T00:00:00.000Z')),
 }).openapi('SunoPersona');
 

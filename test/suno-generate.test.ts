@@ -189,6 +189,8 @@ describeEachBackend(
       ['reject-400', 400, 'invalid', /HTTP 400\): mv is not supported/],
       ['rate-429', 429, 'rate_limited', /slow down/],
       ['hang', 504, 'upstream_timeout', /within 1000 ms/],
+      ['huge', 502, 'upstream_failed', /more than 4194304 bytes/],
+      ['deep', 502, 'upstream_failed', /nested too deeply/],
     ] as const) {
       test(`upstream ${title} -> ${status}`, async () => {
         const { account, persona } = await personaWithStyle();

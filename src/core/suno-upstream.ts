@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import type { Config } from '../config.ts';
 import { LazyPool } from '../net/lazy-pool.ts';
 import { scrub } from '../providers/upstream-errors.ts';
@@ -24,6 +25,23 @@ export const NOT_CONFIGURED =
   'e.g. https://api.example.com) and PERSONAKIT_SUNO_API_KEY (its bearer key) on the personakit server';
 
 export const MAX_ANSWER_DEPTH = 64;
+/** Suno answers are small JSON (a task, a persona, a few clips); anything past this is not one. */
+export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/** The answer's text, refusing (502) past `max` bytes instead of holding whatever the upstream sends. */
+async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      throw new AppError('upstream_failed', `The Suno upstream answered more than ${max} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 /** Delay-seconds or an HTTP date: the only retry-after values passed on (anything else could carry text). */
 const retryAfterForm = /^(\d{1,10}|[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT)$/;
@@ -79,7 +97,7 @@ export class SunoUpstream {
         body,
         signal: controller.signal,
       });
-      const text = await res.body.text();
+      const text = await readCapped(res.body, MAX_ANSWER_BYTES);
       const retryAfter = res.headers['retry-after'];
       return interpret(
         res.statusCode,

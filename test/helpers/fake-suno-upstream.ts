@@ -27,7 +27,8 @@ interface FakeTask {
  * {code, data: {task_id, status, data: [clips]}}, the clips "streaming" on the first poll and "complete"
  * from the second (an unknown task is a 404). For generation the request's `title` picks the answer, so
  * tests need no shared mutable mode: fail-500, bad-json, reject-400, reject-402, rate-429, hang (never
- * answers), reset (drops the connection unanswered), slow (answers after 60 ms), echo-key (a 200 quoting
+ * answers), reset (drops the connection unanswered), slow (answers after 60 ms), huge (a 5 MiB 200), deep
+ * (a 200 nested 100 levels), echo-key (a 200 quoting
  * the Authorization header it got, in the body and a header); anything else gets
  * 200 {code: "success", data: {task_id}} and starts a task.
  */
@@ -68,6 +69,13 @@ export async function startFakeSunoUpstream() {
         task.polls++;
         return send(200, JSON.stringify(taskAnswer(taskId, task)));
       }
+      if (title === 'huge') {
+        return send(
+          200,
+          JSON.stringify({ code: 'success', data: { task_id: 't', pad: 'x'.repeat(5 << 20) } }),
+        );
+      }
+      if (title === 'deep') return send(200, `${'{"a":'.repeat(100)}1${'}'.repeat(100)}`);
       if (title === 'echo-key') {
         const auth = String(req.headers.authorization);
         return send(

@@ -223,6 +223,20 @@ describeEachBackend(
         assert.ok(!text.includes(OPERATOR_KEY.slice(0, 12)), 'nor its beginning');
       }
       assert.equal(r.headers.get('retry-after'), null);
+
+      // A refusal quoting it: the message is scrubbed, and a retry-after that is not a delay or a date
+      // is not passed on.
+      const limited = await generate(account, {
+        persona_id: persona.id,
+        prompt: uniquePrompt(),
+        title: 'rate-429-echo',
+      });
+      assert.equal(limited.status, 429, limited.text);
+      assert.match(limited.body.msg, /slow down/);
+      for (const text of [limited.text, JSON.stringify([...limited.headers])]) {
+        assert.ok(!text.includes(OPERATOR_KEY.slice(0, 12)), text);
+      }
+      assert.equal(limited.headers.get('retry-after'), null);
     });
 
     test('a registered clip cannot take an id generated for another account through personakit', async () => {

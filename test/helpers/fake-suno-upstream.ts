@@ -28,7 +28,8 @@ interface FakeTask {
  * from the second (an unknown task is a 404). For generation the request's `title` picks the answer, so
  * tests need no shared mutable mode: fail-500, bad-json, reject-400, reject-402, rate-429, hang (never
  * answers), reset (drops the connection unanswered), slow (answers after 60 ms), huge (a 5 MiB 200), deep
- * (a 200 nested 100 levels), echo-key (a 200 quoting
+ * (a 200 nested 100 levels), rate-429-echo (a 429 quoting the Authorization header in its body and
+ * retry-after), echo-key (a 200 quoting
  * the Authorization header it got, in the body and a header); anything else gets
  * 200 {code: "success", data: {task_id}} and starts a task.
  */
@@ -76,6 +77,10 @@ export async function startFakeSunoUpstream() {
         );
       }
       if (title === 'deep') return send(200, `${'{"a":'.repeat(100)}1${'}'.repeat(100)}`);
+      if (title === 'rate-429-echo') {
+        const auth = String(req.headers.authorization);
+        return send(429, JSON.stringify({ detail: `slow down, ${auth}` }), { 'retry-after': auth });
+      }
       if (title === 'echo-key') {
         const auth = String(req.headers.authorization);
         return send(

@@ -30,7 +30,7 @@ const errorDescriptions: Record<number, string> = {
   401: 'Missing or invalid API key.',
   403: "Another account's public persona: it can be read, not used or changed.",
   404: "Not found for this account (another account's non-public item looks exactly like a missing one).",
-  409: 'A clip with this id is already registered in this account.',
+  409: 'A clip with this id is already registered (in this account or another: a clip id belongs to one account).',
   413: 'Request body over 1 MiB.',
   415: 'Content-Type is not application/json.',
   422: 'The Suno upstream refused the request as unprocessable.',

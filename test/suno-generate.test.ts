@@ -12,7 +12,9 @@ const OPERATOR_KEY = 'operator-suno-key-123';
 const env = {
   PERSONAKIT_SUNO_BASE_URL: upstream.url,
   PERSONAKIT_SUNO_API_KEY: OPERATOR_KEY,
-  PERSONAKIT_UPSTREAM_TIMEOUT_MS: '1000',
+  // Short enough for the hang case, long enough that the first upstream call (which loads undici and
+  // connects) does not time out on a loaded machine.
+  PERSONAKIT_UPSTREAM_TIMEOUT_MS: '3000',
 };
 
 let n = 0;
@@ -188,7 +190,7 @@ describeEachBackend(
       ['reject-402', 502, 'upstream_failed', /operator's request \(HTTP 402\): insufficient credits/],
       ['reject-400', 400, 'invalid', /HTTP 400\): mv is not supported/],
       ['rate-429', 429, 'rate_limited', /slow down/],
-      ['hang', 504, 'upstream_timeout', /within 1000 ms/],
+      ['hang', 504, 'upstream_timeout', /within 3000 ms/],
       ['huge', 502, 'upstream_failed', /more than 4194304 bytes/],
       ['deep', 502, 'upstream_failed', /nested too deeply/],
     ] as const) {

@@ -31,7 +31,8 @@ const HEALTH_EVERY = 500;
 const upstream = createServer((req, res) => {
   req.resume().on('end', () => {
     res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
-    res.end('{"code":"success","data":{"task_id":"t"}}');
+    // `id` answers persona creation (the upstream persona's id), `data.task_id` generation and polling.
+    res.end('{"code":"success","id":"up-persona","data":{"task_id":"t"}}');
   });
 });
 await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));

@@ -36,7 +36,7 @@ const suno = createServer((req, res) => {
     });
     res.end(
       status === 200
-        ? '{"code":"success","data":{"task_id":"t1"}}'
+        ? '{"code":"success","id":"up-persona","data":{"task_id":"t1"}}'
         : JSON.stringify({ message: `invalid request for key ${req.headers.authorization}` }),
     );
   });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { describeEachBackend } from './helpers/harness.ts';
 import { clipBody, newClip, seedResponse, shapeOf } from './helpers/suno.ts';
@@ -45,14 +46,21 @@ describeEachBackend('/suno clips', (h) => {
     assert.equal(none.metadata.duration, null);
   });
 
-  test('a client-chosen id is kept; the same id twice in one account is 409, in another account fine', async () => {
+  test("a client-chosen id is kept; an id already registered is 409, in this account or another's alike", async () => {
     const account = await h().newAccount();
-    const id = '54834687-5e79-4f08-8e14-cf188f15b598';
+    const id = randomUUID();
     assert.equal((await newClip(h(), account, { id })).id, id);
     const again = await h().request('POST', '/suno/clips', { account, json: clipBody({ id }) });
     assert.equal(again.status, 409);
     assert.deepEqual([again.body.code, again.body.error, again.body.field], [409, 'conflict', 'id']);
-    assert.equal((await newClip(h(), await h().newAccount(), { id })).id, id);
+    // Another account cannot make the clip id its own (it would then be forwarded with the operator's key
+    // as its clip); the answer is the same as for its own duplicate, so it says nothing about whose it is.
+    const other = await h().newAccount();
+    for (const path of ['/suno/clips', '/suno/clips/upload']) {
+      const taken = await h().request('POST', path, { account: other, json: clipBody({ id }) });
+      assert.deepEqual([taken.status, taken.body], [409, again.body]);
+    }
+    assert.deepEqual((await h().request('GET', `/suno/feed/${id}`, { account: other })).body, []);
   });
 
   for (const [field, value] of [

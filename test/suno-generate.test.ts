@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { closedPort, startFakeSunoUpstream } from './helpers/fake-suno-upstream.ts';
-import { describeEachBackend } from './helpers/harness.ts';
+import { type Account, describeEachBackend } from './helpers/harness.ts';
 import { MISSING_PERSONA, newClip, newPersona } from './helpers/suno.ts';
 
 const upstream = await startFakeSunoUpstream();
@@ -12,7 +12,9 @@ const OPERATOR_KEY = 'operator-suno-key-123';
 const env = {
   PERSONAKIT_SUNO_BASE_URL: upstream.url,
   PERSONAKIT_SUNO_API_KEY: OPERATOR_KEY,
-  PERSONAKIT_UPSTREAM_TIMEOUT_MS: '1000',
+  // Short enough for the hang case, long enough that the first upstream call (which loads undici and
+  // connects) does not time out on a loaded machine.
+  PERSONAKIT_UPSTREAM_TIMEOUT_MS: '3000',
 };
 
 let n = 0;
@@ -22,6 +24,14 @@ const uniquePrompt = () => `[Verse] line ${process.pid}-${n++}`;
 describeEachBackend(
   '/suno generation through a persona',
   (h) => {
+    async function upstreamIdOf(account: Account, personaId: string): Promise<string> {
+      const r = await h().request('GET', `/suno/persona/${personaId}/`, { account });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(typeof r.body.upstream_persona_id, 'string');
+      assert.notEqual(r.body.upstream_persona_id, personaId);
+      return r.body.upstream_persona_id;
+    }
+
     async function personaWithStyle(overrides: Record<string, unknown> = {}) {
       const account = await h().newAccount();
       const a = await newClip(h(), account, { metadata: { tags: 'dream pop, synthwave' } });
@@ -58,8 +68,11 @@ describeEachBackend(
       assert.ok(!sent.raw.includes(account.key));
       // Own tags first and verbatim; persona tags appended once; negated persona tags left out.
       assert.equal(sent.body.tags, 'lo-fi, Dream Pop, synthwave');
+      // The persona was created upstream with it; the upstream's id is sent, never personakit's.
+      const upstreamId = await upstreamIdOf(account, persona.id);
+      assert.ok(upstream.personas.includes(upstreamId));
       assert.deepEqual(sent.body, {
-        persona_id: persona.id,
+        persona_id: upstreamId,
         prompt,
         tags: 'lo-fi, Dream Pop, synthwave',
         negative_tags: 'female vocals',
@@ -74,23 +87,54 @@ describeEachBackend(
 
     test('/suno/submit/music is forwarded to the same path; a chosen artist_clip_id and task are kept', async () => {
       const { account, persona } = await personaWithStyle();
+      const other = await newClip(h(), account);
       const prompt = uniquePrompt();
       const r = await h().request('POST', '/suno/submit/music', {
         account,
-        json: { persona_id: persona.id, prompt, task: 'custom', artist_clip_id: 'other-clip' },
+        json: { persona_id: persona.id, prompt, task: 'custom', artist_clip_id: other.id },
       });
       assert.equal(r.status, 200, r.text);
       const sent = upstream.find(prompt);
       assert.equal(sent?.url, '/suno/submit/music');
-      assert.deepEqual([sent?.body.task, sent?.body.artist_clip_id], ['custom', 'other-clip']);
+      assert.deepEqual([sent?.body.task, sent?.body.artist_clip_id], ['custom', other.id]);
       assert.equal(sent?.body.tags, 'synthwave, dream pop, female vocals');
     });
 
-    test("the persona's upstream id is sent as persona_id when it has one", async () => {
-      const { account, persona } = await personaWithStyle({ upstream_persona_id: 'fd213afd-upstream' });
+    test('creating a persona creates it upstream (the seed call, operator key) and keeps the upstream id', async () => {
+      const account = await h().newAccount();
+      const a = await newClip(h(), account, { metadata: { tags: 'dream pop' } });
+      const b = await newClip(h(), account);
+      const before = upstream.received.length;
+      const persona = await newPersona(h(), account, a.id, { clips: [b.id], name: 'Upstream twin' });
+      const calls = upstream.received.slice(before);
+      assert.equal(calls.length, 1);
+      const [call] = calls;
+      assert.deepEqual([call?.method, call?.url], ['POST', '/suno/persona/create/']);
+      assert.equal(call?.headers.authorization, `Bearer ${OPERATOR_KEY}`);
+      assert.deepEqual(call?.body, {
+        root_clip_id: a.id,
+        name: 'Upstream twin',
+        description: 'Night music',
+        clips: [a.id, b.id],
+        is_public: false,
+      });
+      const upstreamId = await upstreamIdOf(account, persona.id);
+      assert.equal(upstreamId, upstream.personas.at(-1));
       const prompt = uniquePrompt();
       await h().request('POST', '/suno/generate', { account, json: { persona_id: persona.id, prompt } });
-      assert.equal(upstream.find(prompt)?.body.persona_id, 'fd213afd-upstream');
+      assert.equal(upstream.find(prompt)?.body.persona_id, upstreamId);
+    });
+
+    test('an upstream failure while creating the persona creates nothing', async () => {
+      const account = await h().newAccount();
+      const clip = await newClip(h(), account);
+      const r = await h().request('POST', '/suno/persona/create/', {
+        account,
+        json: { root_clip_id: clip.id, name: 'upstream-fail', description: '', clips: [], is_public: false },
+      });
+      assert.deepEqual([r.status, r.body.error], [502, 'upstream_failed'], r.text);
+      const list = await h().request('GET', '/suno/personas', { account });
+      assert.equal(list.body.total_results, 0);
     });
 
     test('a style edited through /v1 is what generation sends (one store)', async () => {
@@ -146,7 +190,9 @@ describeEachBackend(
       ['reject-402', 502, 'upstream_failed', /operator's request \(HTTP 402\): insufficient credits/],
       ['reject-400', 400, 'invalid', /HTTP 400\): mv is not supported/],
       ['rate-429', 429, 'rate_limited', /slow down/],
-      ['hang', 504, 'upstream_timeout', /within 1000 ms/],
+      ['hang', 504, 'upstream_timeout', /within 3000 ms/],
+      ['huge', 502, 'upstream_failed', /more than 4194304 bytes/],
+      ['deep', 502, 'upstream_failed', /nested too deeply/],
     ] as const) {
       test(`upstream ${title} -> ${status}`, async () => {
         const { account, persona } = await personaWithStyle();
@@ -168,11 +214,13 @@ describeEachBackend(
 describeEachBackend(
   '/suno generation, upstream unreachable',
   (h) => {
-    test('connection refused -> 502', async () => {
+    test('connection refused -> 502 (creating the persona upstream is the first call)', async () => {
       const account = await h().newAccount();
       const clip = await newClip(h(), account);
-      const persona = await newPersona(h(), account, clip.id);
-      const r = await h().request('POST', '/suno/generate', { account, json: { persona_id: persona.id } });
+      const r = await h().request('POST', '/suno/persona/create/', {
+        account,
+        json: { root_clip_id: clip.id, name: 'n', description: '', clips: [], is_public: false },
+      });
       assert.equal(r.status, 502);
       assert.deepEqual([r.body.code, r.body.error], [502, 'upstream_failed']);
     });

@@ -55,8 +55,15 @@ export function ownerFromAccount(accountId: string, name: string): Owner {
   return { accountId, displayName: name, handle: handle || accountId, imageUrl: '' };
 }
 
+/**
+ * A clip id is the upstream's id, and generation forwards it with the operator's key: an id another
+ * account holds is refused exactly like one this account holds (409 either way, so the answer does not
+ * say which), or a tenant could make another's upstream clip its own (ADR 0016).
+ */
 export async function registerClip(ctx: Ctx, type: ClipType, input: ClipInput): Promise<Clip> {
   const id = input.id ?? randomUUID();
+  const taken = await ctx.db.kysely.selectFrom('clips').select('id').where('id', '=', id).executeTakeFirst();
+  if (taken) throw new AppError('conflict', `Clip ${id} is already registered`, { field: 'id' });
   const result = await ctx.db.kysely
     .insertInto('clips')
     .values({
@@ -95,6 +102,94 @@ export async function registerClip(ctx: Ctx, type: ClipType, input: ClipInput): 
 export async function feedClips(ctx: Ctx, ids: string[]): Promise<Clip[]> {
   return loadClips(ctx.db.kysely, ctx.accountId, ids);
 }
+
+/**
+ * Checks that every clip id a request would send upstream (with the operator's key) is the caller's and
+ * no other account's: `[field, id]` pairs; the first failing one is a 404 naming its field, exactly like a
+ * missing clip. An id held by two accounts (registered before ids were exclusive, or by a race between two
+ * registrations) is forwarded for neither.
+ */
+export async function checkOwnClipIds(
+  ctx: Ctx,
+  named: readonly (readonly [string, string])[],
+): Promise<void> {
+  const ids = [...new Set(named.map(([, id]) => id))];
+  if (ids.length === 0) return;
+  const rows = await ctx.db.kysely
+    .selectFrom('clips')
+    .select(['id', 'account_id'])
+    .where('id', 'in', ids)
+    .execute();
+  const owners = new Map<string, Set<string>>();
+  for (const r of rows) owners.set(r.id, (owners.get(r.id) ?? new Set()).add(r.account_id));
+  for (const [field, id] of named) {
+    const who = owners.get(id);
+    if (who?.size !== 1 || !who.has(ctx.accountId)) {
+      throw new AppError('not_found', `${field}: clip ${id} not found`, { field });
+    }
+  }
+}
+
+/** A clip as the upstream reported it for one of the caller's tasks. */
+export interface UpstreamClip extends Omit<ClipInput, 'id'> {
+  id: string;
+}
+
+/**
+ * Records (or brings up to date) clips the upstream generated for the caller's task `taskId`. The trash
+ * flag, type and creation time of a clip already recorded are kept.
+ */
+export async function recordUpstreamClips(ctx: Ctx, taskId: string, clips: UpstreamClip[]): Promise<void> {
+  for (const c of clips) {
+    const fields = {
+      title: c.title,
+      audio_url: c.audioUrl,
+      video_url: c.videoUrl,
+      image_url: c.imageUrl,
+      image_large_url: c.imageLargeUrl,
+      major_model_version: c.majorModelVersion,
+      model_name: c.modelName,
+      tags: c.tags,
+      prompt: c.prompt,
+      duration: c.duration,
+      status: c.status,
+      task_id: taskId,
+    };
+    await ctx.db.kysely
+      .insertInto('clips')
+      .values({
+        account_id: ctx.accountId,
+        id: c.id,
+        clip_type: 'gen',
+        ...fields,
+        is_public: c.isPublic ? 1 : 0,
+        is_trashed: 0,
+        created_at: c.createdAt ?? ctx.now().toISOString(),
+      })
+      .onConflict((oc) => oc.columns(['account_id', 'id']).doUpdateSet(fields))
+      .execute();
+  }
+}
+
+/** The caller's clips among `ids` that came from an upstream task and are not final yet, with that task. */
+export async function pendingUpstreamClips(
+  ctx: Ctx,
+  ids: string[],
+): Promise<{ id: string; taskId: string }[]> {
+  if (ids.length === 0) return [];
+  const rows = await ctx.db.kysely
+    .selectFrom('clips')
+    .select(['id', 'task_id'])
+    .where('account_id', '=', ctx.accountId)
+    .where('id', 'in', [...new Set(ids)])
+    .where('task_id', 'is not', null)
+    .where('status', 'not in', FINAL_STATUSES)
+    .execute();
+  return rows.flatMap((r) => (r.task_id === null ? [] : [{ id: r.id, taskId: r.task_id }]));
+}
+
+/** Statuses after which a clip no longer changes upstream. */
+export const FINAL_STATUSES = ['complete', 'error'];
 
 /** Moves a clip to the trash (idempotent). Trashed clips stay readable but cannot join a persona. */
 export async function trashClip(ctx: Ctx, id: string): Promise<Clip> {

@@ -1,11 +1,12 @@
 import type { Db, Tx } from '../storage/db.ts';
-import { type Clip, loadClips, type Owner, ownerFromAccount } from './clips.ts';
+import { type Clip, checkOwnClipIds, loadClips, type Owner, ownerFromAccount } from './clips.ts';
 import type { Ctx } from './context.ts';
 import { AppError, notFound } from './errors.ts';
 import { newId } from './ids.ts';
 import { mergeClipTags, styleAttributes } from './music-style.ts';
 import { emptyFields, fieldsToRow, type Persona, rowToPersona } from './persona.ts';
 import { deletePersona } from './personas.ts';
+import type { SunoUpstream } from './suno-upstream.ts';
 
 /**
  * Suno music personas. A music persona IS a row of `personas` (name, description, and its style in
@@ -20,6 +21,7 @@ export interface MusicPersonaInput {
   description: string;
   clips: string[];
   isPublic: boolean;
+  /** Only an upstream id personakit created for this account (another of its personas has it). */
   upstreamPersonaId?: string | undefined;
 }
 
@@ -30,6 +32,7 @@ export interface MusicPersona {
   /** In order; `position` (1-based) is the persona_clips[].id on the wire. */
   clips: { position: number; clip: Clip }[];
   isPublic: boolean;
+  /** The same persona at the operator's upstream, created there by personakit; null for other accounts. */
   upstreamPersonaId: string | null;
   owner: Owner;
 }
@@ -39,13 +42,35 @@ export type Access = 'read' | 'use' | 'change';
 
 export const MAX_PERSONA_CLIPS = 50;
 
-export async function createMusicPersona(ctx: Ctx, input: MusicPersonaInput): Promise<MusicPersona> {
+/**
+ * Creates the persona; with an upstream configured, first at the upstream (the seed's call, with the
+ * operator's key), keeping the upstream's id, so generation can name it there. An upstream failure
+ * creates nothing.
+ */
+export async function createMusicPersona(
+  ctx: Ctx,
+  input: MusicPersonaInput,
+  upstream?: SunoUpstream,
+): Promise<MusicPersona> {
   // The root clip is always one of the persona's clips; it leads when the request did not list it.
   const ids = [
     ...new Set(input.clips.includes(input.rootClipId) ? input.clips : [input.rootClipId, ...input.clips]),
   ];
   if (ids.length > MAX_PERSONA_CLIPS) {
     throw new AppError('invalid', `clips: at most ${MAX_PERSONA_CLIPS} clips`, { field: 'clips' });
+  }
+  checkUsable(await loadClips(ctx.db.kysely, ctx.accountId, ids), input);
+  let upstreamPersonaId: string | null = null;
+  if (input.upstreamPersonaId !== undefined) {
+    upstreamPersonaId = await ownUpstreamPersonaId(ctx, input.upstreamPersonaId);
+  } else if (upstream?.configured) {
+    upstreamPersonaId = await createUpstream(ctx, upstream, {
+      rootClipId: input.rootClipId,
+      name: input.name,
+      description: input.description,
+      clipIds: ids,
+      isPublic: input.isPublic,
+    });
   }
   const now = ctx.now().toISOString();
   const id = await ctx.db.kysely.transaction().execute(async (tx) => {
@@ -76,7 +101,7 @@ export async function createMusicPersona(ctx: Ctx, input: MusicPersonaInput): Pr
         account_id: ctx.accountId,
         root_clip_id: input.rootClipId,
         is_public: input.isPublic ? 1 : 0,
-        upstream_persona_id: input.upstreamPersonaId ?? null,
+        upstream_persona_id: upstreamPersonaId,
       })
       .execute();
     await tx
@@ -138,7 +163,95 @@ export async function getMusicPersona(ctx: Ctx, id: string, access: Access): Pro
   }
   const [persona] = await hydrate(ctx.db.kysely, [row]);
   if (!persona) throw notFound('Persona');
-  return persona;
+  // The upstream id is the owner's handle on the operator's upstream: a public read does not show it.
+  return own ? persona : { ...persona, upstreamPersonaId: null };
+}
+
+/**
+ * A caller-given upstream id is accepted only when personakit created it upstream for this account (one
+ * of its personas has it): copying another account's id would let a tenant generate with that persona.
+ */
+async function ownUpstreamPersonaId(ctx: Ctx, id: string): Promise<string> {
+  const row = await ctx.db.kysely
+    .selectFrom('suno_personas')
+    .select('upstream_persona_id')
+    .where('account_id', '=', ctx.accountId)
+    .where('upstream_persona_id', '=', id)
+    .executeTakeFirst();
+  if (!row) {
+    throw new AppError(
+      'not_found',
+      `upstream_persona_id: upstream persona ${id} not found among this account's personas (personakit creates it upstream)`,
+      { field: 'upstream_persona_id' },
+    );
+  }
+  return id;
+}
+
+interface UpstreamPersonaRequest {
+  rootClipId: string;
+  name: string;
+  description: string;
+  clipIds: string[];
+  isPublic: boolean;
+}
+
+/** POST /suno/persona/create/ upstream (the seed's body); answers the upstream's persona id. */
+async function createUpstream(ctx: Ctx, upstream: SunoUpstream, p: UpstreamPersonaRequest): Promise<string> {
+  // Every clip sent with the operator's key must be the caller's and no other account's.
+  await checkOwnClipIds(ctx, [
+    ['root_clip_id', p.rootClipId],
+    ...p.clipIds.map((id, i): [string, string] => [`clips.${i}`, id]),
+  ]);
+  const reply = await upstream.postJson('/suno/persona/create/', {
+    root_clip_id: p.rootClipId,
+    name: p.name,
+    description: p.description,
+    clips: p.clipIds,
+    is_public: p.isPublic,
+  });
+  const body = reply.body as Record<string, unknown>;
+  const data =
+    body.data !== null && typeof body.data === 'object' ? (body.data as Record<string, unknown>) : {};
+  const id = [body.id, data.id].find((v) => typeof v === 'string' && v.length > 0 && v.length <= 200);
+  if (typeof id !== 'string') {
+    throw new AppError('upstream_failed', 'The Suno upstream created the persona without answering its id');
+  }
+  return id;
+}
+
+/**
+ * The persona's upstream id, creating the persona upstream first when it has none (made before an
+ * upstream was configured, or before personakit created personas upstream). Generation never sends
+ * personakit's own id: the upstream would not know it.
+ */
+export async function ensureUpstreamPersona(
+  ctx: Ctx,
+  upstream: SunoUpstream,
+  mp: MusicPersona,
+): Promise<string> {
+  if (mp.upstreamPersonaId !== null) return mp.upstreamPersonaId;
+  const id = await createUpstream(ctx, upstream, {
+    rootClipId: mp.rootClipId,
+    name: mp.persona.name,
+    description: mp.persona.description,
+    clipIds: mp.clips.map((c) => c.clip.id),
+    isPublic: mp.isPublic,
+  });
+  // Two first generations at once: the first id stored wins, and both send it.
+  await ctx.db.kysely
+    .updateTable('suno_personas')
+    .set({ upstream_persona_id: id })
+    .where('persona_id', '=', mp.persona.id)
+    .where('account_id', '=', ctx.accountId)
+    .where('upstream_persona_id', 'is', null)
+    .execute();
+  const row = await ctx.db.kysely
+    .selectFrom('suno_personas')
+    .select('upstream_persona_id')
+    .where('persona_id', '=', mp.persona.id)
+    .executeTakeFirst();
+  return row?.upstream_persona_id ?? id;
 }
 
 const verb: Record<Access, string> = { read: 'read', use: 'used', change: 'changed' };

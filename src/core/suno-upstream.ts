@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import type { Config } from '../config.ts';
 import { LazyPool } from '../net/lazy-pool.ts';
 import { scrub } from '../providers/upstream-errors.ts';
@@ -23,6 +24,28 @@ export const NOT_CONFIGURED =
   'No Suno upstream is configured: set PERSONAKIT_SUNO_BASE_URL (the base URL of a Suno-compatible API, ' +
   'e.g. https://api.example.com) and PERSONAKIT_SUNO_API_KEY (its bearer key) on the personakit server';
 
+export const MAX_ANSWER_DEPTH = 64;
+/** Suno answers are small JSON (a task, a persona, a few clips); anything past this is not one. */
+export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/** The answer's text, refusing (502) past `max` bytes instead of holding whatever the upstream sends. */
+async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      throw new AppError('upstream_failed', `The Suno upstream answered more than ${max} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Delay-seconds or an HTTP date: the only retry-after values passed on (anything else could carry text). */
+const retryAfterForm = /^(\d{1,10}|[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT)$/;
+
 /** Upstream refusals that are the caller's to fix keep their status; the rest are the operator's (502). */
 const passedThrough: Record<number, ErrorCode> = {
   400: 'invalid',
@@ -45,15 +68,22 @@ export class SunoUpstream {
     return this.#config.PERSONAKIT_SUNO_BASE_URL !== undefined;
   }
 
-  /** POSTs JSON to base URL + path; 2xx JSON comes back as is, anything else as an AppError. */
-  async postJson(path: string, body: unknown): Promise<UpstreamReply> {
+  /** POSTs JSON to base URL + path; 2xx JSON comes back (without the operator's key), else an AppError. */
+  postJson(path: string, body: unknown): Promise<UpstreamReply> {
+    return this.#request('POST', path, JSON.stringify(body));
+  }
+
+  /** GETs base URL + path (the task-polling route); same answers as postJson. */
+  getJson(path: string): Promise<UpstreamReply> {
+    return this.#request('GET', path, undefined);
+  }
+
+  async #request(method: 'GET' | 'POST', path: string, body: string | undefined): Promise<UpstreamReply> {
     const base = this.#config.PERSONAKIT_SUNO_BASE_URL;
     if (!base) throw new AppError('not_implemented', NOT_CONFIGURED);
     const url = new URL(base.replace(/\/+$/, '') + path);
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      accept: 'application/json',
-    };
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
     const key = this.#config.PERSONAKIT_SUNO_API_KEY;
     if (key) headers.authorization = `Bearer ${key}`;
     const ms = this.#config.PERSONAKIT_UPSTREAM_TIMEOUT_MS;
@@ -61,18 +91,18 @@ export class SunoUpstream {
     const timer = setTimeout(() => controller.abort(), ms);
     try {
       const res = await this.#pool(url.origin).request({
-        method: 'POST',
+        method,
         path: url.pathname + url.search,
         headers,
-        body: JSON.stringify(body),
+        body,
         signal: controller.signal,
       });
-      const text = await res.body.text();
+      const text = await readCapped(res.body, MAX_ANSWER_BYTES);
       const retryAfter = res.headers['retry-after'];
       return interpret(
         res.statusCode,
         text,
-        typeof retryAfter === 'string' ? retryAfter : undefined,
+        typeof retryAfter === 'string' && retryAfterForm.test(retryAfter) ? retryAfter : undefined,
         key ?? '',
       );
     } catch (err) {
@@ -113,7 +143,8 @@ function interpret(status: number, text: string, retryAfter: string | undefined,
     if (!json || body === null || typeof body !== 'object') {
       throw new AppError('upstream_failed', `The Suno upstream answered HTTP ${status} without a JSON body`);
     }
-    return { status, body };
+    // An upstream may quote the key it was sent anywhere in its answer; the caller must never see it.
+    return { status, body: redactKey(body, key) };
   }
   const code = passedThrough[status];
   // Upstreams may quote the key they were sent ("invalid key Bearer …"); the message reaches the caller
@@ -144,4 +175,39 @@ function messageOf(body: unknown, key: string): string | undefined {
   const found = [o.message, o.msg, o.detail, o.error, nested].find((v) => typeof v === 'string' && v.trim());
   if (typeof found !== 'string') return undefined;
   return scrub(found.replace(/\p{Cc}+/gu, ' '), key);
+}
+
+/**
+ * A copy of a JSON value with the operator's key (and its first 8 characters, which some APIs echo as a
+ * hint) replaced in every string and key. Linear in the answer's size; nesting past MAX_ANSWER_DEPTH is a
+ * 502 rather than a stack overflow.
+ */
+export function redactKey(value: unknown, key: string): unknown {
+  if (!key) return value;
+  const prefix = key.length >= 12 ? key.slice(0, 8) : undefined;
+  const clean = (s: string) => {
+    let out = s.includes(key) ? s.split(key).join('[redacted]') : s;
+    if (prefix !== undefined && out.includes(prefix)) out = out.split(prefix).join('[redacted]');
+    return out;
+  };
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return clean(v);
+    if (v === null || typeof v !== 'object') return v;
+    if (depth > MAX_ANSWER_DEPTH) {
+      throw new AppError('upstream_failed', 'The Suno upstream answered JSON nested too deeply');
+    }
+    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      // defineProperty: a "__proto__" key stays data, as JSON.parse made it.
+      Object.defineProperty(out, clean(k), {
+        value: walk(x, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  };
+  return walk(value, 0);
 }

@@ -133,6 +133,32 @@ migrations['0004_idempotency'] = {
   },
 };
 
+/**
+ * /suno as a proxy (ADR 0016): the upstream tasks each account started, and for each clip the upstream task
+ * it came from (null: registered by the client). Upstream persona ids were set by callers until now, so
+ * none is known to have been created through personakit for its account: they are cleared, and generation
+ * creates the persona upstream again on first use.
+ */
+migrations['0006_suno_upstream'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('suno_tasks')
+      .addColumn('task_id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.alterTable('clips').addColumn('task_id', 'text').execute();
+    // Clip ids are looked up across accounts (an id held by two accounts is forwarded for neither).
+    await db.schema.createIndex('clips_id').on('clips').column('id').execute();
+    await sql`UPDATE suno_personas SET upstream_persona_id = NULL`.execute(db);
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex('clips_id').execute();
+    await db.schema.alterTable('clips').dropColumn('task_id').execute();
+    await db.schema.dropTable('suno_tasks').execute();
+  },
+};
+
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
   const migrator = new Migrator({
     db,

@@ -78,6 +78,15 @@ export interface ClipsTable {
   is_public: Generated<number>;
   is_trashed: Generated<number>;
   created_at: string;
+  /** The upstream task that generated it, when it came from the upstream through personakit; else null. */
+  task_id: Generated<string | null>;
+}
+
+/** An upstream generation task and the account that started it: only that account may poll it. */
+export interface SunoTasksTable {
+  task_id: string;
+  account_id: string;
+  created_at: string;
 }
 
 /** The Suno-specific part of a persona row. */
@@ -106,6 +115,7 @@ export interface Database {
   clips: ClipsTable;
   suno_personas: SunoPersonasTable;
   persona_clips: PersonaClipsTable;
+  suno_tasks: SunoTasksTable;
 }
 
 export type PersonaRow = Selectable<PersonasTable>;

@@ -7,10 +7,10 @@ import { clipBody } from './suno.ts';
 /**
  * One valid request per route of the OpenAPI document, with real resources of one account behind its
  * ids: what the fuzzer mutates and what the tenant tests replay with another account's key. Resource ids
- * travel as tokens (@V1P@, @V2P@, @CLIP@, @SUNOP@) that Fixtures.fill replaces with the current ids.
+ * travel as tokens (@V1P@, @V2P@, @CLIP@, @SUNOP@, @TASK@) that Fixtures.fill replaces with the current ids.
  */
 
-export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP';
+export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP' | 'TASK';
 
 /** Which fixture fills each route's path parameter; a new route with a path parameter must be added. */
 export const pathFixtures: Record<string, Token> = {
@@ -20,6 +20,7 @@ export const pathFixtures: Record<string, Token> = {
   '/suno/feed/{ids}': 'CLIP',
   '/suno/persona/{id}/': 'SUNOP',
   '/suno/persona/{id}': 'SUNOP',
+  '/suno/fetch/{task_id}': 'TASK',
 };
 
 type Body = Record<string, unknown>;
@@ -95,10 +96,24 @@ export class Fixtures {
       };
       this.ids.SUNOP = String((await this.#post('/suno/persona/create/', body)).id);
     }
+    // A generation task of this account (tasks exist only through an upstream; without one the polling
+    // route answers 501 whatever the id).
+    const task = this.ids.TASK
+      ? await db
+          .selectFrom('suno_tasks')
+          .select('task_id')
+          .where('task_id', '=', this.ids.TASK)
+          .executeTakeFirst()
+      : undefined;
+    if (!task && this.h.services.config.PERSONAKIT_SUNO_BASE_URL !== undefined) {
+      const made = await this.#post('/suno/generate', { persona_id: this.ids.SUNOP, prompt: 'fixture' });
+      const data = made.data as Body;
+      this.ids.TASK = String(data.task_id);
+    } else if (!task) this.ids.TASK = 'task-without-upstream';
   }
 
   fill(s: string): string {
-    return s.replace(/@(V1P|V2P|CLIP|SUNOP)@/g, (_, k: Token) => this.ids[k]);
+    return s.replace(/@(V1P|V2P|CLIP|SUNOP|TASK)@/g, (_, k: Token) => this.ids[k]);
   }
 }
 

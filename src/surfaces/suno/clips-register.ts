@@ -11,7 +11,8 @@ export const ClipRegisterBody = z
   .object({
     id: clipId.optional().openapi({
       description:
-        "The clip's id at the Suno upstream (so generation can refer to it there); a new UUID if omitted.",
+        "The clip's id at the Suno upstream (so generation can refer to it there); a new UUID if omitted. " +
+        'An id already registered, by this account or another, is a 409.',
     }),
     title: z.string().max(500).default('').openapi({ description: 'Title.', example: 'noks noko wane' }),
     audio_url: httpUrl.openapi({

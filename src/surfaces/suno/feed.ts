@@ -1,5 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { feedClips } from '../../core/clips.ts';
+import { refreshPendingClips } from '../../core/music-tasks.ts';
+import type { SunoUpstream } from '../../core/suno-upstream.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { ClipSchema, errorResponses, toClipWire } from './schemas.ts';
 
@@ -14,7 +16,9 @@ export const route = createRoute({
   summary: 'Get clips by id',
   description:
     `Up to ${MAX_FEED_IDS} comma-separated clip ids. Answers 200 with the caller's clips among them, in the ` +
-    "order asked; unknown ids and other accounts' clips are simply absent (an empty array if none match).",
+    "order asked; unknown ids and other accounts' clips are simply absent (an empty array if none match). " +
+    'Clips generated through personakit that are not complete yet are first brought up to date by polling ' +
+    'their task at the upstream (if that fails, the last recorded state is answered).',
   security: [{ bearerAuth: [] }],
   request: {
     params: z.object({
@@ -38,9 +42,11 @@ export const route = createRoute({
   },
 });
 
-export function register(app: OpenAPIHono<AppEnv>) {
+export function register(app: OpenAPIHono<AppEnv>, upstream: SunoUpstream) {
   app.openapi(route, async (c) => {
-    const clips = await feedClips(c.get('ctx'), c.req.valid('param').ids.split(','));
+    const ids = c.req.valid('param').ids.split(',');
+    await refreshPendingClips(c.get('ctx'), upstream, ids);
+    const clips = await feedClips(c.get('ctx'), ids);
     return c.json(clips.map(toClipWire), 200);
   });
 }

@@ -14,7 +14,10 @@ export const GenerateBody = z
       description: "A persona of the caller's account (public ones of others are refused).",
     }),
     task: text('Defaults to artist_consistency.', 'artist_consistency'),
-    artist_clip_id: clipId.optional().openapi({ description: "Defaults to the persona's root clip." }),
+    artist_clip_id: clipId.optional().openapi({
+      description:
+        "A clip of the caller's account (like every *clip_id field); defaults to the persona's root clip.",
+    }),
     prompt: text('Lyrics.', '[Verse]\nCity lights are fading slow'),
     tags: text("Style tags; the persona's style tags are appended after them.", 'dream pop'),
     negative_tags: text('Tags to avoid; persona tags listed here are not added.', 'metal'),
@@ -38,11 +41,15 @@ const routeAt = (path: string) =>
     description:
       "Checks the persona is the caller's, merges its style into `tags` (request tags first, then persona " +
       'tags not already present or negated), defaults `artist_clip_id` to its root clip and `task` to ' +
-      'artist_consistency, then forwards the JSON to PERSONAKIT_SUNO_BASE_URL + this same path with the ' +
-      "operator's PERSONAKIT_SUNO_API_KEY (never the caller's key). The upstream's 2xx answer comes back " +
-      'as is; its 400/404/409/413/422/429 keep their status; other failures are 502, a timeout 504. A ' +
-      'callback URL field (callBackUrl, callback_url, webhook_url, notify_url…) is forwarded only if it is ' +
-      'a public http(s) URL (or allow-listed in PERSONAKIT_ALLOWED_HOSTS); private targets are a 400.',
+      "artist_consistency, sends the persona's upstream id as `persona_id` (creating the persona upstream " +
+      'first if it has none), then forwards the JSON to PERSONAKIT_SUNO_BASE_URL + this same path with the ' +
+      "operator's PERSONAKIT_SUNO_API_KEY (never the caller's key). Every clip id field (artist_clip_id, " +
+      "continue_clip_id, cover_clip_id, …, at any depth) must name the caller's clip and every task_id the " +
+      "caller's task (404 otherwise); other id fields are a 400. Every string value that is a URL, and every " +
+      'callback field (callBackUrl, callback_url, webhook_url, notify_url…), must be a public http(s) URL (or ' +
+      "allow-listed in PERSONAKIT_ALLOWED_HOSTS): 400 otherwise. The upstream's 2xx answer comes back as is " +
+      "(the operator's key removed) and the task it names is recorded for GET /suno/fetch/{task_id}; " +
+      'upstream 400/404/409/413/422/429 keep their status; other failures are 502, a timeout 504.',
     security: [{ bearerAuth: [] }],
     request: { body: { required: true, content: { 'application/json': { schema: GenerateBody } } } },
     responses: {

@@ -11,6 +11,7 @@ import * as trash from './clips-trash.ts';
 import * as upload from './clips-upload.ts';
 import { sunoError } from './errors.ts';
 import * as feed from './feed.ts';
+import * as fetchTask from './fetch-task.ts';
 import * as generate from './generate.ts';
 import * as personaCreate from './persona-create.ts';
 import * as personaDelete from './persona-delete.ts';
@@ -18,25 +19,21 @@ import * as personaGet from './persona-get.ts';
 import * as personasList from './personas-list.ts';
 
 /** Route modules of /suno that need nothing but the app. */
-export const routeModules = [
-  registerClip,
-  upload,
-  trash,
-  feed,
-  personaCreate,
-  personaGet,
-  personaDelete,
-  personasList,
-];
+export const routeModules = [registerClip, upload, trash, personaGet, personaDelete, personasList];
+
+/** Route modules that reach the operator's upstream. */
+export const upstreamRouteModules = [feed, personaCreate, generate, fetchTask];
 
 /**
- * The Suno-proxy-compatible surface, mounted at /suno: clips, personas made of clips, and generation
- * through a persona forwarded to the operator's upstream (one pool per origin, made once here).
+ * The Suno-proxy-compatible surface, mounted at /suno: clips, personas made of clips (created upstream
+ * too), generation through a persona forwarded to the operator's upstream, and task polling (one pool per
+ * origin, made once here and shared by every route that reaches the upstream).
  */
 export function sunoSurface(services: Services) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('*', authenticate(services), jsonBody(), idempotency());
   for (const m of routeModules) m.register(app);
-  generate.register(app, new SunoUpstream(services.config));
+  const upstream = new SunoUpstream(services.config);
+  for (const m of upstreamRouteModules) m.register(app, upstream);
   return { prefix: '/suno', app, errorMapper: sunoError };
 }

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { createMusicPersona, MAX_PERSONA_CLIPS } from '../../core/music-personas.ts';
+import type { SunoUpstream } from '../../core/suno-upstream.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { clipId, errorResponses, PersonaCreatedSchema, toPersonaCreatedWire } from './schemas.ts';
 
@@ -39,8 +40,9 @@ export const PersonaCreateBody = z
       .optional()
       .openapi({
         description:
-          "personakit extension: the id of the same persona at the operator's Suno upstream. When set, " +
-          'generation sends it upstream as persona_id instead of the personakit id.',
+          'personakit extension, rarely needed: with an upstream configured, personakit creates the persona ' +
+          'there and keeps its id. Set this only to reuse an upstream persona personakit created for this ' +
+          'account (one of its personas has it); any other id is 404. Omit it otherwise.',
         example: 'fd213afd-ac1c-4822-9802-c1c0ea45e77b',
       }),
   })
@@ -55,7 +57,9 @@ const routeAt = (path: string) =>
     description:
       "Makes a persona from existing clips of the caller's account. The clips must exist in this account " +
       '(another account\'s clip is "not found"), be generated rather than uploaded, and not be trashed. ' +
-      'Served with and without the trailing slash. Use the returned `id` as `persona_id` when generating.',
+      'With PERSONAKIT_SUNO_BASE_URL set, the persona is first created at the upstream (same body, the ' +
+      "operator's key) and its upstream id kept; an upstream failure creates nothing. Served with and " +
+      'without the trailing slash. Use the returned `id` as `persona_id` when generating.',
     security: [{ bearerAuth: [] }],
     request: { body: { required: true, content: { 'application/json': { schema: PersonaCreateBody } } } },
     responses: {
@@ -63,22 +67,26 @@ const routeAt = (path: string) =>
         description: "The persona, in the seed's shape.",
         content: { 'application/json': { schema: PersonaCreatedSchema } },
       },
-      ...errorResponses(400, 401, 404, 413, 415),
+      ...errorResponses(400, 401, 404, 413, 415, 422, 429, 502, 504),
     },
   });
 
-export function register(app: OpenAPIHono<AppEnv>) {
+export function register(app: OpenAPIHono<AppEnv>, upstream: SunoUpstream) {
   for (const path of ['/persona/create/', '/persona/create']) {
     app.openapi(routeAt(path), async (c) => {
       const b = c.req.valid('json');
-      const mp = await createMusicPersona(c.get('ctx'), {
-        rootClipId: b.root_clip_id,
-        name: b.name,
-        description: b.description,
-        clips: b.clips,
-        isPublic: b.is_public,
-        upstreamPersonaId: b.upstream_persona_id,
-      });
+      const mp = await createMusicPersona(
+        c.get('ctx'),
+        {
+          rootClipId: b.root_clip_id,
+          name: b.name,
+          description: b.description,
+          clips: b.clips,
+          isPublic: b.is_public,
+          upstreamPersonaId: b.upstream_persona_id,
+        },
+        upstream,
+      );
       return c.json(toPersonaCreatedWire(mp), 200);
     });
   }

@@ -30,7 +30,7 @@ const errorDescriptions: Record<number, string> = {
   401: 'Missing or invalid API key.',
   403: "Another account's public persona: it can be read, not used or changed.",
   404: "Not found for this account (another account's non-public item looks exactly like a missing one).",
-  409: 'A clip with this id is already registered in this account.',
+  409: 'A clip with this id is already registered (in this account or another: a clip id belongs to one account).',
   413: 'Request body over 1 MiB.',
   415: 'Content-Type is not application/json.',
   422: 'The Suno upstream refused the request as unprocessable.',
@@ -162,7 +162,13 @@ export const PersonaSchema = PersonaCreatedSchema.extend({
   upstream_persona_id: z
     .string()
     .nullable()
-    .openapi(str("The same persona's id at the Suno upstream, sent there as persona_id; null if none.", '')),
+    .openapi(
+      str(
+        "The same persona's id at the Suno upstream (created there by personakit), sent there as persona_id; " +
+          "null if none yet, and always null on another account's public persona.",
+        '',
+      ),
+    ),
   created_at: z.string().openapi(str('ISO-8601 creation time.', '2026-01-01T00:00:00.000Z')),
 }).openapi('SunoPersona');
 

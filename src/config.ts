@@ -71,6 +71,16 @@ export const configSchema = z.object({
   PERSONAKIT_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(60),
   /** Personas kept in memory for the read hot paths; 0 sends every read to the store. */
   PERSONAKIT_PERSONA_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
+  /**
+   * Estimated bytes the persona cache may hold (the personas and what is derived from them), 64 MiB by
+   * default; a persona larger than an eighth of it is read from the store each time.
+   */
+  PERSONAKIT_PERSONA_CACHE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 40)
+    .default(64 * 1024 * 1024),
   /** Shares rate-limit counters between instances. */
   REDIS_URL: optionalUrl,
   /** CLI client commands (refine): the running server to talk to and the key to use. */

@@ -12,7 +12,9 @@ import { AppError } from '../core/errors.ts';
 /**
  * Never reachable from a request-supplied URL unless allow-listed: every range of the IANA IPv4 and IPv6
  * Special-Purpose Address Registries that is not globally reachable or can lead into internal space
- * (through a relay or translator), plus multicast. Built once.
+ * (through a relay or translator), plus multicast. Built once. The documentation ranges (192.0.2.0/24,
+ * 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32, 3fff::/20) stay open: they are routed nowhere, so they
+ * lead to no internal host, and examples and tests use them as stand-ins for public addresses.
  */
 const blocked4 = new BlockList();
 for (const [net, prefix] of [
@@ -23,12 +25,9 @@ for (const [net, prefix] of [
   ['169.254.0.0', 16], // link-local, incl. cloud metadata 169.254.169.254
   ['172.16.0.0', 12],
   ['192.0.0.0', 24], // IETF protocol assignments (DS-Lite, NAT64 discovery, ...)
-  ['192.0.2.0', 24], // TEST-NET-1
   ['192.88.99.0', 24], // 6to4 relay anycast (deprecated): a relay into IPv6 space
   ['192.168.0.0', 16],
   ['198.18.0.0', 15], // benchmarking
-  ['198.51.100.0', 24], // TEST-NET-2
-  ['203.0.113.0', 24], // TEST-NET-3
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved, incl. broadcast 255.255.255.255
 ] as const) {
@@ -43,9 +42,7 @@ for (const [net, prefix] of [
   ['100::', 64], // discard-only
   ['100:0:0:1::', 64], // dummy prefix
   ['2001::', 23], // IETF protocol assignments, incl. Teredo 2001::/32 (tunnels to any IPv4) and benchmarking
-  ['2001:db8::', 32], // documentation
   ['2002::', 16], // 6to4: embeds any IPv4 address, private ones included
-  ['3fff::', 20], // documentation
   ['5f00::', 16], // SRv6 segment identifiers
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { redactUrlValue } from './core/redact-url.ts';
 
 /**
  * The whole environment surface of personakit, read once at start. Nothing else reads process.env:
@@ -104,7 +105,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const issue = parsed.error.issues[0];
   const name = String(issue?.path[0] ?? 'environment');
   throw new ConfigError(
-    `invalid ${name}: ${issue?.message ?? 'bad value'} (got ${JSON.stringify(cleaned[name])})`,
+    // URLs may carry passwords (DATABASE_URL, REDIS_URL): the message shows the value without them.
+    `invalid ${name}: ${issue?.message ?? 'bad value'} (got ${JSON.stringify(redactUrlValue(cleaned[name] ?? ''))})`,
   );
 }
 

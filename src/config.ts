@@ -82,6 +82,11 @@ export const configSchema = z.object({
     .min(0)
     .max(2 ** 40)
     .default(64 * 1024 * 1024),
+  /**
+   * How long an Idempotency-Key claim holds without renewal: its process renews it while the request
+   * runs, so after a crash a retry waits at most this long (30 s by default).
+   */
+  PERSONAKIT_IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Shares rate-limit counters between instances. */
   REDIS_URL: optionalUrl,
   /** CLI client commands (refine): the running server to talk to and the key to use. */

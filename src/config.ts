@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { redactUrlValue } from './core/redact-url.ts';
 
 /**
  * The whole environment surface of personakit, read once at start. Nothing else reads process.env:
@@ -81,6 +82,21 @@ export const configSchema = z.object({
   PERSONAKIT_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(60),
   /** Personas kept in memory for the read hot paths; 0 sends every read to the store. */
   PERSONAKIT_PERSONA_CACHE_SIZE: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
+  /**
+   * Estimated bytes the persona cache may hold (the personas and what is derived from them), 64 MiB by
+   * default; a persona larger than an eighth of it is read from the store each time.
+   */
+  PERSONAKIT_PERSONA_CACHE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 40)
+    .default(64 * 1024 * 1024),
+  /**
+   * How long an Idempotency-Key claim holds without renewal: its process renews it while the request
+   * runs, so after a crash a retry waits at most this long (30 s by default).
+   */
+  PERSONAKIT_IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Shares rate-limit counters between instances. */
   REDIS_URL: optionalUrl,
   /** CLI client commands (refine): the running server to talk to and the key to use. */
@@ -104,7 +120,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const issue = parsed.error.issues[0];
   const name = String(issue?.path[0] ?? 'environment');
   throw new ConfigError(
-    `invalid ${name}: ${issue?.message ?? 'bad value'} (got ${JSON.stringify(cleaned[name])})`,
+    // URLs may carry passwords (DATABASE_URL, REDIS_URL): the message shows the value without them.
+    `invalid ${name}: ${issue?.message ?? 'bad value'} (got ${JSON.stringify(redactUrlValue(cleaned[name] ?? ''))})`,
   );
 }
 

@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.ts';
+import { redactUrlCredentials } from './core/redact-url.ts';
 import { LogBatcher } from './log-batcher.ts';
 
 export type { Logger };
@@ -16,6 +17,8 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: De
       base: undefined,
       // pino's default epoch-millisecond `time`: ISO formatting cost ~2% of a small request.
       formatters: { level: (label) => ({ level: label }) },
+      // Logged errors (a lost database or Redis connection) may quote a URL with its password.
+      serializers: { err: redactedError },
     },
     destination ?? defaultDestination(),
   );
@@ -49,4 +52,11 @@ export function accessLog(log: Logger): AccessLog {
       `{"level":"info","time":${Date.now()},"reqId":"${reqId}","method":"${method}","path":${JSON.stringify(path)},"status":${status},"ms":${ms},"msg":"request"}\n`,
     );
   };
+}
+
+function redactedError(err: Error): unknown {
+  const out = pino.stdSerializers.err(err) as unknown as Record<string, unknown>;
+  if (typeof out.message === 'string') out.message = redactUrlCredentials(out.message);
+  if (typeof out.stack === 'string') out.stack = redactUrlCredentials(out.stack);
+  return out;
 }

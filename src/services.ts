@@ -26,7 +26,11 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
       db,
       log,
       keys: new KeyCache(db),
-      personas: new PersonaCache(db, config.PERSONAKIT_PERSONA_CACHE_SIZE),
+      personas: new PersonaCache(
+        db,
+        config.PERSONAKIT_PERSONA_CACHE_SIZE,
+        config.PERSONAKIT_PERSONA_CACHE_BYTES,
+      ),
       secrets,
       limiter,
       now: () => new Date(),

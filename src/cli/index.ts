@@ -1,5 +1,6 @@
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
+import { redactUrlCredentials } from '../core/redact-url.ts';
 import { keysCommand } from './keys.ts';
 import { migrateCommand } from './migrate.ts';
 import { refineCommand } from './refine.ts';
@@ -58,7 +59,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`personakit: ${err.message}\n`);
       return 2;
     }
-    io.stderr(`personakit: ${err instanceof Error ? err.message : String(err)}\n`);
+    // A driver's error may quote the connection URL it was given, password included.
+    io.stderr(`personakit: ${redactUrlCredentials(err instanceof Error ? err.message : String(err))}\n`);
     return 1;
   }
 }

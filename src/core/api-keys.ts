@@ -118,13 +118,19 @@ export interface Principal {
  * key hash -> principal, for the auth check on every request. Revocation from the CLI (another process)
  * reaches it through the store's external-change signal, so a revoked key fails on its next request.
  */
+const KEY_CACHE_BYTES = 8 * 1024 * 1024;
+
 export class KeyCache {
   readonly #db: Db;
   readonly #cache: BoundedCache<Principal | null>;
 
   constructor(db: Db, max = 10_000) {
     this.#db = db;
-    this.#cache = new BoundedCache(max, db.externalVersion);
+    // Entries are a 64-char hash and two ids: a fixed estimate is enough to bound them by bytes too.
+    this.#cache = new BoundedCache(max, db.externalVersion, {
+      maxBytes: KEY_CACHE_BYTES,
+      sizeOf: (hash) => 2 * hash.length + 256,
+    });
   }
 
   /** The key's principal, or null for a missing, unknown or revoked key. */

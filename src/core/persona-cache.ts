@@ -1,5 +1,5 @@
 import type { Db } from '../storage/db.ts';
-import { BoundedCache } from './bounded-cache.ts';
+import { BoundedCache, estimateBytes } from './bounded-cache.ts';
 import type { Persona } from './persona.ts';
 
 /**
@@ -11,12 +11,24 @@ import type { Persona } from './persona.ts';
  * answered "not found" measurably faster than a missing id (a database round trip, ~3x on PostgreSQL),
  * and the timing told a tenant which ids exist. Ids are random and made by the server, so an id cannot be
  * looked up before it is created; deletes invalidate their id.
+ *
+ * Bounded by bytes as well as entries (PERSONAKIT_PERSONA_CACHE_BYTES). A cached persona also keeps, in
+ * WeakMaps keyed by the frozen object, its encoded /v1 answer, its compiled system prompt and its compiled
+ * style, each about as large as the persona: so an entry counts DERIVED_COPIES times the persona's
+ * estimate. A persona too large to cache is returned unfrozen, and those derived caches skip it too.
  */
+export const DEFAULT_PERSONA_CACHE_BYTES = 64 * 1024 * 1024;
+const DERIVED_COPIES = 4;
+const MISSING_BYTES = 128;
+
 export class PersonaCache {
   readonly #cache: BoundedCache<Persona | null>;
 
-  constructor(db: Db, max = 50_000) {
-    this.#cache = new BoundedCache(max, db.externalVersion);
+  constructor(db: Db, max = 50_000, maxBytes = DEFAULT_PERSONA_CACHE_BYTES) {
+    this.#cache = new BoundedCache(max, db.externalVersion, {
+      maxBytes,
+      sizeOf: (id, p) => 2 * id.length + (p === null ? MISSING_BYTES : DERIVED_COPIES * estimateBytes(p)),
+    });
   }
 
   /** The persona, null if it is known not to exist, undefined if not cached. */
@@ -25,7 +37,9 @@ export class PersonaCache {
   }
 
   set(p: Persona): void {
-    this.#cache.set(p.id, deepFreeze(p));
+    const bytes = 2 * p.id.length + DERIVED_COPIES * estimateBytes(p);
+    if (this.#cache.fits(bytes)) this.#cache.set(p.id, deepFreeze(p), bytes);
+    else this.#cache.delete(p.id);
   }
 
   setMissing(id: string): void {
@@ -34,6 +48,15 @@ export class PersonaCache {
 
   invalidate(id: string): void {
     this.#cache.delete(id);
+  }
+
+  /** The estimated bytes held (for tests and diagnostics). */
+  get bytes(): number {
+    return this.#cache.bytes;
+  }
+
+  get size(): number {
+    return this.#cache.size;
   }
 }
 

@@ -4,7 +4,7 @@ import { PersonaInsertBatcher } from '../storage/insert-batcher.ts';
 import type { PersonaRow } from '../storage/schema.ts';
 import type { Ctx } from './context.ts';
 import { AppError, notFound } from './errors.ts';
-import { newId } from './ids.ts';
+import { idPattern, newId } from './ids.ts';
 import { fieldsOf, fieldsToRow, type Persona, type PersonaFields, rowToPersona } from './persona.ts';
 
 /**
@@ -215,14 +215,31 @@ function encodeCursor(p: Persona): string {
   return Buffer.from(JSON.stringify([p.createdAt, p.id])).toString('base64url');
 }
 
+/**
+ * A cursor is client input: its fields reach the query, so each must be what encodeCursor() writes. A
+ * forged one with NUL made PostgreSQL fail (a 500); any other string would have paged from nowhere.
+ */
 function decodeCursor(cursor: string): [string, string] {
   try {
     const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') {
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      isIsoTime(v[0]) &&
+      typeof v[1] === 'string' &&
+      idPattern.test(v[1])
+    ) {
       return [v[0], v[1]];
     }
   } catch {
     // fall through to the error below
   }
   throw new AppError('invalid', 'cursor: not a cursor returned by this API', { field: 'cursor' });
+}
+
+/** Exactly the form Date.toISOString() writes (created_at is stored that way). */
+function isIsoTime(v: unknown): v is string {
+  if (typeof v !== 'string' || v.length !== 24) return false;
+  const t = Date.parse(v);
+  return Number.isFinite(t) && new Date(t).toISOString() === v;
 }

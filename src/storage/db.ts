@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
 import { migrateToLatest } from './migrations.ts';
@@ -62,7 +62,12 @@ const VERSION_READ_INTERVAL_MS = 10;
 function openSqlite(path: string): Db {
   const memory = path === ':memory:' || path === '';
   const file = memory ? null : resolve(path);
-  if (file) mkdirSync(dirname(file), { recursive: true });
+  if (file) {
+    mkdirSync(dirname(file), { recursive: true });
+    // Personas and key hashes are private: a new store is created 0600, like the key file beside it.
+    // SQLite gives the -wal and -shm files the database file's permissions. An existing file keeps its.
+    closeSync(openSync(file, 'a', 0o600));
+  }
   const database = new NodeSqliteDatabase(file ?? ':memory:');
   const raw = database.raw;
   if (file) raw.exec('PRAGMA journal_mode = WAL');

@@ -134,6 +134,33 @@ migrations['0004_idempotency'] = {
 };
 
 /**
+ * Idempotency-Key leases (an in-flight claim is renewed by its process and can be taken over once it
+ * lapses, so a crash blocks retries for seconds, not 11 minutes), the marker for answers too large to
+ * replay, and the index the 24-hour purge deletes by.
+ */
+migrations['0005_idempotency_lease'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('idempotency_keys').addColumn('lease_owner', 'text').execute();
+    await db.schema.alterTable('idempotency_keys').addColumn('lease_until', 'text').execute();
+    await db.schema
+      .alterTable('idempotency_keys')
+      .addColumn('body_omitted', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema
+      .createIndex('idempotency_keys_created')
+      .on('idempotency_keys')
+      .column('created_at')
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex('idempotency_keys_created').execute();
+    await db.schema.alterTable('idempotency_keys').dropColumn('body_omitted').execute();
+    await db.schema.alterTable('idempotency_keys').dropColumn('lease_until').execute();
+    await db.schema.alterTable('idempotency_keys').dropColumn('lease_owner').execute();
+  },
+};
+
+/**
  * /suno as a proxy (ADR 0016): the upstream tasks each account started, and for each clip the upstream task
  * it came from (null: registered by the client). Upstream persona ids were set by callers until now, so
  * none is known to have been created through personakit for its account: they are cleared, and generation

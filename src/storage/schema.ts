@@ -54,6 +54,11 @@ export interface IdempotencyKeysTable {
   content_type: string | null;
   body: string | null;
   created_at: string;
+  /** The in-flight claim's owner (a random token) and until when it holds unless renewed (0005). */
+  lease_owner: string | null;
+  lease_until: string | null;
+  /** 1 when the answer was larger than the replay limit: the key still detects reuse, nothing replays. */
+  body_omitted: Generated<number>;
 }
 
 /** A music clip registered by an account (generated elsewhere, or uploaded). URLs are stored, never fetched. */

@@ -3,6 +3,7 @@ import { AppError, invalid } from '../../core/errors.ts';
 import { fieldsOf, type JsonObject, type Persona, type PersonaFields } from '../../core/persona.ts';
 import type { SecretBox } from '../../core/secrets.ts';
 import { zodToAppError } from '../../http/validation.ts';
+import { applyBoundedPatch, PatchFailure } from './bounded-patch.ts';
 import { INVALID_PATCH } from './errors.ts';
 import { baseUrlOf } from './llm-base-url.ts';
 import {
@@ -14,7 +15,7 @@ import {
 } from './schemas.ts';
 import { fieldsFromDocument, toWire } from './wire.ts';
 
-const { applyPatch, _areEquals: same } = jsonpatch;
+const { _areEquals: same } = jsonpatch;
 
 /**
  * The mutation behind PATCH /v2/personas/{id}: applies an RFC 6902 patch (fast-json-patch) to the
@@ -26,11 +27,12 @@ export function applyPersonaPatch(box: SecretBox, current: Persona, ops: PatchBo
   const original: JsonObject = toWire(current);
   let patched: unknown;
   try {
-    // validate=true checks each operation against the document (paths that must exist, test values);
-    // prototype pollution through __proto__ paths is refused by the library's default.
-    patched = applyPatch(structuredClone(original), ops as Operation[], true, true).newDocument;
-  } catch {
-    throw new AppError('unprocessable', INVALID_PATCH);
+    // Each operation is checked against the document (paths that must exist, test values) and the size
+    // and depth limits; prototype pollution through __proto__ paths is refused by the library's default.
+    patched = applyBoundedPatch(structuredClone(original), ops as Operation[]);
+  } catch (err) {
+    if (err instanceof PatchFailure) throw new AppError('unprocessable', INVALID_PATCH);
+    throw err;
   }
   if (same(original, patched)) return fieldsOf(current);
   if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) {
@@ -56,7 +58,7 @@ export function applyPersonaPatch(box: SecretBox, current: Persona, ops: PatchBo
  */
 export function patchedBaseUrl(current: Persona, ops: PatchBody): string | undefined {
   try {
-    const doc = applyPatch(structuredClone(toWire(current)), ops as Operation[], true, false).newDocument;
+    const doc = applyBoundedPatch(structuredClone(toWire(current)), ops as Operation[]);
     return baseUrlOf((doc as JsonObject | null)?.layers);
   } catch {
     return undefined;

@@ -4,6 +4,7 @@ import { emptyFields } from '../../core/persona.ts';
 import { createPersona } from '../../core/personas.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { nativeRoute } from '../../http/native.ts';
+import { bothAuth } from '../../http/openapi-operations.ts';
 import { attributeWarnings } from '../../style/vocabulary.ts';
 import { openGiantError } from './errors.ts';
 import { created, errorResponses, PersonaCreateBody, PersonaCreated } from './schemas.ts';
@@ -16,7 +17,8 @@ export const route = createRoute({
   description:
     'Create a new AI persona. A style attribute with a value outside its vocabulary, or an unknown field, is a ' +
     '400; an attribute key one edit away from a style key is stored and reported in `warnings`.',
-  security: [{ bearerAuth: [] }],
+  operationId: 'createPersona',
+  security: bothAuth,
   request: { body: { required: true, content: { 'application/json': { schema: PersonaCreateBody } } } },
   responses: {
     200: {

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { updatePersona } from '../../core/personas.ts';
 import type { AppEnv } from '../../http/env.ts';
+import { bothAuth } from '../../http/openapi-operations.ts';
 import { attributeWarnings } from '../../style/vocabulary.ts';
 import {
   errorResponses,
@@ -19,7 +20,8 @@ export const route = createRoute({
   description:
     'Changes `name`, `description` and/or `attributes`. `attributes` is replaced as a whole, not merged, ' +
     'and validated as on create (`warnings` likewise).',
-  security: [{ bearerAuth: [] }],
+  operationId: 'updatePersona',
+  security: bothAuth,
   request: {
     params: PersonaIdParam,
     body: { required: true, content: { 'application/json': { schema: PersonaPatchBody } } },

@@ -8,6 +8,7 @@ import { toAppError } from '../../core/errors.ts';
 import { openRefineStream, type RefineInput, type RefineStream, refine } from '../../core/refine.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { nativeRoute, SENT } from '../../http/native.ts';
+import { bothAuth } from '../../http/openapi-operations.ts';
 import type { ClientSignal } from '../../providers/types.ts';
 import { ClientGone } from '../../providers/upstream-errors.ts';
 import { openGiantError } from './errors.ts';
@@ -21,7 +22,8 @@ export const route = createRoute({
   description:
     "Refine an AI response to align with the selected persona's tone and style, through an LLM provider " +
     "or the built-in `local` rule engine, then verify the persona's hard rules (`checks`).",
-  security: [{ bearerAuth: [] }],
+  operationId: 'refineContent',
+  security: bothAuth,
   request: { body: { required: true, content: { 'application/json': { schema: RefineBody } } } },
   responses: {
     200: {

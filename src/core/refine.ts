@@ -1,11 +1,12 @@
 import { resolveOutboundUrl } from '../net/outbound-url.ts';
-import { PROVIDER_IDS, providersFor } from '../providers/registry.ts';
+import { KEY_OPTIONAL, PROVIDER_IDS, providersFor } from '../providers/registry.ts';
 import { pinnedTarget } from '../providers/transport.ts';
 import type { Call, ChatRequest, ClientSignal, Completion, Provider, Usage } from '../providers/types.ts';
 import { checkStyle, compileSystemPrompt, enforceStyle, type StyleCheck } from '../style/index.ts';
 import type { Ctx } from './context.ts';
 import { AppError, invalid } from './errors.ts';
 import type { Persona } from './persona.ts';
+import { personaLlm } from './persona-llm.ts';
 import { getPersona } from './personas.ts';
 
 /**
@@ -65,9 +66,12 @@ async function prepare(ctx: Ctx, input: RefineInput): Promise<Prepared> {
       { field: 'content' },
     );
   }
-  const model = input.model ?? provider.defaultModel;
-  const apiKey = input.providerApiKey ?? '';
-  if (provider.remote) {
+  let model = input.model ?? provider.defaultModel;
+  let apiKey = input.providerApiKey ?? '';
+  let baseUrl = input.baseUrl;
+  let baseUrlField = 'baseUrl';
+  const keyOptional = KEY_OPTIONAL.has(provider.id);
+  if (provider.remote && !keyOptional) {
     if (!apiKey) throw invalid('providerApiKey', `is required for provider ${provider.id}`);
     if (!model) throw invalid('model', `is required for provider ${provider.id}`);
     if (!input.baseUrl && !provider.defaultTarget) {
@@ -77,10 +81,26 @@ async function prepare(ctx: Ctx, input: RefineInput): Promise<Prepared> {
 
   const persona = await getPersona(ctx, input.personaId);
 
+  // openai-compatible with no baseUrl: the persona's own LLM (layers.llm), each request field winning.
+  if (keyOptional && baseUrl === undefined) {
+    const stored = personaLlm(ctx, persona);
+    if (stored) {
+      baseUrl = stored.baseUrl;
+      baseUrlField = 'layers.llm.base_url';
+      model ??= stored.model ?? null;
+      if (!apiKey) apiKey = stored.apiKey ?? '';
+    }
+  }
+  if (keyOptional) {
+    const where = "(in the request, or in the persona's layers.llm)";
+    if (!baseUrl) throw invalid('baseUrl', `is required for provider ${provider.id} ${where}`);
+    if (!model) throw invalid('model', `is required for provider ${provider.id} ${where}`);
+  }
+
   let call: Call | null = null;
   if (provider.remote) {
-    const target = input.baseUrl
-      ? pinnedTarget(await resolveOutboundUrl(input.baseUrl, ctx.config.PERSONAKIT_ALLOWED_HOSTS, 'baseUrl'))
+    const target = baseUrl
+      ? pinnedTarget(await resolveOutboundUrl(baseUrl, ctx.config.PERSONAKIT_ALLOWED_HOSTS, baseUrlField))
       : provider.defaultTarget;
     if (!target) throw invalid('baseUrl', `is required for provider ${provider.id}`);
     call = { target, apiKey, signal: input.signal, timeoutMs: ctx.config.PERSONAKIT_UPSTREAM_TIMEOUT_MS };

@@ -63,12 +63,21 @@ const bannedPhrases: Rule = (value) => {
   return ok ? undefined : 'must be an array of non-empty strings';
 };
 
+/** The canonical values of the enumerated style keys (the engine also takes other cases). */
+export const styleEnums = {
+  formality: ['formal', 'neutral', 'casual'],
+  contractions: ['always', 'never', 'auto'],
+  emoji: ['none', 'light', 'any'],
+  exclamations: ['none', 'light', 'any'],
+  spelling: ['en-US', 'en-GB'],
+} as const;
+
 /** Every attribute key with a meaning to the engine, and what its value must be. */
 export const styleVocabulary: Readonly<Record<string, Rule>> = {
-  formality: enumOf(['formal', 'neutral', 'casual']),
-  contractions: enumOf(['always', 'never', 'auto']),
-  emoji: enumOf(['none', 'light', 'any']),
-  exclamations: enumOf(['none', 'light', 'any']),
+  formality: enumOf(styleEnums.formality),
+  contractions: enumOf(styleEnums.contractions),
+  emoji: enumOf(styleEnums.emoji),
+  exclamations: enumOf(styleEnums.exclamations),
   spelling,
   vocabulary,
   banned_phrases: bannedPhrases,

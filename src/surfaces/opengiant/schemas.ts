@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { idPattern } from '../../core/ids.ts';
 import { isJsonObject, type Persona } from '../../core/persona.ts';
-import { type AttributeWarning, attributeProblems } from '../../style/vocabulary.ts';
+import { type AttributeWarning, attributeProblems, styleEnums } from '../../style/vocabulary.ts';
 
 export const MAX_ATTRIBUTES_BYTES = 64 * 1024;
 export const MAX_DESCRIPTION_CHARS = 10_000;
@@ -25,6 +25,42 @@ const describedAttributes =
   'emoji, exclamations, spelling, vocabulary, banned_phrases, max_words, max_sentences, greeting, sign_off) ' +
   'must hold a value of their vocabulary (see the README), other keys are style-guide lines.';
 
+const enumProperty = (values: readonly string[], description: string) => ({
+  type: 'string' as const,
+  enum: [...values],
+  description,
+});
+const positive = (description: string) => ({ type: 'integer' as const, minimum: 1, description });
+
+/** The style keys as generated clients see them (canonical forms; see styleVocabulary for all). */
+const styleProperties = {
+  formality: enumProperty(
+    styleEnums.formality,
+    'Register: slang and contractions (formal), stiff wording (casual).',
+  ),
+  contractions: enumProperty(
+    styleEnums.contractions,
+    'Contract or expand; overrides what formality implies.',
+  ),
+  emoji: enumProperty(styleEnums.emoji, 'none: no emoji; light: at most one.'),
+  exclamations: enumProperty(styleEnums.exclamations, 'none: no "!"; light: at most one.'),
+  spelling: enumProperty(styleEnums.spelling, 'British or American spelling.'),
+  vocabulary: {
+    type: 'object' as const,
+    additionalProperties: { type: 'string' as const },
+    description: 'Word → replacement, e.g. {"customer": "member"}.',
+  },
+  banned_phrases: {
+    type: 'array' as const,
+    items: { type: 'string' as const },
+    description: 'Phrases removed and checked for.',
+  },
+  max_words: positive('Longest answer in words (greeting and sign-off not counted).'),
+  max_sentences: positive('Longest answer in sentences.'),
+  greeting: { type: 'string' as const, description: 'Text the answer starts with.' },
+  sign_off: { type: 'string' as const, description: 'Text the answer ends with.' },
+};
+
 /**
  * A JSON object, kept as the very object that was parsed: z.record builds a new object by assignment,
  * which turned an own `__proto__` key into a prototype and dropped it. Keys such as `__proto__` and
@@ -44,6 +80,7 @@ const attributes = z
   })
   .openapi({
     type: 'object',
+    properties: styleProperties,
     additionalProperties: true,
     description: describedAttributes,
     example: { tone: 'warm', formality: 'casual', emoji: 'none' },

@@ -2,9 +2,11 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Services } from './core/context.ts';
 import { AppError, toAppError } from './core/errors.ts';
+import { corsMiddleware } from './http/cors.ts';
 import { registerDocsPage } from './http/docs-page.ts';
 import type { AppEnv } from './http/env.ts';
 import { type ErrorMapper, sendError } from './http/error-shape.ts';
+import { finishOperations } from './http/openapi-operations.ts';
 import { requestContext, requestLog } from './http/request-context.ts';
 import { validationHook } from './http/validation.ts';
 import { openGiantError } from './surfaces/opengiant/errors.ts';
@@ -36,6 +38,8 @@ export function createApp(services: Services) {
     surfaces.find((s) => path === s.prefix || path.startsWith(`${s.prefix}/`))?.errorMapper ?? openGiantError;
 
   app.use('*', requestContext(services));
+  const cors = corsMiddleware(services.config);
+  if (cors) app.use('*', cors);
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     try {
@@ -54,14 +58,22 @@ export function createApp(services: Services) {
     in: 'header',
     name: 'x-api-key',
   });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'personakit',
-      version: VERSION,
-      description:
-        'Self-hosted persona server: OpenGiant-, Tavus- and Suno-compatible APIs over one persona store.',
-    },
+  // Built on first request (every route is registered by then) and kept: the routes never change.
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.get('/openapi.json', (c) => {
+    if (!document) {
+      document = app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: {
+          title: 'personakit',
+          version: VERSION,
+          description:
+            'Self-hosted persona server: OpenGiant-, Tavus- and Suno-compatible APIs over one persona store.',
+        },
+      });
+      finishOperations((document.paths ?? {}) as Record<string, Record<string, unknown>>);
+    }
+    return c.json(document);
   });
   registerDocsPage(app);
 

@@ -25,7 +25,36 @@ function validHostOrCidr(entry: string): boolean {
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.string().url().optional();
 
-export const configSchema = z.object({
+export /** `https://app.example.com, http://localhost:3000` or `*`: each an exact origin (scheme, host, port). */
+const corsOrigins = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const list = (v ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== '');
+    for (const o of list) {
+      if (o !== '*' && !isOrigin(o)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${o}" is not an origin like https://app.example.com, nor *`,
+        });
+      }
+    }
+    return list;
+  });
+
+function isOrigin(o: string): boolean {
+  try {
+    const url = new URL(o);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === o;
+  } catch {
+    return false;
+  }
+}
+
+const configSchema = z.object({
   PORT: port.default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z
@@ -97,6 +126,8 @@ export const configSchema = z.object({
    * runs, so after a crash a retry waits at most this long (30 s by default).
    */
   PERSONAKIT_IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** Browser origins allowed to call the API (CORS): comma-separated origins or `*`; unset = off. */
+  PERSONAKIT_CORS_ORIGINS: corsOrigins,
   /** Shares rate-limit counters between instances. */
   REDIS_URL: optionalUrl,
   /** CLI client commands (refine): the running server to talk to and the key to use. */

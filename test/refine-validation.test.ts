@@ -112,12 +112,20 @@ describeEachBackend(
         content: 'x',
       };
       const noBase = await h().request('POST', '/v1/refine', { account, json: { ...base, model: 'm' } });
-      assertV1Error(noBase, 400, /^baseUrl: is required for provider openai-compatible$/);
+      assertV1Error(
+        noBase,
+        400,
+        /^baseUrl: is required for provider openai-compatible \(in the request, or in the persona's layers\.llm\)$/,
+      );
       const noModel = await h().request('POST', '/v1/refine', {
         account,
         json: { ...base, baseUrl: fakes.compatibleBaseUrl },
       });
-      assertV1Error(noModel, 400, /^model: is required for provider openai-compatible$/);
+      assertV1Error(
+        noModel,
+        400,
+        /^model: is required for provider openai-compatible \(in the request, or in the persona's layers\.llm\)$/,
+      );
     });
 
     test('a baseUrl to a private, loopback or link-local target is refused before any connection', async () => {

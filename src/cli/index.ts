@@ -1,6 +1,8 @@
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { redactUrlCredentials } from '../core/redact-url.ts';
+import { checkCommand } from './check.ts';
+import { commandHelp, helpFor, usage } from './help.ts';
 import { keysCommand } from './keys.ts';
 import { migrateCommand } from './migrate.ts';
 import { refineCommand } from './refine.ts';
@@ -13,24 +15,24 @@ export interface CliIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
-const usage = `usage: personakit <command>
-
-  serve                          start the server (default)
-  migrate                        apply database migrations and exit
-  keys create --account NAME     create an API key (the account too, if new); the key is the last line
-  keys list                      list keys (never shows the keys themselves)
-  keys revoke ID                 revoke a key at once
-  refine --persona ID [TEXT]     rewrite TEXT (or stdin) in a persona's voice through a running server,
-         [--provider P] [--model M] [--enforce] [--temperature T] [--max-tokens N] [--base-url URL]
-                                 streaming to stdout (PERSONAKIT_URL, PERSONAKIT_API_KEY; a provider's
-                                 key in PERSONAKIT_PROVIDER_API_KEY; default provider: local)
-
-Configuration comes from the environment; see README.md.
-`;
-
 /** Returns the process exit code. Bad configuration is one line on stderr naming the variable. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command = 'serve', ...rest] = argv;
+  if (command === 'help') {
+    const topic = rest.join(' ');
+    const text = topic ? commandHelp[topic] : usage;
+    if (text === undefined) {
+      io.stderr(`personakit: no help for "${topic}"\n\n${usage}`);
+      return 2;
+    }
+    io.stdout(text);
+    return 0;
+  }
+  const help = helpFor(command, rest);
+  if (help !== undefined) {
+    io.stdout(help);
+    return 0;
+  }
   try {
     switch (command) {
       case 'serve':
@@ -41,7 +43,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await keysCommand(loadConfig(io.env), rest, io);
       case 'refine':
         return await refineCommand(loadConfig(io.env), rest, io);
-      case 'help':
+      case 'check':
+        return await checkCommand(loadConfig(io.env), rest, io);
       case '--help':
       case '-h':
         io.stdout(usage);

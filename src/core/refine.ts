@@ -1,5 +1,5 @@
 import { resolveOutboundUrl } from '../net/outbound-url.ts';
-import { PROVIDER_IDS, providersFor } from '../providers/registry.ts';
+import { KEY_OPTIONAL, PROVIDER_IDS, providersFor } from '../providers/registry.ts';
 import { pinnedTarget } from '../providers/transport.ts';
 import type {
   Call,
@@ -14,6 +14,7 @@ import { checkStyle, compileSystemPrompt, enforceStyle, type StyleCheck } from '
 import type { Ctx } from './context.ts';
 import { AppError, invalid } from './errors.ts';
 import type { Persona } from './persona.ts';
+import { personaLlm } from './persona-llm.ts';
 import { getPersona } from './personas.ts';
 
 /**
@@ -76,9 +77,12 @@ async function prepare(ctx: Ctx, input: RefineInput): Promise<Prepared> {
       { field: 'content' },
     );
   }
-  const model = input.model ?? provider.defaultModel;
-  const apiKey = input.providerApiKey ?? '';
-  if (provider.remote) {
+  let model = input.model ?? provider.defaultModel;
+  let apiKey = input.providerApiKey ?? '';
+  let baseUrl = input.baseUrl;
+  let baseUrlField = 'baseUrl';
+  const keyOptional = KEY_OPTIONAL.has(provider.id);
+  if (provider.remote && !keyOptional) {
     if (!apiKey) throw invalid('providerApiKey', `is required for provider ${provider.id}`);
     if (!model) throw invalid('model', `is required for provider ${provider.id}`);
     if (!input.baseUrl && !provider.defaultTarget) {
@@ -88,10 +92,26 @@ async function prepare(ctx: Ctx, input: RefineInput): Promise<Prepared> {
 
   const persona = await getPersona(ctx, input.personaId);
 
+  // openai-compatible with no baseUrl: the persona's own LLM (layers.llm), each request field winning.
+  if (keyOptional && baseUrl === undefined) {
+    const stored = personaLlm(ctx, persona);
+    if (stored) {
+      baseUrl = stored.baseUrl;
+      baseUrlField = 'layers.llm.base_url';
+      model ??= stored.model ?? null;
+      if (!apiKey) apiKey = stored.apiKey ?? '';
+    }
+  }
+  if (keyOptional) {
+    const where = "(in the request, or in the persona's layers.llm)";
+    if (!baseUrl) throw invalid('baseUrl', `is required for provider ${provider.id} ${where}`);
+    if (!model) throw invalid('model', `is required for provider ${provider.id} ${where}`);
+  }
+
   let call: Call | null = null;
   if (provider.remote) {
-    const target = input.baseUrl
-      ? pinnedTarget(await resolveOutboundUrl(input.baseUrl, ctx.config.PERSONAKIT_ALLOWED_HOSTS, 'baseUrl'))
+    const target = baseUrl
+      ? pinnedTarget(await resolveOutboundUrl(baseUrl, ctx.config.PERSONAKIT_ALLOWED_HOSTS, baseUrlField))
       : provider.defaultTarget;
     if (!target) throw invalid('baseUrl', `is required for provider ${provider.id}`);
     call = { target, apiKey, signal: input.signal, timeoutMs: ctx.config.PERSONAKIT_UPSTREAM_TIMEOUT_MS };

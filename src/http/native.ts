@@ -6,6 +6,7 @@ import { toAppError } from '../core/errors.ts';
 import { type AccessLog, accessLog } from '../log.ts';
 import type { ClientSignal } from '../providers/types.ts';
 import { authorize } from './auth.ts';
+import { nativeCors } from './cors.ts';
 import type { ErrorMapper } from './error-shape.ts';
 import { checkJsonHeaders, MAX_BODY_BYTES, parseJsonText, readLimited } from './json-body.ts';
 import { nodeHeader, requestIdFrom } from './request-context.ts';
@@ -116,6 +117,7 @@ export function nativeListener(
   fallback: RequestListener,
 ): RequestListener {
   const access = accessLog(services.log);
+  const cors = nativeCors(services.config);
   const byMethod = {
     GET: routes.filter((r) => r.method === 'GET'),
     POST: routes.filter((r) => r.method === 'POST'),
@@ -131,6 +133,7 @@ export function nativeListener(
         for (const route of byMethod[method]) {
           const params = match(route, path);
           if (params) {
+            cors?.(req, res);
             serve(services, access, route, params, path, req, res).catch((err: unknown) => {
               // serve() answers every error itself; this is the net under a bug there, so that one
               // request fails instead of an unhandled rejection taking the process down.

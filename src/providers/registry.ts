@@ -96,9 +96,28 @@ const presets: Record<Exclude<ProviderId, 'local'>, Preset> = {
     env: 'PERSONAKIT_OPENROUTER_BASE_URL',
     wire: compatible,
   },
-  // vLLM, Ollama, LM Studio, llama.cpp…: the request brings baseUrl and model.
-  'openai-compatible': { defaultModel: null, baseUrl: null, env: null, wire: compatibleWithUsage },
+  // vLLM, Ollama, LM Studio, llama.cpp…: the request (or the persona's layers.llm) brings baseUrl and model.
+  'openai-compatible': { defaultModel: null, baseUrl: null, env: null, wire: keyless(compatibleWithUsage) },
 };
+
+/**
+ * Local servers (Ollama, LM Studio, llama.cpp) need no key: with none, no Authorization header is sent
+ * at all (an empty `Bearer ` is refused by some proxies in front of them).
+ */
+function keyless(wire: WireFormat): WireFormat {
+  return {
+    ...wire,
+    request(req, stream, apiKey) {
+      const out = wire.request(req, stream, apiKey);
+      if (apiKey !== '') return out;
+      const { authorization: _, ...headers } = out.headers;
+      return { ...out, headers };
+    },
+  };
+}
+
+/** Providers that may be called without a key (the keyless servers above). */
+export const KEY_OPTIONAL: ReadonlySet<string> = new Set(['openai-compatible']);
 
 const registries = new WeakMap<Config, ReadonlyMap<string, Provider>>();
 

@@ -34,6 +34,7 @@ const bodyFixtures: Record<string, (example: Body) => unknown> = {
     personaId: '@V1P@',
     content: 'Hello customer!! We got it.',
   }),
+  'POST /v1/check': () => ({ personaId: '@V1P@', content: 'Hello customer!! We got it.' }),
   'PATCH /v2/personas/{persona_id}': () => [{ op: 'replace', path: '/persona_name', value: 'Fuzzed' }],
   'POST /suno/clips': (e) => without(e, 'id'),
   'POST /suno/clips/upload': (e) => without(e, 'id'),

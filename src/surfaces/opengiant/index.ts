@@ -5,6 +5,7 @@ import type { AppEnv } from '../../http/env.ts';
 import { idempotency } from '../../http/idempotency.ts';
 import { jsonBody } from '../../http/json-body.ts';
 import { validationHook } from '../../http/validation.ts';
+import * as check from './check.ts';
 import { openGiantError } from './errors.ts';
 import * as create from './personas-create.ts';
 import * as del from './personas-delete.ts';
@@ -14,7 +15,7 @@ import * as update from './personas-update.ts';
 import * as refine from './refine.ts';
 
 /** Route modules of the /v1 surface; later capabilities (refine) add theirs here. */
-export const routeModules = [create, list, get, update, del, refine];
+export const routeModules = [create, list, get, update, del, refine, check];
 
 /** The OpenGiant-compatible surface, mounted at /v1. */
 export function openGiantSurface(services: Services) {
@@ -25,4 +26,4 @@ export function openGiantSurface(services: Services) {
 }
 
 /** The hot routes, also served on the native fast path (src/http/native.ts). */
-export const openGiantNativeRoutes = [get.native, create.native, refine.native];
+export const openGiantNativeRoutes = [get.native, create.native, refine.native, check.native];

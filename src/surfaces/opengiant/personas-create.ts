@@ -4,6 +4,8 @@ import { emptyFields } from '../../core/persona.ts';
 import { createPersona } from '../../core/personas.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { nativeRoute } from '../../http/native.ts';
+import { bothAuth } from '../../http/openapi-operations.ts';
+import { attributeWarnings } from '../../style/vocabulary.ts';
 import { openGiantError } from './errors.ts';
 import { created, errorResponses, PersonaCreateBody, PersonaCreated } from './schemas.ts';
 
@@ -12,8 +14,11 @@ export const route = createRoute({
   path: '/personas',
   tags: ['OpenGiant personas'],
   summary: 'Create a persona',
-  description: 'Create a new AI persona.',
-  security: [{ bearerAuth: [] }],
+  description:
+    'Create a new AI persona. A style attribute with a value outside its vocabulary, or an unknown field, is a ' +
+    '400; an attribute key one edit away from a style key is stored and reported in `warnings`.',
+  operationId: 'createPersona',
+  security: bothAuth,
   request: { body: { required: true, content: { 'application/json': { schema: PersonaCreateBody } } } },
   responses: {
     200: {
@@ -26,8 +31,12 @@ export const route = createRoute({
 
 type Body = z.infer<typeof PersonaCreateBody>;
 
-const handle = async (ctx: Ctx, body: Body) =>
-  created(await createPersona(ctx, { ...emptyFields(body.name), attributes: body.attributes }));
+const handle = async (ctx: Ctx, body: Body) => {
+  const fields = { ...emptyFields(body.name), attributes: body.attributes };
+  if (body.description !== undefined) fields.description = body.description;
+  const persona = await createPersona(ctx, fields);
+  return created(persona, body.description !== undefined, attributeWarnings(body.attributes));
+};
 
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => c.json(await handle(c.get('ctx'), c.req.valid('json')), 200));

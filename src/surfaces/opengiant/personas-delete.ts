@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { deletePersona } from '../../core/personas.ts';
 import type { AppEnv } from '../../http/env.ts';
+import { bothAuth } from '../../http/openapi-operations.ts';
 import { errorResponses, PersonaIdParam } from './schemas.ts';
 
 export const route = createRoute({
@@ -8,7 +9,8 @@ export const route = createRoute({
   path: '/personas/{id}',
   tags: ['OpenGiant personas'],
   summary: 'Delete a persona',
-  security: [{ bearerAuth: [] }],
+  operationId: 'deletePersona',
+  security: bothAuth,
   request: { params: PersonaIdParam },
   responses: {
     204: { description: 'Deleted.' },

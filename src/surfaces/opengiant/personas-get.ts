@@ -4,6 +4,7 @@ import type { Persona } from '../../core/persona.ts';
 import { getPersona } from '../../core/personas.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { type EncodedJson, encodeJson, nativeRoute } from '../../http/native.ts';
+import { bothAuth } from '../../http/openapi-operations.ts';
 import { openGiantError } from './errors.ts';
 import { errorResponses, PersonaIdParam, PersonaSchema, toWire } from './schemas.ts';
 
@@ -12,7 +13,8 @@ export const route = createRoute({
   path: '/personas/{id}',
   tags: ['OpenGiant personas'],
   summary: 'Get a persona',
-  security: [{ bearerAuth: [] }],
+  operationId: 'getPersona',
+  security: bothAuth,
   request: { params: PersonaIdParam },
   responses: {
     200: { description: 'The persona.', content: { 'application/json': { schema: PersonaSchema } } },

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { listPersonas } from '../../core/personas.ts';
 import type { AppEnv } from '../../http/env.ts';
+import { bothAuth } from '../../http/openapi-operations.ts';
 import { errorResponses, ListQuery, PersonaList, toWire } from './schemas.ts';
 
 export const route = createRoute({
@@ -9,7 +10,8 @@ export const route = createRoute({
   tags: ['OpenGiant personas'],
   summary: 'List personas',
   description: 'Newest first. Follow `next_cursor` for the next page.',
-  security: [{ bearerAuth: [] }],
+  operationId: 'listPersonas',
+  security: bothAuth,
   request: { query: ListQuery },
   responses: {
     200: { description: 'A page of personas.', content: { 'application/json': { schema: PersonaList } } },

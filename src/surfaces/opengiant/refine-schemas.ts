@@ -7,8 +7,20 @@ import { ErrorSchema } from './schemas.ts';
 const keyForm = /^[\x21-\x7e]+$/;
 const supported = PROVIDER_IDS.join(', ');
 
+export const personaId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .openapi({ example: 'p3k9x0c2m4q8r1t5v7w9y2a4b6' });
+
+export const content = z
+  .string()
+  .min(1, 'must not be empty')
+  .openapi({ example: 'Hello customer! We have received your request and will process it ASAP!!' });
+
+/** Strict: a misspelled field (`enforced`, `api_key`) is a 400, not silently ignored. */
 export const RefineBody = z
-  .object({
+  .strictObject({
     provider: z
       .enum(PROVIDER_IDS, {
         error: (issue) =>
@@ -31,17 +43,10 @@ export const RefineBody = z
           'API key for the selected provider; required except for `local`. Used for this one call only: never stored, logged or echoed.',
         example: 'sk-...',
       }),
-    personaId: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters').openapi({
-      description: 'ID of the persona to use for refining.',
-      example: 'p3k9x0c2m4q8r1t5v7w9y2a4b6',
+    personaId: personaId.openapi({ description: 'ID of the persona to use for refining.' }),
+    content: content.openapi({
+      description: `The raw AI-generated content to refine, at most ${MAX_CONTENT_CHARS} characters (longer: 413).`,
     }),
-    content: z
-      .string()
-      .min(1, 'must not be empty')
-      .openapi({
-        description: `The raw AI-generated content to refine, at most ${MAX_CONTENT_CHARS} characters (longer: 413).`,
-        example: 'Hello customer! We have received your request and will process it ASAP!!',
-      }),
     model: z
       .string()
       .trim()
@@ -110,7 +115,7 @@ const Usage = z
   })
   .openapi('RefineUsage');
 
-const Check = z
+export const Check = z
   .object({
     rule: z.string().openapi({ description: 'The persona rule checked.', example: 'emoji' }),
     passed: z.boolean().openapi({ example: true }),

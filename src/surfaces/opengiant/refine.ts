@@ -8,6 +8,7 @@ import { toAppError } from '../../core/errors.ts';
 import { openRefineStream, type RefineInput, type RefineStream, refine } from '../../core/refine.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { nativeRoute, SENT } from '../../http/native.ts';
+import { bothAuth } from '../../http/openapi-operations.ts';
 import { endWithin, responseSink } from '../../http/response-sink.ts';
 import type { ClientSignal, DeltaSink } from '../../providers/types.ts';
 import { ClientGone } from '../../providers/upstream-errors.ts';
@@ -22,7 +23,8 @@ export const route = createRoute({
   description:
     "Refine an AI response to align with the selected persona's tone and style, through an LLM provider " +
     "or the built-in `local` rule engine, then verify the persona's hard rules (`checks`).",
-  security: [{ bearerAuth: [] }],
+  operationId: 'refineContent',
+  security: bothAuth,
   request: { body: { required: true, content: { 'application/json': { schema: RefineBody } } } },
   responses: {
     200: {

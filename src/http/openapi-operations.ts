@@ -1,0 +1,76 @@
+/**
+ * Stable operationIds and the security of every operation in /openapi.json, so that generated clients
+ * get real method names (`getPersona`, not `getV1PersonasId`) and offer both ways to send a key.
+ *
+ * A route's own `operationId` (set in its createRoute contract) wins; else the table below names it;
+ * else a name is derived from method and path, so a new route is never left without one. Names are part
+ * of the API: changing one breaks generated clients, so the test pins them.
+ */
+
+/** Every surface accepts the key as `Authorization: Bearer` and as `x-api-key` (src/http/auth.ts). */
+export const bothAuth: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKeyAuth: [] }];
+
+const named: Record<string, string> = {
+  'POST /v2/personas': 'createTavusPersona',
+  'GET /v2/personas': 'listTavusPersonas',
+  'GET /v2/personas/{persona_id}': 'getTavusPersona',
+  'PATCH /v2/personas/{persona_id}': 'patchTavusPersona',
+  'DELETE /v2/personas/{persona_id}': 'deleteTavusPersona',
+  'POST /suno/clips': 'registerSunoClip',
+  'POST /suno/clips/upload': 'registerUploadedSunoClip',
+  'DELETE /suno/clips/{id}': 'trashSunoClip',
+  'GET /suno/feed/{ids}': 'getSunoFeed',
+  // The Suno proxies document the trailing-slash forms; the others are aliases some clients call.
+  'POST /suno/persona/create/': 'createSunoPersona',
+  'POST /suno/persona/create': 'createSunoPersonaNoSlash',
+  'GET /suno/persona/{id}/': 'getSunoPersona',
+  'GET /suno/persona/{id}': 'getSunoPersonaNoSlash',
+  'DELETE /suno/persona/{id}/': 'deleteSunoPersona',
+  'DELETE /suno/persona/{id}': 'deleteSunoPersonaNoSlash',
+  'GET /suno/personas': 'listSunoPersonas',
+  'POST /suno/generate': 'generateSunoMusic',
+  'POST /suno/submit/music': 'submitSunoMusic',
+};
+
+const pascal = (word: string) =>
+  word
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w !== '')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+
+/** `GET /v1/things/{id}` -> `getV1ThingsById`; a trailing slash adds `Slash`. */
+export function derivedOperationId(method: string, path: string): string {
+  const parts = path.split('/').filter((p) => p !== '');
+  const words = parts.map((p) =>
+    p.startsWith('{') && p.endsWith('}') ? `By${pascal(p.slice(1, -1))}` : pascal(p),
+  );
+  return method.toLowerCase() + words.join('') + (path.length > 1 && path.endsWith('/') ? 'Slash' : '');
+}
+
+interface Operation {
+  operationId?: string;
+  security?: unknown[];
+}
+
+const methods = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+/**
+ * Names every operation and lists both auth schemes on every secured one. Throws when two operations
+ * would share a name: a duplicate would make generated clients drop one of them.
+ */
+export function finishOperations(paths: Record<string, Record<string, unknown>>): void {
+  const seen = new Map<string, string>();
+  for (const [path, item] of Object.entries(paths)) {
+    for (const [method, value] of Object.entries(item)) {
+      if (!methods.has(method) || typeof value !== 'object' || value === null) continue;
+      const op = value as Operation;
+      const route = `${method.toUpperCase()} ${path}`;
+      op.operationId ??= named[route] ?? derivedOperationId(method, path);
+      const other = seen.get(op.operationId);
+      if (other) throw new Error(`operationId ${op.operationId} is used by ${other} and ${route}`);
+      seen.set(op.operationId, route);
+      if (op.security && op.security.length > 0) op.security = bothAuth;
+    }
+  }
+}

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createKey } from '../src/core/api-keys.ts';
 import { openDb } from '../src/storage/db.ts';
 import { attacks } from '../test/helpers/adversarial-attacks.ts';
@@ -9,14 +10,14 @@ import { type AttackFigures, bounds, Guard } from '../test/helpers/adversarial-g
 import { everyRuleAttributes } from '../test/helpers/adversarial-shapes.ts';
 import { startAdversarialUpstream } from '../test/helpers/adversarial-upstream.ts';
 import { startFakeSunoUpstream } from '../test/helpers/fake-suno-upstream.ts';
-import { root } from './lib/processes.ts';
+import { recordFigures } from '../test/helpers/reliability.ts';
 
 /**
  * The long variant of the adversarial-size suite (issue 11): the same catalogue as
  * test/reliability-adversarial.test.ts, against the built server on a SQLite file, repeated for
  * ADVERSARIAL_SECONDS (default 300), with /healthz measured by its own process. Run with
  * `BENCH_ADVERSARIAL=1 npm run bench` (after the other sections) or `BENCH_ADVERSARIAL=only npm run bench`.
- * Prints one line per attack and round, and writes bench/adversarial.json.
+ * Prints one line per attack and round; the figures go to .tmp/reliability-figures/adversarial-bench.json.
  */
 export async function adversarialBench(log: (s: string) => void): Promise<{ failed: number }> {
   const seconds = Number(process.env.ADVERSARIAL_SECONDS ?? 300);
@@ -36,6 +37,7 @@ export async function adversarialBench(log: (s: string) => void): Promise<{ fail
       PERSONAKIT_SUNO_BASE_URL: suno.url,
       PERSONAKIT_SUNO_API_KEY: 'operator-key',
       PERSONAKIT_UPSTREAM_TIMEOUT_MS: '30000',
+      NODE_OPTIONS: `--expose-gc --import ${fileURLToPath(new URL('../test/helpers/memory-probe.ts', import.meta.url))}`,
     },
     key,
   );
@@ -70,10 +72,7 @@ export async function adversarialBench(log: (s: string) => void): Promise<{ fail
     rmSync(dir, { recursive: true, force: true });
   }
   const failed = all.filter((f) => f.problems.length > 0).length;
-  writeFileSync(
-    `${root}bench/adversarial.json`,
-    `${JSON.stringify({ bounds, seconds, attacks: all }, null, 2)}\n`,
-  );
+  recordFigures('adversarial-bench', { bounds, seconds, attacks: all });
   const worst = Math.max(...all.map((f) => f.healthz.p99));
   const rss = Math.max(...all.map((f) => f.rssMB.peakGrowth));
   log(

@@ -19,6 +19,7 @@ import {
 import {
   bracketBomb,
   deepeningPatch,
+  doublingDepthPatch,
   doublingPatch,
   everyRuleAttributes,
   nested,
@@ -409,7 +410,8 @@ const v2Attacks: Attack[] = [
     async run(t) {
       const { answer, id } = await v2Persona(t, {
         system_prompt: runOf('. ', 100_000),
-        context: runOf('\n', LIMITS.body - 200_000 - 200),
+        // "\n" is 2 bytes in JSON: the body ends just under 1 MiB.
+        context: runOf('\n', (LIMITS.body - 100_000 - 1000) / 2),
       });
       const r = await req(t, {
         method: 'POST',
@@ -440,17 +442,14 @@ const v2Attacks: Attack[] = [
     },
   },
   {
-    name: 'v2 patch: 0.9 MB of copy ops (each copying 2 KiB)',
+    name: 'v2 patch: 999 copies of a 64 KiB string (0.1 MB request → 64 MB document)',
     storage: true,
     maxMs: 15_000,
     async run(t) {
       const { answer, id } = await v2Persona(t);
-      const ops = wideCopyPatch();
+      const ops = wideCopyPatch(999, 64 * 1024);
       const p = await patch(t, id, ops);
-      return {
-        exchanges: [ex('create', answer, expect2xx), ex('patch', p, expect4xx)],
-        figures: { ops: ops.length, amplifiedMiB: +((ops.length * 2048) / 2 ** 20).toFixed(1) },
-      };
+      return { exchanges: [ex('create', answer, expect2xx), ex('patch', p, expect4xx)] };
     },
   },
   {
@@ -463,11 +462,11 @@ const v2Attacks: Attack[] = [
     },
   },
   {
-    name: 'v2 patch: copies nested 2,100 levels',
+    name: 'v2 patch: 11 copies doubling the nesting to 2,048 levels',
     storage: true,
     async run(t) {
       const { answer, id } = await v2Persona(t);
-      const p = await patch(t, id, deepeningPatch(2100));
+      const p = await patch(t, id, doublingDepthPatch(11));
       return { exchanges: [ex('create', answer, expect2xx), ex('patch', p, expect4xx)] };
     },
   },
@@ -483,20 +482,24 @@ const v2Attacks: Attack[] = [
   },
 ];
 
-const CACHE_PERSONAS = Number(process.env.ADVERSARIAL_CACHE_PERSONAS ?? 360);
+const CACHE_PERSONAS = Number(process.env.ADVERSARIAL_CACHE_PERSONAS ?? 160);
+/** What the persona cache may keep of them: a byte bound well under what they weigh (issue 11.5). */
+const CACHE_HEAP_MIB = Number(process.env.ADVERSARIAL_CACHE_HEAP_MIB ?? 100);
 
 const cacheAttack: Attack = {
   name: `persona cache: ${CACHE_PERSONAS} personas with 1 MiB context, each read once`,
   storage: true,
   maxMs: 60_000,
   async run(t) {
+    const heapBefore = await t.heapAfterGc();
     const context = runOf('c', LIMITS.body - 1024);
     const ids: string[] = [];
     const exchanges: Exchange[] = [];
     let failed = 0;
+    let started = 0;
     const worker = async () => {
-      while (ids.length + failed < CACHE_PERSONAS) {
-        const slot = ids.length + failed;
+      while (started < CACHE_PERSONAS) {
+        const slot = started++;
         const { answer, id } = await v2Persona(t, { context });
         if (answer.status === 200) ids.push(id);
         else {
@@ -505,13 +508,24 @@ const cacheAttack: Attack = {
         }
       }
     };
-    await Promise.all([worker(), worker(), worker(), worker()]);
+    await Promise.all([worker(), worker(), worker()]);
     let reads = 0;
     for (const id of ids) {
       const a = await req(t, { method: 'GET', path: `/v2/personas/${id}` });
       if (a.status !== 200 && reads++ < 3) exchanges.push(ex(`read ${id}`, a, expect2xx));
     }
-    return { exchanges, figures: { created: ids.length, failedCreates: failed } };
+    const kept = (await t.heapAfterGc()) - heapBefore;
+    const keptMiB = +(kept / 2 ** 20).toFixed(1);
+    return {
+      exchanges,
+      problems:
+        keptMiB > CACHE_HEAP_MIB
+          ? [
+              `the server kept ${keptMiB} MiB of heap after GC for ${ids.length} MiB read (bound ${CACHE_HEAP_MIB} MiB)`,
+            ]
+          : [],
+      figures: { created: ids.length, failedCreates: failed, heapKeptMiB: keptMiB },
+    };
   },
 };
 
@@ -583,6 +597,7 @@ const sunoAttacks: Attack[] = [
           name: 'Forward',
           description: '',
           clips: [fieldOf(clip, 'id')],
+          is_public: false,
         },
       });
       const urls = Object.fromEntries(

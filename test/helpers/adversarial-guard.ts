@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { type Answer, send } from './adversarial-clients.ts';
 import type { WindowFigures } from './adversarial-probe.ts';
+import { PROBE_PREFIX } from './memory-probe.ts';
 import { type ServerProcess, spawnServer } from './spawn-server.ts';
 
 /**
@@ -19,7 +20,10 @@ const num = (name: string, fallback: number) => {
 
 /** The bounds every attack is held to (README, "Reliability"); each can be widened by its variable. */
 export const bounds = {
-  /** /healthz p99 while an attack runs (issue 11). */
+  /**
+   * /healthz p99 while an attack runs (issue 11), above the control's p99 in the same window (the
+   * machine's scheduling noise; ~0-10 ms on an idle machine, so the bound is then the issue's 100 ms).
+   */
   healthzP99Ms: num('ADVERSARIAL_HEALTHZ_P99_MS', 100),
   /** Server RSS at any moment above its RSS after start-up and warm-up. */
   rssGrowthBytes: num('ADVERSARIAL_RSS_GROWTH_MIB', 300) * 2 ** 20,
@@ -36,8 +40,10 @@ export interface Target {
   key: string;
   /** A /v1 persona with every hard rule (2,600 banned phrases, max_sentences 1 …). */
   everyRule: string;
-  /** Fake OpenAI upstream (adversarial answers) and fake Suno upstream, as the server was told. */
+  /** Bytes the adversarial upstream has written so far. */
   upstreamBytes(): number;
+  /** The server's JS heap in use after a full GC, in bytes (via the memory probe). */
+  heapAfterGc(): Promise<number>;
 }
 
 /** One request of an attack with what its answer must be beyond "not a 500, not a hang". */
@@ -70,7 +76,7 @@ export interface AttackFigures {
   backend: string;
   durationMs: number;
   statuses: Record<string, number>;
-  healthz: { count: number; p50: number; p99: number; max: number; failed: number };
+  healthz: { count: number; p50: number; p99: number; max: number; failed: number; controlP99: number };
   rssMB: { base: number; start: number; peak: number; end: number; peakGrowth: number };
   problems: string[];
   restarted: boolean;
@@ -181,13 +187,33 @@ export class Guard {
   }
 
   /** One attack, measured; the problems list is what the suite asserts empty. */
-  async run(attack: Attack, backend: string, target: Omit<Target, 'origin'>): Promise<AttackFigures> {
+  /** The server's JS heap in use after a full collection (the memory probe answers SIGUSR2). */
+  async heapAfterGc(): Promise<number> {
+    const s = this.server;
+    const seen = s.stderr().split(PROBE_PREFIX).length;
+    s.child.kill('SIGUSR2');
+    for (let i = 0; i < 1000 && s.stderr().split(PROBE_PREFIX).length === seen; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    const parts = s.stderr().split(PROBE_PREFIX);
+    if (parts.length === seen) throw new Error('no memory probe answer within 10 s');
+    return (JSON.parse(parts.at(-1)?.split('\n')[0] ?? '{}') as { heapUsed: number }).heapUsed;
+  }
+
+  async run(
+    attack: Attack,
+    backend: string,
+    target: Omit<Target, 'origin' | 'heapAfterGc'>,
+  ): Promise<AttackFigures> {
     const problems: string[] = [];
     let outcome: Outcome = { exchanges: [] };
     const began = performance.now();
     const w = await this.window(async () => {
       try {
-        outcome = await attack.run({ ...target, origin: this.origin });
+        outcome = await attack.run({
+          ...target,
+          origin: this.origin,
+          heapAfterGc: () => this.heapAfterGc(),
+        });
       } catch (err) {
         problems.push(`the attack itself failed: ${(err as Error).stack ?? err}`);
       }
@@ -198,18 +224,19 @@ export class Guard {
       const a = x.answer;
       statuses[a.status] = (statuses[a.status] ?? 0) + 1;
       const ms = Math.round(a.ms);
+      const p = x.check?.(a);
       if (a.status === 0) problems.push(`${x.label}: no answer after ${ms} ms (${a.error ?? 'closed'})`);
       else if (a.status >= 500 && !(x.upstreamFault && (a.status === 502 || a.status === 504)))
         problems.push(`${x.label}: ${a.status} ${a.head.slice(0, 160)}`);
-      const p = x.check?.(a);
-      if (a.status !== 0 && p) problems.push(`${x.label}: ${p}`);
+      else if (p) problems.push(`${x.label}: ${p}`);
     }
     problems.push(...(outcome.problems ?? []));
     const maxMs = attack.maxMs ?? bounds.attackMs;
     if (durationMs > maxMs) problems.push(`took ${durationMs} ms (bound ${maxMs} ms)`);
-    if (w.p99 > bounds.healthzP99Ms)
+    if (w.p99 > bounds.healthzP99Ms + w.controlP99)
       problems.push(
-        `/healthz p99 ${w.p99} ms (bound ${bounds.healthzP99Ms} ms; max ${w.max} ms over ${w.count} requests)`,
+        `/healthz p99 ${w.p99} ms (bound ${bounds.healthzP99Ms} ms + the control's ${w.controlP99} ms; ` +
+          `max ${w.max} ms over ${w.count} requests)`,
       );
     const growth = w.rssPeak - this.baseRss;
     if (growth > bounds.rssGrowthBytes)
@@ -238,7 +265,14 @@ export class Guard {
       backend,
       durationMs,
       statuses,
-      healthz: { count: w.count, p50: w.p50, p99: w.p99, max: w.max, failed: w.failed },
+      healthz: {
+        count: w.count,
+        p50: w.p50,
+        p99: w.p99,
+        max: w.max,
+        failed: w.failed,
+        controlP99: w.controlP99,
+      },
       rssMB: {
         base: mib(rssBase),
         start: mib(w.rssStart),

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 
@@ -9,6 +10,11 @@ import { Pool } from 'undici';
  * counted from when the request was due. A server whose event loop is blocked for 8 s so gets ~800 slow
  * samples instead of one (a closed loop would wait politely and report a single outlier). It also samples
  * the server's VmRSS from /proc.
+ *
+ * A control: the same requests go, at the same moments, to a bare node:http server in a process of its
+ * own. On a loaded machine both wait for a CPU alike; the control's p99 in the same window is that noise,
+ * which the suite adds to its bound (README "Reliability"), so a busy machine does not fail a sound server
+ * while a frozen event loop (seconds) still fails by far.
  *
  * Messages (IPC): {type: 'target', url, pid} points it at a (re)started server; {type: 'begin'} opens a
  * window; {type: 'end'} closes it and answers {type: 'window', ...figures}.
@@ -22,6 +28,8 @@ export interface WindowFigures {
   max: number;
   /** Requests that failed (connection refused or reset, non-200). */
   failed: number;
+  /** p99 of the control server over the same window: the machine's own scheduling noise. */
+  controlP99: number;
   rssStart: number;
   rssPeak: number;
   rssEnd: number;
@@ -33,6 +41,8 @@ const INTERVAL_MS = 10;
 const RSS_EVERY_MS = 25;
 
 let pool: Pool | undefined;
+let control: Pool | undefined;
+let controlLatencies: number[] = [];
 let pid = 0;
 let windowOpen = false;
 let latencies: number[] = [];
@@ -52,7 +62,20 @@ function rss(): number {
   }
 }
 
+function tickControl() {
+  const c = control;
+  if (!c || !windowOpen) return;
+  const due = performance.now();
+  c.request({ method: 'GET', path: '/', headersTimeout: 120_000, bodyTimeout: 120_000 })
+    .then((res) => res.body.dump())
+    .catch(() => {})
+    .then(() => {
+      if (windowOpen) controlLatencies.push(performance.now() - due);
+    });
+}
+
 function tick() {
+  tickControl();
   const p = pool;
   if (!p) return;
   const due = performance.now();
@@ -88,12 +111,14 @@ function closeWindow(): WindowFigures {
   const all = [...latencies, ...[...outstanding].map((due) => now - due)].sort((a, b) => a - b);
   windowOpen = false;
   const r = rss();
+  const controlSorted = controlLatencies.sort((a, b) => a - b);
   return {
     count: all.length,
     p50: +percentile(all, 0.5).toFixed(1),
     p99: +percentile(all, 0.99).toFixed(1),
     max: +(all.at(-1) ?? 0).toFixed(1),
     failed,
+    controlP99: +percentile(controlSorted, 0.99).toFixed(1),
     rssStart,
     rssPeak: Math.max(rssPeak, r),
     rssEnd: r,
@@ -109,6 +134,7 @@ process.on('message', (m: ProbeMessage) => {
     void old?.destroy();
   } else if (m.type === 'begin') {
     latencies = [];
+    controlLatencies = [];
     failed = 0;
     outstanding.clear();
     rssStart = rss();
@@ -119,6 +145,24 @@ process.on('message', (m: ProbeMessage) => {
   }
 });
 
+// The control: a bare HTTP server in its own process, answering at once.
+const controlServer = spawn(
+  process.execPath,
+  [
+    '-e',
+    "const s = require('node:http').createServer((q, r) => r.end('ok'));" +
+      "s.listen(0, '127.0.0.1', () => console.log(s.address().port));",
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+controlServer.stdout.setEncoding('utf8').once('data', (port: string) => {
+  control = new Pool(`http://127.0.0.1:${port.trim()}`, { connections: 8, keepAliveTimeout: 30_000 });
+});
+process.on('exit', () => controlServer.kill('SIGKILL'));
+
 setInterval(tick, INTERVAL_MS);
 setInterval(sampleRss, RSS_EVERY_MS);
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => {
+  controlServer.kill('SIGKILL');
+  process.exit(0);
+});

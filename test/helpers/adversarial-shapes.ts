@@ -87,15 +87,10 @@ export function doublingPatch(doublings: number, seedBytes = 1024) {
   return ops;
 }
 
-/** 0.9 MB of `copy` ops, each copying a `seedBytes` string to a new field: copies × seed bytes stored. */
-export function wideCopyPatch(bodyBytes = 900_000, seedBytes = 2048) {
+/** `copies` ops each copying one `seedBytes` string to a new field: copies × seed bytes stored. */
+export function wideCopyPatch(copies: number, seedBytes: number) {
   const ops: unknown[] = [{ op: 'add', path: '/blob', value: 'y'.repeat(seedBytes) }];
-  let size = seedBytes + 40;
-  for (let i = 0; size < bodyBytes; i++) {
-    const op = { op: 'copy', from: '/blob', path: `/${wordOf(i)}` };
-    ops.push(op);
-    size += JSON.stringify(op).length + 1;
-  }
+  for (let i = 0; i < copies; i++) ops.push({ op: 'copy', from: '/blob', path: `/${wordOf(i)}` });
   return ops;
 }
 
@@ -103,5 +98,16 @@ export function wideCopyPatch(bodyBytes = 900_000, seedBytes = 2048) {
 export function deepeningPatch(levels: number) {
   const ops: unknown[] = [{ op: 'add', path: '/n', value: {} }];
   for (let i = 0; i < levels; i++) ops.push({ op: 'copy', from: '/n', path: '/n/a' });
+  return ops;
+}
+
+/** Copies /n into its own deepest object `times` times: the nesting doubles with each op (2^times). */
+export function doublingDepthPatch(times: number) {
+  const ops: unknown[] = [{ op: 'add', path: '/n', value: {} }];
+  let depth = 1;
+  for (let i = 0; i < times; i++) {
+    ops.push({ op: 'copy', from: '/n', path: `/n${'/a'.repeat(depth)}` });
+    depth *= 2;
+  }
   return ops;
 }

@@ -36,18 +36,20 @@ export async function startAdversarialUpstream(): Promise<AdversarialUpstream> {
 
   /** Writes each piece in turn, waiting for 'drain' when the socket is full; stops if the reader left. */
   async function pump(res: ServerResponse, pieces: Iterable<string>) {
-    for (const piece of pieces) {
-      if (res.destroyed) return;
-      written += Buffer.byteLength(piece);
-      if (!res.write(piece)) {
-        const go = await new Promise<boolean>((resolve) => {
-          res.once('drain', () => resolve(true));
-          res.once('close', () => resolve(false));
-        });
-        if (!go) return;
+    let wake = () => {};
+    const resume = () => wake();
+    res.on('drain', resume);
+    res.once('close', resume);
+    try {
+      for (const piece of pieces) {
+        if (res.destroyed) return;
+        written += Buffer.byteLength(piece);
+        if (!res.write(piece)) await new Promise<void>((resolve) => (wake = resolve));
       }
+      if (!res.destroyed) res.end();
+    } finally {
+      res.off('drain', resume);
     }
-    if (!res.destroyed) res.end();
   }
 
   function* deltas(shape: (n: number) => string, chars: number) {

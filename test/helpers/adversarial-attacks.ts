@@ -232,7 +232,7 @@ const providerAttacks: Attack[] = [
     },
   },
   {
-    name: 'refine openai stream: 4 clients that never read a 64 MiB answer (held 6 s)',
+    name: 'refine openai stream: 4 clients that never read a 64 MiB answer (held 4 s)',
     storage: false,
     async run(t) {
       const before = t.upstreamBytes();
@@ -245,7 +245,7 @@ const providerAttacks: Attack[] = [
           ),
         ),
       );
-      await sleep(6000);
+      await sleep(4000);
       const problems = readers
         .map((r, i) =>
           r.status() === 200 || r.status() === 0 ? undefined : `reader ${i}: status ${r.status()}`,
@@ -258,7 +258,7 @@ const providerAttacks: Attack[] = [
         problems,
         figures: {
           upstreamMiB: +((t.upstreamBytes() - before) / 2 ** 20).toFixed(1),
-          closedByServerWithin6s: closed,
+          closedByServerWithin4s: closed,
         },
       };
     },
@@ -482,13 +482,14 @@ const v2Attacks: Attack[] = [
   },
 ];
 
-const CACHE_PERSONAS = Number(process.env.ADVERSARIAL_CACHE_PERSONAS ?? 160);
+const CACHE_PERSONAS = Number(process.env.ADVERSARIAL_CACHE_PERSONAS ?? 120);
 /** What the persona cache may keep of them: a byte bound well under what they weigh (issue 11.5). */
 const CACHE_HEAP_MIB = Number(process.env.ADVERSARIAL_CACHE_HEAP_MIB ?? 100);
 
 const cacheAttack: Attack = {
   name: `persona cache: ${CACHE_PERSONAS} personas with 1 MiB context, each read once`,
-  storage: true,
+  // The cache sits above the store: what it keeps is the same on both backends.
+  storage: false,
   maxMs: 60_000,
   async run(t) {
     const heapBefore = await t.heapAfterGc();

@@ -151,11 +151,12 @@ const providerAttacks: Attack[] = [
   {
     name: 'refine openai JSON: 7,500,000 newlines answered (15 MB), checked against every rule',
     storage: false,
-    maxMs: 20_000,
+    maxMs: 30_000,
     async run(t) {
       const a = await req(t, {
         method: 'POST',
         path: '/v1/refine',
+        timeoutMs: 45_000,
         json: refineOpenai(t, `adv-json:newlines:${AT_CAP_NEWLINES}`),
       });
       return { exchanges: [ex('JSON', a, undefined, true)] };
@@ -164,11 +165,12 @@ const providerAttacks: Attack[] = [
   {
     name: 'refine openai JSON enforce: 15,000,000 chars of ". " answered, repaired and checked',
     storage: false,
-    maxMs: 20_000,
+    maxMs: 30_000,
     async run(t) {
       const a = await req(t, {
         method: 'POST',
         path: '/v1/refine',
+        timeoutMs: 45_000,
         json: refineOpenai(t, `adv-json:". " runs:${AT_CAP_PLAIN}`, { enforce: true }),
       });
       return { exchanges: [ex('JSON enforce', a, undefined, true)] };
@@ -193,11 +195,12 @@ const providerAttacks: Attack[] = [
   {
     name: 'refine openai stream enforce: 7,000,000 newlines in 64 Ki deltas',
     storage: false,
-    maxMs: 20_000,
+    maxMs: 30_000,
     async run(t) {
       const a = await req(t, {
         method: 'POST',
         path: '/v1/refine',
+        timeoutMs: 45_000,
         json: refineOpenai(t, 'adv-stream:newlines:7000000', { stream: true, enforce: true }),
       });
       return { exchanges: [ex('stream enforce', a, streamEnds, true)] };

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { adversarialBench } from './adversarial.ts';
 import {
   type Latency,
   type LoadSpec,
@@ -639,4 +640,11 @@ async function accountOf(file: string): Promise<string> {
   return row.id;
 }
 
-await main();
+// BENCH_ADVERSARIAL=1 adds the long adversarial-size run (issue 11) after the other sections; =only runs it
+// alone. It measures robustness, not speed, so it is not part of the default run.
+const adversarial = process.env.BENCH_ADVERSARIAL;
+if (adversarial !== 'only') await main();
+if (adversarial === '1' || adversarial === 'only') {
+  const { failed } = await adversarialBench(log);
+  if (failed > 0) process.exitCode = 1;
+}

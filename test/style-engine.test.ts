@@ -110,7 +110,41 @@ table('banned_phrases', [
   [
     'As an AI language model, I think so. Sure, as an AI language model, I can help. I can help as an AI language model.',
     { banned_phrases: ['as an AI language model'] },
-    'I think so. Sure, I can help. I can help.',
+    // the phrase is no clause of its own in the last sentence: the sentence goes, not the phrase
+    'I think so. Sure, I can help.',
+  ],
+  // removing only the phrase would leave "That's a lot of!" and "To our API."
+  [
+    "That's a lot of money! Welcome to our API. It works.",
+    { banned_phrases: ['money', 'welcome'] },
+    'It works.',
+  ],
+  [
+    'That is fine, as an AI. Next (as an AI) one.\n\nAs an AI.\n\nLast.',
+    { banned_phrases: ['as an AI'] },
+    'That is fine. Next one.\n\nLast.',
+  ],
+  [
+    'Intro.\nPer my last message the fix is in. Next.\n- per my last message\n- ok',
+    { banned_phrases: ['per my last message'] },
+    'Intro.\nNext.\n- ok',
+  ],
+  // a sentence holding a protected span stays: the check reports the phrase instead
+  [
+    'See money at https://x.io today. Done.',
+    { banned_phrases: ['money'] },
+    'See money at https://x.io today. Done.',
+  ],
+  // every spelling of a phrase is banned, whatever the spelling rule did first
+  [
+    'We apologise for the delay. It is fixed.',
+    { banned_phrases: ['we apologize'], spelling: 'en-GB' },
+    'It is fixed.',
+  ],
+  [
+    'We apologize, the build failed.',
+    { banned_phrases: ['we apologise'], spelling: 'en-US' },
+    'The build failed.',
   ],
   [
     "I hope this helps! Let me know. I'm just an AI.",

@@ -7,7 +7,8 @@ import { findExclamations } from './rules/exclamations.ts';
 import { findFormalityViolations } from './rules/formality.ts';
 import { endsWithFraming, startsWithFraming, withoutFraming } from './rules/framing.ts';
 import { findMisspellings } from './rules/spelling.ts';
-import { countSentences, countWords } from './segment.ts';
+import { countWords } from './segment.ts';
+import { countSentences } from './sentences.ts';
 
 /** One verified hard rule of a persona, as returned by /v1/refine in `checks`. */
 export interface StyleCheck {

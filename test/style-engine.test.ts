@@ -326,3 +326,58 @@ describe('order and repeatability', () => {
     assert.equal(applyLocalStyle(text, {}), text);
   });
 });
+
+// issue 12.1: no content damage
+table('sentences around abbreviations, initials, numbers and quotes', [
+  [
+    'The call is on Jan. 5 at 3 p.m. today. Bring ID.',
+    { max_sentences: 1 },
+    'The call is on Jan. 5 at 3 p.m. today.',
+  ],
+  [
+    'See No. 5 in the U.S. list, e.g. item two. Next.',
+    { max_sentences: 1 },
+    'See No. 5 in the U.S. list, e.g. item two.',
+  ],
+  [
+    'Ask Dr. Lee or Mr. Kim about v2.1.3 and 3.5 GB. Then rest.',
+    { max_sentences: 1 },
+    'Ask Dr. Lee or Mr. Kim about v2.1.3 and 3.5 GB.',
+  ],
+  [
+    '"Is it done?" she asked. Yes... mostly. It is.',
+    { max_sentences: 2 },
+    '"Is it done?" she asked. Yes... mostly.',
+  ],
+  ['Wait... Then go. Stop.', { max_sentences: 1 }, 'Wait...'],
+]);
+
+table('emoji with meaning become text', [
+  [
+    '1️⃣ Open it. 2️⃣ Tap ➡️ Save. ✅ Done. ⚠️ Unplugged? Party 🎉 time.',
+    { emoji: 'none' },
+    '1 Open it. 2 Tap → Save. ✓ Done. Warning: Unplugged? Party time.',
+  ],
+  ['© 2024 Acme™, all rights reserved.', { emoji: 'none' }, '© 2024 Acme™, all rights reserved.'],
+]);
+
+table('greeting and sign-off join the text as it already reads', [
+  // a greeting or sign-off in the text's own words: none is added
+  [
+    'Hello Ana, your order shipped.\n\nBest regards,\nSam',
+    { greeting: 'Hi there!', sign_off: 'Cheers, Ana' },
+    'Hello Ana, your order shipped.\n\nBest regards,\nSam',
+  ],
+  // after the greeting's "!" the text starts a sentence
+  ['your order shipped.', { greeting: 'Hi there!' }, 'Hi there! Your order shipped.'],
+  ['Mail ana@x.io', { greeting: 'Hi!', exclamations: 'light' }, 'Hi! Mail ana@x.io'],
+  ['Cheers, Ana. All good.', { sign_off: 'Cheers, Ana' }, 'Cheers, Ana. All good. Cheers, Ana'],
+]);
+
+table('vocabulary matches every spelling of its keys', [
+  [
+    'We organise it. We organize it.',
+    { vocabulary: { organize: 'arrange' }, spelling: 'en-GB' },
+    'We arrange it. We arrange it.',
+  ],
+]);

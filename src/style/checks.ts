@@ -6,6 +6,7 @@ import { findEmoji } from './rules/emoji.ts';
 import { findExclamations } from './rules/exclamations.ts';
 import { findFormalityViolations } from './rules/formality.ts';
 import { endsWithFraming, startsWithFraming, withoutFraming } from './rules/framing.ts';
+import { ownGreeting, ownSignOff } from './rules/own-framing.ts';
 import { findMisspellings } from './rules/spelling.ts';
 import { countWords } from './segment.ts';
 import { countSentences } from './sentences.ts';
@@ -101,8 +102,15 @@ export function checkStyle(text: string, attributes: JsonObject): StyleCheck[] {
     style.vocabulary && vocabulary(masked, style),
     style.bannedPhrases && findings('banned_phrases', style.bannedPhrases.find(masked), 'banned phrase'),
     ...lengthChecks(text, style),
-    style.greeting && framingCheck('greeting', startsWithFraming(text, style.greeting), style.greeting.raw),
-    style.signOff && framingCheck('sign_off', endsWithFraming(text, style.signOff), style.signOff.raw),
+    style.greeting &&
+      framingCheck(
+        'greeting',
+        startsWithFraming(text, style.greeting),
+        style.greeting.raw,
+        ownGreeting(text),
+      ),
+    style.signOff &&
+      framingCheck('sign_off', endsWithFraming(text, style.signOff), style.signOff.raw, ownSignOff(text)),
   ];
   return checks.filter((c): c is StyleCheck => c !== undefined);
 }
@@ -132,8 +140,17 @@ function vocabulary(masked: string, style: CompiledStyle): StyleCheck | undefine
   };
 }
 
-function framingCheck(rule: string, present: boolean, expected: string): StyleCheck {
+/** The persona's framing, or one in the text's own words ("Hello Ana," for "Hi there!"), passes. */
+function framingCheck(rule: string, present: boolean, expected: string, own: string | undefined): StyleCheck {
   const verb = rule === 'greeting' ? 'starts' : 'ends';
+  if (!present && own !== undefined) {
+    const what = rule === 'greeting' ? 'a greeting' : 'a sign-off';
+    return {
+      rule,
+      passed: true,
+      detail: `${verb} with ${what} of its own (${JSON.stringify(own)}) instead of ${JSON.stringify(expected)}`,
+    };
+  }
   const detail = `${present ? verb : `does not ${verb.slice(0, -1)}`} with ${JSON.stringify(expected)}`;
   return { rule, passed: present, detail };
 }

@@ -4,6 +4,7 @@ import { applyMarkRules, applyWordRules, marksUsed } from './pipeline.ts';
 import { keepSpansApart, mask, openFenceAtEnd, unmask } from './protect.ts';
 import { endsWithFraming, joinParts, startsWithFraming } from './rules/framing.ts';
 import { limitSentences, limitWords } from './rules/length.ts';
+import { ownGreeting, ownSignOff } from './rules/own-framing.ts';
 import { countWords, startOfRun } from './segment.ts';
 
 /**
@@ -53,8 +54,8 @@ function reservedMarks(text: string, style: CompiledStyle): { emoji: number; exc
   const reserved = { emoji: 0, exclamations: 0 };
   if (!style.greeting && !style.signOff) return reserved;
   for (const [framing, present] of [
-    [style.greeting, style.greeting && startsWithFraming(text, style.greeting)],
-    [style.signOff, style.signOff && endsWithFraming(text, style.signOff)],
+    [style.greeting, style.greeting && hasGreeting(text, style)],
+    [style.signOff, style.signOff && hasSignOff(text, style)],
   ] as const) {
     if (!framing || present) continue;
     reserved.emoji += framing.marks.emoji;
@@ -90,11 +91,28 @@ function limit(body: string, style: CompiledStyle): string {
   return out;
 }
 
+/** The persona's greeting, or one in the text's own words: either way none is added. */
+function hasGreeting(text: string, style: CompiledStyle): boolean {
+  return (
+    style.greeting !== undefined &&
+    (startsWithFraming(text, style.greeting) || ownGreeting(text) !== undefined)
+  );
+}
+
+function hasSignOff(text: string, style: CompiledStyle): boolean {
+  return (
+    style.signOff !== undefined && (endsWithFraming(text, style.signOff) || ownSignOff(text) !== undefined)
+  );
+}
+
 /** Greeting and sign-off go around the content, so a limit never removes them. */
 function frame(body: string, style: CompiledStyle, spans: string[]): string {
   const plain = unmask(body, spans);
-  const addGreeting = style.greeting && !startsWithFraming(plain, style.greeting);
-  const addSignOff = style.signOff && !endsWithFraming(plain, style.signOff);
+  const addGreeting = style.greeting && !hasGreeting(plain, style);
+  // judged on the text as it ends up: a greeting joined on the same line changes what the last line says
+  const signedOff = (t: string) =>
+    hasSignOff(addGreeting && style.greeting ? joinParts(style.greeting.styled, t) : t, style);
+  const addSignOff = style.signOff && !signedOff(plain);
   if (!addGreeting && !addSignOff) return body;
   const used = marksUsed(body, style);
   let out = body;

@@ -103,6 +103,9 @@ export function withoutFraming(text: string, greeting?: Framing, signOff?: Frami
   return start >= end ? '' : text.slice(start, end).replace(LEADING_PUNCTUATION, '').trimEnd();
 }
 
+/** Ends a sentence: terminal punctuation, then maybe closing quotes or brackets and emoji. */
+const ENDS_SENTENCE = /[.!?…](?:["'”’)\]\uD800-\uDFFF\u2600-\u27BF]|\uFE0F|\u200D)*$/;
+
 /** Ends a clause: punctuation, then maybe closing quotes or brackets and emoji. */
 const ENDS_CLAUSE = /[.!?,:;…](?:["'”’)\]\uD800-\uDFFF\u2600-\u27BF]|\uFE0F|\u200D)*$/;
 
@@ -116,5 +119,8 @@ export function joinParts(first: string, second: string): string {
   if (a === '') return b;
   if (b === '') return a;
   const oneLine = !a.includes('\n') && !b.includes('\n') && ENDS_CLAUSE.test(a);
-  return a + (oneLine ? ' ' : '\n\n') + b;
+  // after a sentence end the next part starts a sentence: "Hi there! your order" -> "Hi there! Your order"
+  const head = b[0] ?? '';
+  const upper = ENDS_SENTENCE.test(a) && head !== head.toUpperCase() ? head.toUpperCase() + b.slice(1) : b;
+  return a + (oneLine ? ' ' : '\n\n') + upper;
 }

@@ -175,3 +175,10 @@ describe('the engine repairs what the checks flag', () => {
     });
   }
 });
+
+test('formal flags chat abbreviations and interjections (issue 12.2)', () => {
+  const [check] = checkStyle('OMG lol, idk tbh. Gonna ship it btw.', { formality: 'formal' });
+  assert.equal(check?.passed, false);
+  for (const word of ['OMG', 'lol', 'idk', 'tbh', 'Gonna', 'btw'])
+    assert.match(check?.detail ?? '', new RegExp(`"${word}"`));
+});

@@ -381,3 +381,12 @@ table('vocabulary matches every spelling of its keys', [
     'We arrange it. We arrange it.',
   ],
 ]);
+
+// issue 12.2: `formal` catches chat abbreviations and interjections, and the engine fixes them
+table('formal and chat slang', [
+  [
+    'That works, lol. OMG it is fast. IDK why. lol, it works. Great lol it is. Ngl this is good tho.',
+    { formality: 'formal' },
+    'That works. Oh my it is fast. I do not know why. It works. Great it is. To be honest this is good though.',
+  ],
+]);

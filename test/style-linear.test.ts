@@ -40,6 +40,7 @@ const shapes: Record<string, (n: number) => string> = {
   abbreviations: (n) => 'Dr. '.repeat(n / 4),
   ellipses: (n) => 'a... '.repeat(n / 5),
   words: (n) => 'as an '.repeat(n / 6),
+  slang: (n) => 'lol gonna, '.repeat(n / 11),
   longWord: (n) => 'a'.repeat(n),
   emoji: (n) => '🎉'.repeat(n / 2),
   keycaps: (n) => '1️⃣ '.repeat(n / 4),

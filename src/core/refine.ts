@@ -3,6 +3,7 @@ import { PROVIDER_IDS, providersFor } from '../providers/registry.ts';
 import { pinnedTarget } from '../providers/transport.ts';
 import type { Call, ChatRequest, ClientSignal, Completion, Provider, Usage } from '../providers/types.ts';
 import { checkStyle, compileSystemPrompt, enforceStyle, type StyleCheck } from '../style/index.ts';
+import { StreamEnforcer } from '../style/stream-enforcer.ts';
 import type { Ctx } from './context.ts';
 import { AppError, invalid } from './errors.ts';
 import type { Persona } from './persona.ts';
@@ -122,7 +123,15 @@ export async function refine(ctx: Ctx, input: RefineInput): Promise<RefineResult
 export async function openRefineStream(ctx: Ctx, input: RefineInput): Promise<RefineStream> {
   const p = await prepare(ctx, input);
   const stream = await p.provider.open(p.call, p.req);
+  if (!(p.enforce && p.provider.remote))
+    return { run: async (onDelta) => finish(p, await stream.read(onDelta)) };
+  // enforce: the deltas are the fixed text, held back to the end of each line (style/stream-enforcer.ts)
   return {
-    run: async (onDelta) => finish(p, await stream.read(onDelta)),
+    run: async (onDelta) => {
+      const enforcer = new StreamEnforcer(p.persona.attributes, onDelta);
+      const completion = await stream.read((text) => enforcer.push(text));
+      const response = enforcer.finish();
+      return finish({ ...p, enforce: false }, { ...completion, text: response });
+    },
   };
 }

@@ -24,7 +24,7 @@ const personas: Record<string, JsonObject> = {
   sentences: { max_sentences: 1 },
   words: { max_words: 5 },
   manyPhrases: { banned_phrases: Array.from({ length: 2500 }, (_, i) => `phrase number ${i} here`) },
-  repetitivePhrases: { banned_phrases: ['a a a a a a a a a b', 'a', 'as an', 'an as'] },
+  repetitivePhrases: { banned_phrases: ['a a a a a a a a a b', 'a', 'as an', 'an as', 'as an AI'] },
   vocabulary: {
     vocabulary: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`word${i}x`, `term${i}y`])),
   },
@@ -41,6 +41,7 @@ const shapes: Record<string, (n: number) => string> = {
   ellipses: (n) => 'a... '.repeat(n / 5),
   words: (n) => 'as an '.repeat(n / 6),
   slang: (n) => 'lol gonna, '.repeat(n / 11),
+  bannedSentences: (n) => 'As an AI language model, I see. I can help as an AI. '.repeat(n / 52),
   longWord: (n) => 'a'.repeat(n),
   emoji: (n) => '🎉'.repeat(n / 2),
   keycaps: (n) => '1️⃣ '.repeat(n / 4),

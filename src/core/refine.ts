@@ -2,7 +2,8 @@ import { resolveOutboundUrl } from '../net/outbound-url.ts';
 import { PROVIDER_IDS, providersFor } from '../providers/registry.ts';
 import { pinnedTarget } from '../providers/transport.ts';
 import type { Call, ChatRequest, ClientSignal, Completion, Provider, Usage } from '../providers/types.ts';
-import { checkStyle, compileSystemPrompt, enforceStyle, type StyleCheck } from '../style/index.ts';
+import { compileSystemPrompt, type StyleCheck } from '../style/index.ts';
+import { styleText } from '../style/off-thread.ts';
 import { StreamEnforcer } from '../style/stream-enforcer.ts';
 import type { Ctx } from './context.ts';
 import { AppError, invalid } from './errors.ts';
@@ -97,17 +98,17 @@ async function prepare(ctx: Ctx, input: RefineInput): Promise<Prepared> {
   return { provider, call, req, persona, enforce: input.enforce === true };
 }
 
-function finish(p: Prepared, completion: Completion): RefineResult {
-  const attributes = p.persona.attributes;
+async function finish(p: Prepared, completion: Completion): Promise<RefineResult> {
   // The local engine's output is already the engine's output; enforcing it again would change nothing.
-  const response =
-    p.enforce && p.provider.remote ? enforceStyle(completion.text, attributes) : completion.text;
+  // A large answer is styled and checked off the event loop (style/off-thread.ts).
+  const apply = p.enforce && p.provider.remote;
+  const styled = await styleText(completion.text, p.persona.attributes, { apply, check: true });
   return {
-    response,
+    response: styled.text,
     provider: p.provider.id,
     model: completion.model,
     usage: completion.usage,
-    checks: checkStyle(response, attributes),
+    checks: styled.checks,
   };
 }
 

@@ -88,6 +88,9 @@ function limit(body: string, style: CompiledStyle): string {
   let out = body;
   if (style.maxSentences !== undefined) out = limitSentences(out, style.maxSentences);
   if (style.maxWords !== undefined) out = limitWords(out, style.maxWords);
+  // a cut can take away the protected span that kept a sentence with a banned phrase (banned.ts): judged
+  // again on what is left, so the phrase goes with its sentence now
+  if (out !== body && style.bannedPhrases) out = style.bannedPhrases.apply(out);
   return out;
 }
 

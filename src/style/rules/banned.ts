@@ -145,20 +145,33 @@ function emptiesSentence(text: string, s: Span, clauses: Edit[]): boolean {
   return !CONTENT.test(rest);
 }
 
-/** Applies non-overlapping edits in order; an edit starting inside an earlier one is clipped. */
+/**
+ * Applies non-overlapping edits in order; an edit starting inside an earlier one is clipped. The output is
+ * built as parts and joined once: reading the end of a growing string (endsWith) flattened it on every
+ * edit, which made thousands of removals quadratic.
+ */
 function applyEdits(text: string, edits: Edit[]): string {
-  let out = '';
+  const parts: string[] = [];
+  let last = ''; // the output's last character, '' while it is empty
+  const append = (piece: string) => {
+    if (piece === '') return;
+    parts.push(piece);
+    last = piece[piece.length - 1] as string;
+  };
   let at = 0;
   for (const e of edits) {
     const start = Math.max(e.start, at);
     if (e.end <= at) continue;
-    out += text.slice(at, start) + e.text;
+    append(text.slice(at, start));
+    append(e.text);
     at = e.end;
     // a removal at the start of the text or of a line takes the blanks after it along
-    const lineStart = out === '' || out.endsWith('\n');
-    if (e.text === '' && lineStart) while (out === '' ? isSpace(text[at]) : isBlank(text[at])) at++;
+    if (e.text === '' && (last === '' || last === '\n')) {
+      while (last === '' ? isSpace(text[at]) : isBlank(text[at])) at++;
+    }
   }
-  return out + text.slice(at);
+  append(text.slice(at));
+  return parts.join('');
 }
 
 /** A `banned_phrases` attribute: an array of non-empty strings (or one string); else ignored. */

@@ -170,7 +170,7 @@ describe('the engine repairs what the checks flag', () => {
     test(JSON.stringify(answer), () => {
       assert.ok(checkStyle(answer, attributes).some((c) => !c.passed));
       const repaired = applyLocalStyle(answer, attributes);
-      const failed = checkStyle(repaired, attributes).filter((c) => !c.passed);
+      const failed = checkStyle(repaired, attributes).filter((c) => c.passed === false);
       assert.deepEqual(failed, [], repaired);
     });
   }
@@ -181,4 +181,13 @@ test('formal flags chat abbreviations and interjections (issue 12.2)', () => {
   assert.equal(check?.passed, false);
   for (const word of ['OMG', 'lol', 'idk', 'tbh', 'Gonna', 'btw'])
     assert.match(check?.detail ?? '', new RegExp(`"${word}"`));
+});
+
+test('a check that cannot decide says so: formality on a text with no prose (issue 12.2)', () => {
+  const [check] = checkStyle('```\nconst x = 1;\n```\nhttps://x.io 42 🎉', { formality: 'formal' });
+  assert.deepEqual(check, {
+    rule: 'formality',
+    passed: null,
+    detail: 'formal: undetermined, no prose to judge',
+  });
 });

@@ -117,7 +117,9 @@ const attributes: fc.Arbitrary<JsonObject> = fc.record(
 
 function assertPromise(input: string, attrs: JsonObject) {
   const out = applyLocalStyle(input, attrs);
-  const failed = checkStyle(out, attrs).filter((c) => !c.passed && !bannedLeftOnPurpose(c, out, attrs));
+  const failed = checkStyle(out, attrs).filter(
+    (c) => c.passed === false && !bannedLeftOnPurpose(c, out, attrs),
+  );
   assert.deepEqual(failed, [], `output ${JSON.stringify(out)}`);
   assertSpansKept(protectedSpans(input), protectedSpans(out), attrs, out);
 }

@@ -11,12 +11,18 @@ import { findMisspellings } from './rules/spelling.ts';
 import { countWords } from './segment.ts';
 import { countSentences } from './sentences.ts';
 
-/** One verified hard rule of a persona, as returned by /v1/refine in `checks`. */
+/**
+ * One verified hard rule of a persona, as returned by /v1/refine in `checks`. `passed` is null when the
+ * check cannot decide (issue 12.2): `formality` on a text without a word of prose (only code, URLs,
+ * numbers or emoji) says so instead of passing.
+ */
 export interface StyleCheck {
   rule: string;
-  passed: boolean;
+  passed: boolean | null;
   detail: string;
 }
+
+const PROSE = /\p{L}/u;
 
 const MAX_LISTED = 10;
 
@@ -40,6 +46,9 @@ function findings(rule: string, found: string[], what: string): StyleCheck {
 function formality(masked: string, style: CompiledStyle): StyleCheck | undefined {
   const f = style.formality;
   if (!f) return undefined;
+  if (!PROSE.test(masked)) {
+    return { rule: 'formality', passed: null, detail: `${f}: undetermined, no prose to judge` };
+  }
   const words = findFormalityViolations(masked, f);
   // Contractions count here only when formality decides them; a set `contractions` has its own check.
   const derived = style.contractions === undefined;

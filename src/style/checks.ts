@@ -53,7 +53,8 @@ function formality(masked: string, style: CompiledStyle): StyleCheck | undefined
   // Contractions count here only when formality decides them; a set `contractions` has its own check.
   const derived = style.contractions === undefined;
   const pairs = derived && f === 'formal' ? findContractions(masked) : [];
-  const unpaired = derived && f === 'casual' ? findContractible(masked) : [];
+  // "We will", "That is" are ordinary English: casual contracts them when it rewrites, but does not fail them
+  const unpaired: string[] = [];
   const what = f === 'casual' ? 'stiff word' : 'slang word';
   const parts = [
     words.length > 0 ? `${plural(words.length, what)} found: ${quoted(words)}` : '',

@@ -157,7 +157,22 @@ function removeLaughs(text: string): string {
 }
 const PUNCTUATION = '.!?,;:)\n';
 
+/**
+ * Stiff-table words the engine makes plainer for `casual` but that are ordinary English: the check does
+ * not fail a text for them (issue 12.2: `casual` must not fail ordinary phrasing).
+ */
+const ORDINARY = new Set([
+  'assistance',
+  'additionally',
+  'furthermore',
+  'approximately',
+  'numerous',
+  'sufficient',
+  'regarding',
+]);
+
 /** The words that break `formality` (contractions are checked through the contraction rule). */
 export function findFormalityViolations(text: string, formality: Formality): string[] {
-  return formality === 'casual' ? stiff.find(text) : slang.find(text);
+  if (formality !== 'casual') return slang.find(text);
+  return stiff.find(text).filter((w) => !ORDINARY.has(w.toLowerCase()));
 }

@@ -390,3 +390,12 @@ table('formal and chat slang', [
     'That works. Oh my it is fast. I do not know why. It works. Great it is. To be honest this is good though.',
   ],
 ]);
+
+table('banned phrases match whatever form the contraction rule leaves', [
+  [
+    "I'm sorry, the build failed.",
+    { contractions: 'never', banned_phrases: ["I'm sorry"] },
+    'The build failed.',
+  ],
+  ['We do not know. It works.', { contractions: 'always', banned_phrases: ['we do not know'] }, 'It works.'],
+]);

@@ -1,5 +1,6 @@
 import { type Found, PhraseTrie } from '../phrase-trie.ts';
 import { type Span, sentences } from '../sentences.ts';
+import { contract, expandContractions } from './contractions.ts';
 
 /**
  * banned_phrases: a phrase found as whole words (any case, ’ or ', British or American spelling) is
@@ -93,7 +94,9 @@ export class BannedPhrases {
 
   constructor(phrases: readonly string[]) {
     this.phrases = phrases;
-    this.trie = new PhraseTrie(phrases);
+    // every form the contraction rule may leave a phrase in: "I'm sorry" also bans "I am sorry"
+    const forms = phrases.flatMap((p) => [p, expandContractions(p), contract(p)]);
+    this.trie = new PhraseTrie(new Set(forms));
   }
 
   apply(text: string): string {

@@ -84,11 +84,17 @@ describe('the engine and its checks are linear in the text (issue 11.1)', () => 
       const slow: string[] = [];
       for (const [shape, make] of Object.entries(shapes)) {
         once(make(2000), frozen); // compile and warm up
-        const [small, large] = times(make, frozen);
-        if (small < MEASURABLE_MS) continue; // fast at 40,000 characters: nothing quadratic here
-        const ratio = large / small;
-        if (ratio > BOUND)
-          slow.push(`${shape}: ${small.toFixed(1)} ms -> ${large.toFixed(1)} ms (${ratio.toFixed(1)}x)`);
+        // a busy spell of the machine can hit one measurement: a shape is slow only if it is slow twice
+        let verdict = '';
+        for (let attempt = 0; attempt < 2; attempt++) {
+          const [small, large] = times(make, frozen);
+          if (small < MEASURABLE_MS || large / small <= BOUND) {
+            verdict = '';
+            break;
+          }
+          verdict = `${shape}: ${small.toFixed(1)} ms -> ${large.toFixed(1)} ms (${(large / small).toFixed(1)}x)`;
+        }
+        if (verdict) slow.push(verdict);
       }
       assert.deepEqual(slow, [], `superlinear at 4x the input:\n${slow.join('\n')}`);
     });

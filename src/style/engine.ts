@@ -2,7 +2,7 @@ import type { JsonObject } from '../core/persona.ts';
 import { type CompiledStyle, compileStyle } from './compile.ts';
 import { applyMarkRules, applyWordRules, marksUsed } from './pipeline.ts';
 import { keepSpansApart, mask, openFenceAtEnd, unmask } from './protect.ts';
-import { endsWithFraming, joinParts, startsWithFraming } from './rules/framing.ts';
+import { endsWithFraming, framingBounds, joinParts, startsWithFraming } from './rules/framing.ts';
 import { limitSentences, limitWords } from './rules/length.ts';
 import { ownGreeting, ownSignOff } from './rules/own-framing.ts';
 import { countWords, startOfRun } from './segment.ts';
@@ -41,7 +41,7 @@ export function applyLocalStyle(
     if (countWords(out, style.maxWords + PRECUT_MARGIN) < style.maxWords + PRECUT_MARGIN) out = undefined;
   }
   out ??= rules(masked);
-  out = limit(keepSpansApart(out, spans), style);
+  out = limit(keepSpansApart(out, spans), style, spans);
   if (style.greeting || style.signOff) out = keepSpansApart(frame(out, style, spans), spans);
   return unmask(out, spans);
 }
@@ -83,8 +83,27 @@ function precut(masked: string, style: CompiledStyle): string | undefined {
   return start < 0 ? undefined : masked.slice(0, start);
 }
 
-/** Cuts the (masked) content to max_sentences, then max_words. */
-function limit(body: string, style: CompiledStyle): string {
+/**
+ * Cuts the (masked) content to max_sentences, then max_words. A greeting or sign-off already in the text
+ * is not content: counted, it made a second run cut what the first kept (not idempotent).
+ */
+function limit(body: string, style: CompiledStyle, spans: string[]): string {
+  if (style.maxSentences === undefined && style.maxWords === undefined) return body;
+  // present as the checks see it (on the text itself: in the masked text a URL is no word)
+  const plain = style.greeting || style.signOff ? unmask(body, spans) : body;
+  const greeting = style.greeting && startsWithFraming(plain, style.greeting) ? style.greeting : undefined;
+  const signOff = style.signOff && endsWithFraming(plain, style.signOff) ? style.signOff : undefined;
+  const { start, end } = framingBounds(body, greeting, signOff);
+  if (start === 0 && end === body.length) return limitContent(body, style);
+  const content = body.slice(start, end);
+  const cut = limitContent(content, style);
+  if (cut === content) return body;
+  const tail = body.slice(end);
+  const gap = content.slice(content.trimEnd().length); // keeps the sign-off on its own line if it was
+  return body.slice(0, start) + cut.trimEnd() + (tail === '' ? '' : gap || ' ') + tail;
+}
+
+function limitContent(body: string, style: CompiledStyle): string {
   let out = body;
   if (style.maxSentences !== undefined) out = limitSentences(out, style.maxSentences);
   if (style.maxWords !== undefined) out = limitWords(out, style.maxWords);

@@ -93,14 +93,31 @@ export function endsWithFraming(text: string, framing: Framing): boolean {
 
 const LEADING_PUNCTUATION = /^[\s,.;:!?—–-]+/;
 
-/** `text` without the greeting it starts with and the sign-off it ends with: what limits count. */
-export function withoutFraming(text: string, greeting?: Framing, signOff?: Framing): string {
+/**
+ * Where the content of `text` lies between the greeting it starts with and the sign-off it ends with:
+ * what limits count. [0, text.length) when it has neither.
+ */
+export function framingBounds(
+  text: string,
+  greeting?: Framing,
+  signOff?: Framing,
+): { start: number; end: number } {
   const head = greeting && greeting.cores.length > 0 ? leading(text, greeting) : undefined;
   const tail = signOff && signOff.cores.length > 0 ? trailing(text, signOff) : undefined;
-  if (!head && !tail) return text;
-  const start = head?.at(-1)?.end ?? 0;
+  if (!head && !tail) return { start: 0, end: text.length };
+  let start = head?.at(-1)?.end ?? 0;
   const end = tail?.[0]?.start ?? text.length;
-  return start >= end ? '' : text.slice(start, end).replace(LEADING_PUNCTUATION, '').trimEnd();
+  if (start >= end) return { start: end, end };
+  const punctuation = LEADING_PUNCTUATION.exec(text.slice(start, end));
+  if (punctuation) start += punctuation[0].length;
+  return { start, end };
+}
+
+/** `text` without the greeting it starts with and the sign-off it ends with: what limits count. */
+export function withoutFraming(text: string, greeting?: Framing, signOff?: Framing): string {
+  const { start, end } = framingBounds(text, greeting, signOff);
+  if (start === 0 && end === text.length) return text;
+  return text.slice(start, end).trimEnd();
 }
 
 /** Ends a sentence: terminal punctuation, then maybe closing quotes or brackets and emoji. */

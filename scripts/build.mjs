@@ -28,7 +28,8 @@ try {
 // Chunk names carry content hashes: start clean so no stale chunk lingers.
 rmSync('dist', { recursive: true, force: true });
 await esbuild.build({
-  entryPoints: { personakit: 'src/main.ts' },
+  // The style engine's worker thread (src/style/off-thread.ts finds it beside the bundle).
+  entryPoints: { personakit: 'src/main.ts', 'style-worker': 'src/style/style-worker.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   // Code only some deployments need (pg, ioredis, undici) is imported lazily and lands in its own chunk.

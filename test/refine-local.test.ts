@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { applyLocalStyle, checkStyle } from '../src/style/index.ts';
+import { StreamEnforcer } from '../src/style/stream-enforcer.ts';
 import { answerFor } from './helpers/fake-upstreams.ts';
 import { describeEachBackend } from './helpers/harness.ts';
 import { marker, newPersona, parseEvents, startFakes } from './helpers/refine-fixtures.ts';
@@ -87,14 +88,24 @@ describeEachBackend(
       assert.equal(json.body.response, enforced);
       assert.deepEqual(json.body.checks, checkStyle(enforced, persona.attributes));
 
-      // Streaming: deltas are the provider's raw text; done carries the repaired one.
+      // Streaming: the deltas are already the repaired text (issue 12.3; they used to be the raw text),
+      // fixed line by line, and done carries their concatenation.
+      const streamed = new StreamEnforcer(persona.attributes, () => {});
+      streamed.push(raw);
+      const expected = streamed.finish();
       const s = await h().request('POST', '/v1/refine', { account, json: { ...body, stream: true } });
       const events = parseEvents(s.text);
       const deltas = events.filter((e) => e.event === 'delta').map((e) => e.data.text);
-      assert.equal(deltas.join(''), raw);
+      assert.equal(deltas.join(''), expected);
+      assert.notEqual(expected, raw);
       assert.equal(events.at(-1)?.event, 'done');
-      assert.equal(events.at(-1)?.data.response, enforced);
-      assert.deepEqual(events.at(-1)?.data.checks, checkStyle(enforced, persona.attributes));
+      assert.equal(events.at(-1)?.data.response, expected);
+      const checks = checkStyle(expected, persona.attributes);
+      assert.deepEqual(events.at(-1)?.data.checks, checks);
+      assert.ok(
+        checks.every((c) => c.passed),
+        JSON.stringify(checks),
+      );
     });
 
     test('without enforce, the provider’s output is returned as it came, checks included', async () => {

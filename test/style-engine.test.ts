@@ -110,7 +110,41 @@ table('banned_phrases', [
   [
     'As an AI language model, I think so. Sure, as an AI language model, I can help. I can help as an AI language model.',
     { banned_phrases: ['as an AI language model'] },
-    'I think so. Sure, I can help. I can help.',
+    // the phrase is no clause of its own in the last sentence: the sentence goes, not the phrase
+    'I think so. Sure, I can help.',
+  ],
+  // removing only the phrase would leave "That's a lot of!" and "To our API."
+  [
+    "That's a lot of money! Welcome to our API. It works.",
+    { banned_phrases: ['money', 'welcome'] },
+    'It works.',
+  ],
+  [
+    'That is fine, as an AI. Next (as an AI) one.\n\nAs an AI.\n\nLast.',
+    { banned_phrases: ['as an AI'] },
+    'That is fine. Next one.\n\nLast.',
+  ],
+  [
+    'Intro.\nPer my last message the fix is in. Next.\n- per my last message\n- ok',
+    { banned_phrases: ['per my last message'] },
+    'Intro.\nNext.\n- ok',
+  ],
+  // a sentence holding a protected span stays: the check reports the phrase instead
+  [
+    'See money at https://x.io today. Done.',
+    { banned_phrases: ['money'] },
+    'See money at https://x.io today. Done.',
+  ],
+  // every spelling of a phrase is banned, whatever the spelling rule did first
+  [
+    'We apologise for the delay. It is fixed.',
+    { banned_phrases: ['we apologize'], spelling: 'en-GB' },
+    'It is fixed.',
+  ],
+  [
+    'We apologize, the build failed.',
+    { banned_phrases: ['we apologise'], spelling: 'en-US' },
+    'The build failed.',
   ],
   [
     "I hope this helps! Let me know. I'm just an AI.",
@@ -292,3 +326,76 @@ describe('order and repeatability', () => {
     assert.equal(applyLocalStyle(text, {}), text);
   });
 });
+
+// issue 12.1: no content damage
+table('sentences around abbreviations, initials, numbers and quotes', [
+  [
+    'The call is on Jan. 5 at 3 p.m. today. Bring ID.',
+    { max_sentences: 1 },
+    'The call is on Jan. 5 at 3 p.m. today.',
+  ],
+  [
+    'See No. 5 in the U.S. list, e.g. item two. Next.',
+    { max_sentences: 1 },
+    'See No. 5 in the U.S. list, e.g. item two.',
+  ],
+  [
+    'Ask Dr. Lee or Mr. Kim about v2.1.3 and 3.5 GB. Then rest.',
+    { max_sentences: 1 },
+    'Ask Dr. Lee or Mr. Kim about v2.1.3 and 3.5 GB.',
+  ],
+  [
+    '"Is it done?" she asked. Yes... mostly. It is.',
+    { max_sentences: 2 },
+    '"Is it done?" she asked. Yes... mostly.',
+  ],
+  ['Wait... Then go. Stop.', { max_sentences: 1 }, 'Wait...'],
+]);
+
+table('emoji with meaning become text', [
+  [
+    '1️⃣ Open it. 2️⃣ Tap ➡️ Save. ✅ Done. ⚠️ Unplugged? Party 🎉 time.',
+    { emoji: 'none' },
+    '1 Open it. 2 Tap → Save. ✓ Done. Warning: Unplugged? Party time.',
+  ],
+  ['© 2024 Acme™, all rights reserved.', { emoji: 'none' }, '© 2024 Acme™, all rights reserved.'],
+]);
+
+table('greeting and sign-off join the text as it already reads', [
+  // a greeting or sign-off in the text's own words: none is added
+  [
+    'Hello Ana, your order shipped.\n\nBest regards,\nSam',
+    { greeting: 'Hi there!', sign_off: 'Cheers, Ana' },
+    'Hello Ana, your order shipped.\n\nBest regards,\nSam',
+  ],
+  // after the greeting's "!" the text starts a sentence
+  ['your order shipped.', { greeting: 'Hi there!' }, 'Hi there! Your order shipped.'],
+  ['Mail ana@x.io', { greeting: 'Hi!', exclamations: 'light' }, 'Hi! Mail ana@x.io'],
+  ['Cheers, Ana. All good.', { sign_off: 'Cheers, Ana' }, 'Cheers, Ana. All good. Cheers, Ana'],
+]);
+
+table('vocabulary matches every spelling of its keys', [
+  [
+    'We organise it. We organize it.',
+    { vocabulary: { organize: 'arrange' }, spelling: 'en-GB' },
+    'We arrange it. We arrange it.',
+  ],
+]);
+
+// issue 12.2: `formal` catches chat abbreviations and interjections, and the engine fixes them
+table('formal and chat slang', [
+  [
+    'That works, lol. OMG it is fast. IDK why. lol, it works. Great lol it is. Ngl this is good tho.',
+    { formality: 'formal' },
+    'That works. Oh my it is fast. I do not know why. It works. Great it is. To be honest this is good though.',
+  ],
+]);
+
+table('banned phrases match whatever form the contraction rule leaves', [
+  [
+    "I'm sorry, the build failed.",
+    { contractions: 'never', banned_phrases: ["I'm sorry"] },
+    'The build failed.',
+  ],
+  ['We do not know. It works.', { contractions: 'always', banned_phrases: ['we do not know'] }, 'It works.'],
+]);

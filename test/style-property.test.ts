@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { JsonObject } from '../src/core/persona.ts';
-import { applyLocalStyle, checkStyle, protectedSpans } from '../src/style/index.ts';
+import { applyLocalStyle, checkStyle, protectedSpans, type StyleCheck } from '../src/style/index.ts';
+import { mask, unmask } from '../src/style/protect.ts';
+import { sentences } from '../src/style/sentences.ts';
 
 /**
  * The engine's promise, on any text and any attribute set: its output passes every check of the
@@ -115,9 +117,27 @@ const attributes: fc.Arbitrary<JsonObject> = fc.record(
 
 function assertPromise(input: string, attrs: JsonObject) {
   const out = applyLocalStyle(input, attrs);
-  const failed = checkStyle(out, attrs).filter((c) => !c.passed);
+  const failed = checkStyle(out, attrs).filter(
+    (c) => c.passed === false && !bannedLeftOnPurpose(c, out, attrs),
+  );
   assert.deepEqual(failed, [], `output ${JSON.stringify(out)}`);
   assertSpansKept(protectedSpans(input), protectedSpans(out), attrs, out);
+}
+
+/**
+ * A banned phrase that is no clause of its own is removed with its sentence, unless that sentence holds
+ * a protected span (README, "banned phrases"): then the text stays and the check reports it. Allowed
+ * only when every sentence with a phrase holds a span.
+ */
+function bannedLeftOnPurpose(check: StyleCheck, out: string, attrs: JsonObject): boolean {
+  if (check.rule !== 'banned_phrases') return false;
+  const spans: string[] = [];
+  const masked = mask(out, spans);
+  const only = { banned_phrases: attrs.banned_phrases ?? [] };
+  return sentences(masked).every((s) => {
+    const piece = masked.slice(s.start, s.end);
+    return checkStyle(unmask(piece, spans), only)[0]?.passed !== false || /[\uE000\uE002]/.test(piece);
+  });
 }
 
 const OPEN_FENCE = /^(`{3,}|~{3,})/;
@@ -197,4 +217,16 @@ describe('applyLocalStyle output passes its own checks and keeps protected spans
       { numRuns: 400 },
     );
   });
+});
+
+test('refining the output again changes nothing (idempotent), limits and framing included', () => {
+  // a greeting or sign-off already in the text used to count towards max_sentences on the second run,
+  // which then cut what the first had kept: 1,265 of 3,000 random cases changed on a second run
+  fc.assert(
+    fc.property(text, attributes, (input, attrs) => {
+      const once = applyLocalStyle(input, attrs);
+      assert.equal(applyLocalStyle(once, attrs), once, `from ${JSON.stringify(input)}`);
+    }),
+    { numRuns: 1500 },
+  );
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { CONTENT } from '../src/style/chars.ts';
 import { mask, maskFully } from '../src/style/protect.ts';
-import { countWords, startOfRun } from '../src/style/segment.ts';
+import { countWords, cutAtWord, startOfRun } from '../src/style/segment.ts';
 
 /**
  * The local engine's hand-written scans (segment.ts, protect.ts) replaced regexes on the hot path; each
@@ -62,6 +62,19 @@ test('countWords counts exactly what the WORD regex matches, and stops past the 
       const expected = text.match(WORD)?.length ?? 0;
       assert.equal(countWords(text), expected);
       assert.equal(countWords(text, limit), Math.min(expected, limit + 1));
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('cutAtWord cuts after the n-th WORD match, or gives null when no word follows', () => {
+  fc.assert(
+    fc.property(texts, fc.integer({ min: 1, max: 12 }), (text, n) => {
+      const matches = [...text.matchAll(WORD)];
+      const nth = matches[n - 1];
+      const expected =
+        nth !== undefined && matches.length > n ? text.slice(0, nth.index + nth[0].length) : null;
+      assert.equal(cutAtWord(text, n), expected);
     }),
     { numRuns: 3000 },
   );

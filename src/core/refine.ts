@@ -10,7 +10,9 @@ import type {
   Provider,
   Usage,
 } from '../providers/types.ts';
-import { checkStyle, compileSystemPrompt, enforceStyle, type StyleCheck } from '../style/index.ts';
+import { compileSystemPrompt, type StyleCheck } from '../style/index.ts';
+import { styleText } from '../style/off-thread.ts';
+import { StreamEnforcer } from '../style/stream-enforcer.ts';
 import type { Ctx } from './context.ts';
 import { AppError, invalid } from './errors.ts';
 import type { Persona } from './persona.ts';
@@ -127,17 +129,17 @@ async function prepare(ctx: Ctx, input: RefineInput): Promise<Prepared> {
   return { provider, call, req, persona, enforce: input.enforce === true };
 }
 
-function finish(p: Prepared, completion: Completion): RefineResult {
-  const attributes = p.persona.attributes;
+async function finish(p: Prepared, completion: Completion): Promise<RefineResult> {
   // The local engine's output is already the engine's output; enforcing it again would change nothing.
-  const response =
-    p.enforce && p.provider.remote ? enforceStyle(completion.text, attributes) : completion.text;
+  // A large answer is styled and checked off the event loop (style/off-thread.ts).
+  const apply = p.enforce && p.provider.remote;
+  const styled = await styleText(completion.text, p.persona.attributes, { apply, check: true });
   return {
-    response,
+    response: styled.text,
     provider: p.provider.id,
     model: completion.model,
     usage: completion.usage,
-    checks: checkStyle(response, attributes),
+    checks: styled.checks,
   };
 }
 
@@ -153,7 +155,15 @@ export async function refine(ctx: Ctx, input: RefineInput): Promise<RefineResult
 export async function openRefineStream(ctx: Ctx, input: RefineInput): Promise<RefineStream> {
   const p = await prepare(ctx, input);
   const stream = await p.provider.open(p.call, p.req);
+  if (!(p.enforce && p.provider.remote))
+    return { run: async (onDelta) => finish(p, await stream.read(onDelta)) };
+  // enforce: the deltas are the fixed text, held back to the end of each line (style/stream-enforcer.ts)
   return {
-    run: async (onDelta) => finish(p, await stream.read(onDelta)),
+    run: async (onDelta) => {
+      const enforcer = new StreamEnforcer(p.persona.attributes, onDelta);
+      const completion = await stream.read((text) => enforcer.push(text));
+      const response = enforcer.finish();
+      return finish({ ...p, enforce: false }, { ...completion, text: response });
+    },
   };
 }

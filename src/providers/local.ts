@@ -1,12 +1,15 @@
-import { applyLocalStyle } from '../style/index.ts';
+import type { JsonObject } from '../core/persona.ts';
+import { styleText } from '../style/off-thread.ts';
 import type { Completion, Provider } from './types.ts';
 import { noUsage } from './wire.ts';
 
 /** The deterministic rule engine as a provider: no key, no network, the same answer every time. */
 export const LOCAL_MODEL = 'local-rules';
 
-function run(content: string, attributes: Parameters<typeof applyLocalStyle>[1]): Completion {
-  return { text: applyLocalStyle(content, attributes), model: LOCAL_MODEL, usage: noUsage() };
+/** A large content runs off the event loop (style/off-thread.ts). */
+async function run(content: string, attributes: JsonObject): Promise<Completion> {
+  const { text } = await styleText(content, attributes, { apply: true, check: false });
+  return { text, model: LOCAL_MODEL, usage: noUsage() };
 }
 
 export const localProvider: Provider = {
@@ -18,7 +21,7 @@ export const localProvider: Provider = {
     return run(req.content, req.attributes);
   },
   async open(_call, req) {
-    const completion = run(req.content, req.attributes);
+    const completion = await run(req.content, req.attributes);
     return {
       async read(onDelta) {
         if (completion.text) onDelta(completion.text);

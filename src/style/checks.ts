@@ -6,15 +6,23 @@ import { findEmoji } from './rules/emoji.ts';
 import { findExclamations } from './rules/exclamations.ts';
 import { findFormalityViolations } from './rules/formality.ts';
 import { endsWithFraming, startsWithFraming, withoutFraming } from './rules/framing.ts';
+import { ownGreeting, ownSignOff } from './rules/own-framing.ts';
 import { findMisspellings } from './rules/spelling.ts';
-import { countSentences, countWords } from './segment.ts';
+import { countWords } from './segment.ts';
+import { countSentences } from './sentences.ts';
 
-/** One verified hard rule of a persona, as returned by /v1/refine in `checks`. */
+/**
+ * One verified hard rule of a persona, as returned by /v1/refine in `checks`. `passed` is null when the
+ * check cannot decide (issue 12.2): `formality` on a text without a word of prose (only code, URLs,
+ * numbers or emoji) says so instead of passing.
+ */
 export interface StyleCheck {
   rule: string;
-  passed: boolean;
+  passed: boolean | null;
   detail: string;
 }
+
+const PROSE = /\p{L}/u;
 
 const MAX_LISTED = 10;
 
@@ -38,11 +46,15 @@ function findings(rule: string, found: string[], what: string): StyleCheck {
 function formality(masked: string, style: CompiledStyle): StyleCheck | undefined {
   const f = style.formality;
   if (!f) return undefined;
+  if (!PROSE.test(masked)) {
+    return { rule: 'formality', passed: null, detail: `${f}: undetermined, no prose to judge` };
+  }
   const words = findFormalityViolations(masked, f);
   // Contractions count here only when formality decides them; a set `contractions` has its own check.
   const derived = style.contractions === undefined;
   const pairs = derived && f === 'formal' ? findContractions(masked) : [];
-  const unpaired = derived && f === 'casual' ? findContractible(masked) : [];
+  // "We will", "That is" are ordinary English: casual contracts them when it rewrites, but does not fail them
+  const unpaired: string[] = [];
   const what = f === 'casual' ? 'stiff word' : 'slang word';
   const parts = [
     words.length > 0 ? `${plural(words.length, what)} found: ${quoted(words)}` : '',
@@ -100,8 +112,15 @@ export function checkStyle(text: string, attributes: JsonObject): StyleCheck[] {
     style.vocabulary && vocabulary(masked, style),
     style.bannedPhrases && findings('banned_phrases', style.bannedPhrases.find(masked), 'banned phrase'),
     ...lengthChecks(text, style),
-    style.greeting && framingCheck('greeting', startsWithFraming(text, style.greeting), style.greeting.raw),
-    style.signOff && framingCheck('sign_off', endsWithFraming(text, style.signOff), style.signOff.raw),
+    style.greeting &&
+      framingCheck(
+        'greeting',
+        startsWithFraming(text, style.greeting),
+        style.greeting.raw,
+        ownGreeting(text),
+      ),
+    style.signOff &&
+      framingCheck('sign_off', endsWithFraming(text, style.signOff), style.signOff.raw, ownSignOff(text)),
   ];
   return checks.filter((c): c is StyleCheck => c !== undefined);
 }
@@ -131,8 +150,17 @@ function vocabulary(masked: string, style: CompiledStyle): StyleCheck | undefine
   };
 }
 
-function framingCheck(rule: string, present: boolean, expected: string): StyleCheck {
+/** The persona's framing, or one in the text's own words ("Hello Ana," for "Hi there!"), passes. */
+function framingCheck(rule: string, present: boolean, expected: string, own: string | undefined): StyleCheck {
   const verb = rule === 'greeting' ? 'starts' : 'ends';
+  if (!present && own !== undefined) {
+    const what = rule === 'greeting' ? 'a greeting' : 'a sign-off';
+    return {
+      rule,
+      passed: true,
+      detail: `${verb} with ${what} of its own (${JSON.stringify(own)}) instead of ${JSON.stringify(expected)}`,
+    };
+  }
   const detail = `${present ? verb : `does not ${verb.slice(0, -1)}`} with ${JSON.stringify(expected)}`;
   return { rule, passed: present, detail };
 }

@@ -2,8 +2,9 @@ import type { JsonObject } from '../core/persona.ts';
 import { type CompiledStyle, compileStyle } from './compile.ts';
 import { applyMarkRules, applyWordRules, marksUsed } from './pipeline.ts';
 import { keepSpansApart, mask, openFenceAtEnd, unmask } from './protect.ts';
-import { endsWithFraming, joinParts, startsWithFraming } from './rules/framing.ts';
+import { endsWithFraming, framingBounds, joinParts, startsWithFraming } from './rules/framing.ts';
 import { limitSentences, limitWords } from './rules/length.ts';
+import { ownGreeting, ownSignOff } from './rules/own-framing.ts';
 import { countWords, startOfRun } from './segment.ts';
 
 /**
@@ -40,7 +41,7 @@ export function applyLocalStyle(
     if (countWords(out, style.maxWords + PRECUT_MARGIN) < style.maxWords + PRECUT_MARGIN) out = undefined;
   }
   out ??= rules(masked);
-  out = limit(keepSpansApart(out, spans), style);
+  out = limit(keepSpansApart(out, spans), style, spans);
   if (style.greeting || style.signOff) out = keepSpansApart(frame(out, style, spans), spans);
   return unmask(out, spans);
 }
@@ -53,8 +54,8 @@ function reservedMarks(text: string, style: CompiledStyle): { emoji: number; exc
   const reserved = { emoji: 0, exclamations: 0 };
   if (!style.greeting && !style.signOff) return reserved;
   for (const [framing, present] of [
-    [style.greeting, style.greeting && startsWithFraming(text, style.greeting)],
-    [style.signOff, style.signOff && endsWithFraming(text, style.signOff)],
+    [style.greeting, style.greeting && hasGreeting(text, style)],
+    [style.signOff, style.signOff && hasSignOff(text, style)],
   ] as const) {
     if (!framing || present) continue;
     reserved.emoji += framing.marks.emoji;
@@ -82,19 +83,58 @@ function precut(masked: string, style: CompiledStyle): string | undefined {
   return start < 0 ? undefined : masked.slice(0, start);
 }
 
-/** Cuts the (masked) content to max_sentences, then max_words. */
-function limit(body: string, style: CompiledStyle): string {
+/**
+ * Cuts the (masked) content to max_sentences, then max_words. A greeting or sign-off already in the text
+ * is not content: counted, it made a second run cut what the first kept (not idempotent).
+ */
+function limit(body: string, style: CompiledStyle, spans: string[]): string {
+  if (style.maxSentences === undefined && style.maxWords === undefined) return body;
+  // present as the checks see it (on the text itself: in the masked text a URL is no word)
+  const plain = style.greeting || style.signOff ? unmask(body, spans) : body;
+  const greeting = style.greeting && startsWithFraming(plain, style.greeting) ? style.greeting : undefined;
+  const signOff = style.signOff && endsWithFraming(plain, style.signOff) ? style.signOff : undefined;
+  const { start, end } = framingBounds(body, greeting, signOff);
+  if (start === 0 && end === body.length) return limitContent(body, style);
+  const content = body.slice(start, end);
+  const cut = limitContent(content, style);
+  if (cut === content) return body;
+  const tail = body.slice(end);
+  const gap = content.slice(content.trimEnd().length); // keeps the sign-off on its own line if it was
+  return body.slice(0, start) + cut.trimEnd() + (tail === '' ? '' : gap || ' ') + tail;
+}
+
+function limitContent(body: string, style: CompiledStyle): string {
   let out = body;
   if (style.maxSentences !== undefined) out = limitSentences(out, style.maxSentences);
   if (style.maxWords !== undefined) out = limitWords(out, style.maxWords);
+  // a cut can take away the protected span that kept a sentence with a banned phrase (banned.ts): judged
+  // again on what is left, so the phrase goes with its sentence now
+  if (out !== body && style.bannedPhrases) out = style.bannedPhrases.apply(out);
   return out;
+}
+
+/** The persona's greeting, or one in the text's own words: either way none is added. */
+function hasGreeting(text: string, style: CompiledStyle): boolean {
+  return (
+    style.greeting !== undefined &&
+    (startsWithFraming(text, style.greeting) || ownGreeting(text) !== undefined)
+  );
+}
+
+function hasSignOff(text: string, style: CompiledStyle): boolean {
+  return (
+    style.signOff !== undefined && (endsWithFraming(text, style.signOff) || ownSignOff(text) !== undefined)
+  );
 }
 
 /** Greeting and sign-off go around the content, so a limit never removes them. */
 function frame(body: string, style: CompiledStyle, spans: string[]): string {
   const plain = unmask(body, spans);
-  const addGreeting = style.greeting && !startsWithFraming(plain, style.greeting);
-  const addSignOff = style.signOff && !endsWithFraming(plain, style.signOff);
+  const addGreeting = style.greeting && !hasGreeting(plain, style);
+  // judged on the text as it ends up: a greeting joined on the same line changes what the last line says
+  const signedOff = (t: string) =>
+    hasSignOff(addGreeting && style.greeting ? joinParts(style.greeting.styled, t) : t, style);
+  const addSignOff = style.signOff && !signedOff(plain);
   if (!addGreeting && !addSignOff) return body;
   const used = marksUsed(body, style);
   let out = body;

@@ -1,55 +1,180 @@
-import { alternation } from '../word-table.ts';
+import { type Found, PhraseTrie } from '../phrase-trie.ts';
+import { type Span, sentences } from '../sentences.ts';
+import { contract, expandContractions } from './contractions.ts';
 
 /**
- * banned_phrases: removes each phrase wherever it stands as whole words, case-insensitively, then
- * tidies the sentence it leaves: "As an AI language model, I think so." -> "I think so.";
- * "That is, as an AI language model, fine." -> "That is, fine."
+ * banned_phrases: a phrase found as whole words (any case, ’ or ', British or American spelling) is
+ * removed without leaving a broken sentence (README, "banned phrases"):
+ * - a phrase that stands as a clause of its own, set off by the sentence start or end, a comma,
+ *   semicolon, colon or brackets, goes with its punctuation: "As an AI language model, I think so." ->
+ *   "I think so."; "Sure, as an AI language model, I can help." -> "Sure, I can help.";
+ * - anywhere else ("That's a lot of money!" with "money" banned), the whole sentence goes: removing only
+ *   the phrase would leave "That's a lot of!".
+ * One pass to find the phrases (phrase-trie.ts), one to find sentences, one to build the output.
  */
 
-/** Marks a removal at the start of a sentence: the next letter is capitalized. */
-const START = '\uE003';
-/** Marks a removal inside a sentence: a comma left dangling before the sentence end goes. */
-const INSIDE = '\uE004';
-const SENTENCE_START_BEFORE = /[.!?\n]/;
-/** A removed last sentence takes the space before it along. */
-const AT_END = /[ \t]*\uE003[ \t]*(?:[.!?,;:]+[ \t]*)?(?=\n|$)/g;
-const AFTER_START = /\uE003[ \t]*(?:[.!?,;:]+[ \t]*)?(\p{Ll})?/gu;
-const DANGLING = /[ \t]*[,;:]?[ \t]*\uE004[ \t]*(?=[.!?\n]|$)/gu;
-const INSIDE_ALL = /\uE004/g;
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+const CLAUSE_BEFORE = ',;:—–(';
+const CLAUSE_AFTER = ',;:)';
+const ENDS = '.!?…！？';
+const OPENERS = '"\'“‘*_>#-•';
+const isBlank = (ch: string | undefined) => ch === ' ' || ch === '\t';
+const isSpace = (ch: string | undefined) => ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r';
+
+/** The clause removal for `f` in sentence `s`, or undefined when the phrase is no clause of its own. */
+function clauseEdit(text: string, s: Span, f: Found): Edit | undefined {
+  let l = f.start;
+  while (l > s.start && (isBlank(text[l - 1]) || OPENERS.includes(text[l - 1] ?? ''))) l--;
+  const before = text[l - 1];
+  const atStart = l <= s.start || before === '\n' || before === undefined || ENDS.includes(before);
+  let r = f.end;
+  while (r < s.end && isBlank(text[r])) r++;
+  const after = text[r];
+  const atEnd = r >= s.end || after === '\n' || after === undefined || ENDS.includes(after);
+  if (after !== undefined && CLAUSE_AFTER.includes(after) && r < s.end) {
+    if (after === ')' && before !== '(') return undefined;
+    if (before === '(' && after === ')') {
+      let from = l - 1;
+      while (from > s.start && isBlank(text[from - 1])) from--;
+      return { start: from, end: r + 1, text: '' };
+    }
+    if (!atStart && !(before && CLAUSE_BEFORE.includes(before))) return undefined;
+    let end = r + 1;
+    while (end < s.end && isBlank(text[end])) end++;
+    if (!atStart) return { start: f.start, end, text: '' };
+    // the next word starts the sentence now
+    const next = text[end] ?? '';
+    const upper = next.toUpperCase();
+    return next !== upper && end < s.end
+      ? { start: f.start, end: end + 1, text: upper }
+      : { start: f.start, end, text: '' };
+  }
+  if (atStart && atEnd && r < s.end && ENDS.includes(after ?? '')) {
+    // a sentence of its own after an abbreviation or a mark the splitter did not end on ("x! great question.")
+    let end = r;
+    while (end < s.end && !isSpace(text[end])) end++;
+    while (end < text.length && isBlank(text[end])) end++;
+    return { start: l, end, text: '' };
+  }
+  if (atEnd && before && CLAUSE_BEFORE.includes(before) && before !== '(') {
+    return { start: l - 1, end: f.end, text: '' };
+  }
+  return undefined;
+}
+
+const PROTECTED_TOKEN = /[\uE000\uE002]/;
+
+/**
+ * Removes sentence `s`: its line when it is the only thing on it, else it and the space after it. A
+ * sentence holding a protected span (code, URL, e-mail, number) is left as it is (undefined): losing
+ * those would damage the content more than the phrase does, and the check reports the phrase.
+ */
+function sentenceEdit(text: string, s: Span): Edit | undefined {
+  if (PROTECTED_TOKEN.test(text.slice(s.start, s.end))) return undefined;
+  let lead = s.start;
+  while (lead < s.end && isSpace(text[lead])) lead++;
+  let end = s.end;
+  while (end < text.length && isBlank(text[end])) end++;
+  const lineEnds = end >= text.length || text[end] === '\n' || text[end] === '\r';
+  if (text.slice(s.start, lead).includes('\n')) {
+    return lineEnds ? { start: s.start, end, text: '' } : { start: lead, end, text: '' };
+  }
+  return { start: s.start, end: lineEnds ? end : s.end, text: '' };
+}
 
 export class BannedPhrases {
-  private readonly removal: RegExp;
-  private readonly matcher: RegExp;
+  private readonly trie: PhraseTrie;
   /** As configured: for the prompt. */
   readonly phrases: readonly string[];
 
   constructor(phrases: readonly string[]) {
     this.phrases = phrases;
-    // The phrase with the space before it and a comma after it, which go with it.
-    const withSpace = alternation(phrases, '(\\s*)');
-    this.removal = new RegExp(`${withSpace.source}(?:[ \\t]*[,;:])?`, withSpace.flags);
-    this.matcher = alternation(phrases);
+    // every form the contraction rule may leave a phrase in: "I'm sorry" also bans "I am sorry"
+    const forms = phrases.flatMap((p) => [p, expandContractions(p), contract(p)]);
+    this.trie = new PhraseTrie(new Set(forms));
   }
 
   apply(text: string): string {
-    let removed = false;
-    const out = text.replace(this.removal, (_match: string, lead: string, offset: number) => {
-      removed = true;
-      const before = text[offset - 1];
-      const atStart = before === undefined || SENTENCE_START_BEFORE.test(before) || lead.includes('\n');
-      return atStart ? lead + START : INSIDE;
-    });
-    if (!removed) return text;
-    return out
-      .replace(AT_END, '')
-      .replace(AFTER_START, (_m: string, letter?: string) => (letter ? letter.toUpperCase() : ''))
-      .replace(DANGLING, '')
-      .replace(INSIDE_ALL, '');
+    const found = this.trie.find(text);
+    if (found.length === 0) return text;
+    const edits: Edit[] = [];
+    const all = sentences(text);
+    let si = 0;
+    let fi = 0;
+    while (fi < found.length) {
+      const first = found[fi] as Found;
+      while (si < all.length && (all[si] as Span).end <= first.start) si++;
+      const s: Span = all[si] ?? { start: 0, end: text.length };
+      const inSentence: Found[] = [];
+      while (fi < found.length && (found[fi] as Found).start < Math.max(s.end, first.end)) {
+        inSentence.push(found[fi] as Found);
+        fi++;
+      }
+      const clauses = inSentence.map((f) => clauseEdit(text, s, f));
+      if (clauses.every((c): c is Edit => c !== undefined) && !emptiesSentence(text, s, clauses)) {
+        for (const c of clauses) edits.push(c);
+      } else {
+        const whole = sentenceEdit(text, s);
+        if (whole) edits.push(whole);
+      }
+      si++;
+    }
+    return applyEdits(text, edits);
   }
 
+  /** The banned phrases in `text`, as written there. */
   find(text: string): string[] {
-    return text.match(this.matcher) ?? [];
+    return this.trie.find(text).map((f) => text.slice(f.start, f.end));
   }
+}
+
+const CONTENT = /[\p{L}\p{N}\uE000-\uE01F]/u;
+
+/** Whether removing the clauses leaves the sentence without a word: then the sentence goes. */
+function emptiesSentence(text: string, s: Span, clauses: Edit[]): boolean {
+  let rest = '';
+  let at = s.start;
+  for (const c of clauses) {
+    if (c.start > at) rest += text.slice(at, c.start);
+    rest += c.text;
+    at = Math.max(at, c.end);
+  }
+  rest += text.slice(at, s.end);
+  return !CONTENT.test(rest);
+}
+
+/**
+ * Applies non-overlapping edits in order; an edit starting inside an earlier one is clipped. The output is
+ * built as parts and joined once: reading the end of a growing string (endsWith) flattened it on every
+ * edit, which made thousands of removals quadratic.
+ */
+function applyEdits(text: string, edits: Edit[]): string {
+  const parts: string[] = [];
+  let last = ''; // the output's last character, '' while it is empty
+  const append = (piece: string) => {
+    if (piece === '') return;
+    parts.push(piece);
+    last = piece[piece.length - 1] as string;
+  };
+  let at = 0;
+  for (const e of edits) {
+    const start = Math.max(e.start, at);
+    if (e.end <= at) continue;
+    append(text.slice(at, start));
+    append(e.text);
+    at = e.end;
+    // a removal at the start of the text or of a line takes the blanks after it along
+    if (e.text === '' && (last === '' || last === '\n')) {
+      while (last === '' ? isSpace(text[at]) : isBlank(text[at])) at++;
+    }
+  }
+  append(text.slice(at));
+  return parts.join('');
 }
 
 /** A `banned_phrases` attribute: an array of non-empty strings (or one string); else ignored. */

@@ -4,6 +4,10 @@
  * its modifiers. ©, ® and ™ are Extended_Pictographic too but are typography, not emoji: they stay.
  * A ZWJ or variation selector left behind by a removal is removed too; one elsewhere (Indic scripts
  * use ZWJ) is not.
+ *
+ * Emoji that carry meaning are replaced by their text, not deleted (issue 12.1): a keycap by its
+ * character ("1️⃣ Open" -> "1 Open"), arrows by plain arrows, check and cross marks by ✓ and ✗ (which
+ * are not emoji), ‼ and ⁉ by their marks, ⚠ and ℹ by "Warning:" and "Note:".
  */
 export const emojiLevels = ['none', 'light', 'any'] as const;
 export type EmojiLevel = (typeof emojiLevels)[number];
@@ -22,6 +26,45 @@ const REMOVED = '\uE005';
 const AROUND_REMOVED = /[ \t]*\uE005(?:\uE005|\uFE0F|\u20E3|\u200D|[ \t]+(?=\uE005))*[ \t]*/g;
 const SPACE = /[ \t]/;
 const EDGE_AFTER = /^(?:[\n.,;:!?)\]]|$)/;
+
+const AS_TEXT = new Map<string, string>([
+  ['➡', '→'],
+  ['⬅', '←'],
+  ['⬆', '↑'],
+  ['⬇', '↓'],
+  ['↔', '<->'],
+  ['↕', '↑↓'],
+  ['↩', '←'],
+  ['↪', '→'],
+  ['⤴', '↑'],
+  ['⤵', '↓'],
+  ['↗', '→'],
+  ['↘', '→'],
+  ['↙', '←'],
+  ['↖', '←'],
+  ['▶', '→'],
+  ['◀', '←'],
+  ['⏩', '→'],
+  ['⏪', '←'],
+  ['✔', '✓'],
+  ['✅', '✓'],
+  ['☑', '✓'],
+  ['✖', '✗'],
+  ['❌', '✗'],
+  ['❎', '✗'],
+  ['‼', '!!'],
+  ['⁉', '!?'],
+  ['⚠', 'Warning:'],
+  ['ℹ', 'Note:'],
+]);
+const KEYCAP = /^[#*0-9]\uFE0F?\u20E3$/;
+
+/** The text an emoji with meaning stands for, if it has one. */
+function asText(emoji: string): string | undefined {
+  if (KEYCAP.test(emoji)) return emoji[0];
+  const base = String.fromCodePoint(emoji.codePointAt(0) ?? 0);
+  return emoji.length - base.length <= 1 ? AS_TEXT.get(base) : undefined;
+}
 
 /** A removal leaves one space between words, none at a line edge or before punctuation. */
 function tidy(text: string): string {
@@ -49,7 +92,7 @@ export function applyEmoji(text: string, keep: number): string {
       return m;
     }
     removed = true;
-    return REMOVED;
+    return asText(m) ?? REMOVED;
   });
   return removed ? tidy(out) : text;
 }

@@ -8,6 +8,9 @@ import { matchCase, WordTable } from '../word-table.ts';
 export const formalities = ['formal', 'neutral', 'casual'] as const;
 export type Formality = (typeof formalities)[number];
 
+/** Chat interjections ("lol") have no formal word: they are removed, with the comma or space they leave. */
+const LAUGH = '\uE006';
+
 /** Slang -> standard English. Kept small and unambiguous: each entry is slang in any context. */
 const slang = new WordTable([
   ['gonna', 'going to'],
@@ -40,10 +43,35 @@ const slang = new WordTable([
   ['hey', 'hello'],
   ['hiya', 'hello'],
   ['alright', 'all right'],
+  ['omg', 'oh my'],
+  ['idk', "I don't know"],
+  ['ngl', 'to be honest'],
+  ['tho', 'though'],
+  ['brb', 'I will be right back'],
+  ['lol', LAUGH],
+  ['lmao', LAUGH],
+  ['rofl', LAUGH],
+  ['haha', LAUGH],
+  ['hahaha', LAUGH],
+  ['smh', LAUGH],
 ]);
 
 /** Abbreviations written in capitals ("BTW") whose expansion must not be shouted. */
-const acronyms = new Set(['btw', 'fyi', 'asap', 'imo', 'imho', 'tbh', 'thx', 'pls', 'plz']);
+const acronyms = new Set([
+  'btw',
+  'fyi',
+  'asap',
+  'imo',
+  'imho',
+  'tbh',
+  'thx',
+  'pls',
+  'plz',
+  'omg',
+  'ngl',
+  'brb',
+  'idk',
+]);
 
 /** Stiff or bureaucratic wording -> plain words, with its inflections spelled out. */
 const stiff = new WordTable([
@@ -81,6 +109,7 @@ const ONLY_OPENERS = /^[\s"'“‘(]*$/;
 
 function replaceSlang(match: string, text: string, offset: number): string {
   const to = slang.lookup(match) ?? match;
+  if (to === LAUGH) return LAUGH;
   if (!acronyms.has(match.toLowerCase())) return matchCase(match, to);
   // "BTW, it works" -> "By the way, it works"; "see this ASAP" -> "see this as soon as possible".
   const from = Math.max(0, offset - 8);
@@ -91,10 +120,59 @@ function replaceSlang(match: string, text: string, offset: number): string {
 
 export function applyFormality(text: string, formality: Formality): string {
   if (formality === 'casual') return stiff.replace(text);
-  return slang.replace(text, replaceSlang);
+  const out = slang.replace(text, replaceSlang);
+  return out.includes(LAUGH) ? removeLaughs(out) : out;
 }
+
+const isBlank = (ch: string | undefined) => ch === ' ' || ch === '\t';
+
+/**
+ * Drops each removed interjection with the blanks before it and a comma after it ("Works, lol." ->
+ * "Works."; "lol, it works" -> "It works"). One pass, no regex over the text.
+ */
+function removeLaughs(text: string): string {
+  let out = '';
+  let at = 0;
+  for (let i = text.indexOf(LAUGH); i >= 0; i = text.indexOf(LAUGH, i + 1)) {
+    let from = i;
+    while (from > at && isBlank(text[from - 1])) from--;
+    let j = i + 1;
+    if (text[j] === ',' || text[j] === ';') j++;
+    while (isBlank(text[j])) j++;
+    const next = text[j];
+    const before = text[from - 1];
+    if (next === undefined || next === LAUGH || PUNCTUATION.includes(next)) {
+      if (before === ',' && from > at) from--; // "Works, lol." -> "Works."
+      out += text.slice(at, from);
+      at = j;
+      continue;
+    }
+    const atStart = before === undefined || before === '\n' || '.!?'.includes(before);
+    out += text.slice(at, from) + (before !== undefined && before !== '\n' ? ' ' : '');
+    out += atStart ? next.toUpperCase() : next;
+    at = j + 1;
+    i = j;
+  }
+  return out + text.slice(at);
+}
+const PUNCTUATION = '.!?,;:)\n';
+
+/**
+ * Stiff-table words the engine makes plainer for `casual` but that are ordinary English: the check does
+ * not fail a text for them (issue 12.2: `casual` must not fail ordinary phrasing).
+ */
+const ORDINARY = new Set([
+  'assistance',
+  'additionally',
+  'furthermore',
+  'approximately',
+  'numerous',
+  'sufficient',
+  'regarding',
+]);
 
 /** The words that break `formality` (contractions are checked through the contraction rule). */
 export function findFormalityViolations(text: string, formality: Formality): string[] {
-  return formality === 'casual' ? stiff.find(text) : slang.find(text);
+  if (formality !== 'casual') return slang.find(text);
+  return stiff.find(text).filter((w) => !ORDINARY.has(w.toLowerCase()));
 }

@@ -93,15 +93,35 @@ export function endsWithFraming(text: string, framing: Framing): boolean {
 
 const LEADING_PUNCTUATION = /^[\s,.;:!?—–-]+/;
 
-/** `text` without the greeting it starts with and the sign-off it ends with: what limits count. */
-export function withoutFraming(text: string, greeting?: Framing, signOff?: Framing): string {
+/**
+ * Where the content of `text` lies between the greeting it starts with and the sign-off it ends with:
+ * what limits count. [0, text.length) when it has neither.
+ */
+export function framingBounds(
+  text: string,
+  greeting?: Framing,
+  signOff?: Framing,
+): { start: number; end: number } {
   const head = greeting && greeting.cores.length > 0 ? leading(text, greeting) : undefined;
   const tail = signOff && signOff.cores.length > 0 ? trailing(text, signOff) : undefined;
-  if (!head && !tail) return text;
-  const start = head?.at(-1)?.end ?? 0;
+  if (!head && !tail) return { start: 0, end: text.length };
+  let start = head?.at(-1)?.end ?? 0;
   const end = tail?.[0]?.start ?? text.length;
-  return start >= end ? '' : text.slice(start, end).replace(LEADING_PUNCTUATION, '').trimEnd();
+  if (start >= end) return { start: end, end };
+  const punctuation = LEADING_PUNCTUATION.exec(text.slice(start, end));
+  if (punctuation) start += punctuation[0].length;
+  return { start, end };
 }
+
+/** `text` without the greeting it starts with and the sign-off it ends with: what limits count. */
+export function withoutFraming(text: string, greeting?: Framing, signOff?: Framing): string {
+  const { start, end } = framingBounds(text, greeting, signOff);
+  if (start === 0 && end === text.length) return text;
+  return text.slice(start, end).trimEnd();
+}
+
+/** Ends a sentence: terminal punctuation, then maybe closing quotes or brackets and emoji. */
+const ENDS_SENTENCE = /[.!?…](?:["'”’)\]\uD800-\uDFFF\u2600-\u27BF]|\uFE0F|\u200D)*$/;
 
 /** Ends a clause: punctuation, then maybe closing quotes or brackets and emoji. */
 const ENDS_CLAUSE = /[.!?,:;…](?:["'”’)\]\uD800-\uDFFF\u2600-\u27BF]|\uFE0F|\u200D)*$/;
@@ -116,5 +136,8 @@ export function joinParts(first: string, second: string): string {
   if (a === '') return b;
   if (b === '') return a;
   const oneLine = !a.includes('\n') && !b.includes('\n') && ENDS_CLAUSE.test(a);
-  return a + (oneLine ? ' ' : '\n\n') + b;
+  // after a sentence end the next part starts a sentence: "Hi there! your order" -> "Hi there! Your order"
+  const head = b[0] ?? '';
+  const upper = ENDS_SENTENCE.test(a) && head !== head.toUpperCase() ? head.toUpperCase() + b.slice(1) : b;
+  return a + (oneLine ? ' ' : '\n\n') + upper;
 }

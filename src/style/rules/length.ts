@@ -1,4 +1,5 @@
-import { countWords, cutAtWord, sentences } from '../segment.ts';
+import { countWords, cutAtWord } from '../segment.ts';
+import { sentences } from '../sentences.ts';
 
 /**
  * max_sentences and max_words: cut the (masked) text at a sentence boundary at or below the limit.

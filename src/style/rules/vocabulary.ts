@@ -1,10 +1,12 @@
 import { matchCase, normalizeKey, WordTable } from '../word-table.ts';
+import { applySpelling } from './spelling.ts';
 
 /**
  * vocabulary: `{ "customer": "member" }` replaces whole words and phrases, case-insensitively and
  * keeping each occurrence's case, simple plurals included ("customers" -> "members"). Replacements
  * are matched too and left alone, so a value that contains its key ("valued customer") is not
- * replaced again when the engine runs twice, and the check does not flag it.
+ * replaced again when the engine runs twice, and the check does not flag it. A key matches in British
+ * and American spelling alike ("organise" and "organize").
  */
 export class Vocabulary {
   private readonly table: WordTable;
@@ -18,8 +20,10 @@ export class Vocabulary {
       all.set(normalizeKey(from), to);
       if (PLURALIZABLE.test(from) && PLURALIZABLE.test(to)) all.set(normalizeKey(`${from}s`), `${to}s`);
     };
-    for (const [, to] of entries) add(to, to);
-    for (const [from, to] of entries) add(from, to);
+    // every spelling of a key is the key: spelling runs first and may have turned "colour" into "color"
+    const spellings = (w: string) => new Set([w, applySpelling(w, 'en-US'), applySpelling(w, 'en-GB')]);
+    for (const [, to] of entries) for (const t of spellings(to)) add(t, to);
+    for (const [from, to] of entries) for (const f of spellings(from)) add(f, to);
     this.table = new WordTable(all);
   }
 

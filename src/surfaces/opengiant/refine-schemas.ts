@@ -118,7 +118,11 @@ const Usage = z
 export const Check = z
   .object({
     rule: z.string().openapi({ description: 'The persona rule checked.', example: 'emoji' }),
-    passed: z.boolean().openapi({ example: true }),
+    passed: z.boolean().nullable().openapi({
+      description:
+        'Whether the rule holds; null when the check cannot decide (formality on a text with no prose).',
+      example: true,
+    }),
     detail: z.string().openapi({ description: 'What was found.', example: 'no emoji' }),
   })
   .openapi('StyleCheck');

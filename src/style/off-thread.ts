@@ -1,0 +1,108 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { JsonObject } from '../core/persona.ts';
+import { checkStyle, type StyleCheck } from './checks.ts';
+import { applyLocalStyle } from './engine.ts';
+
+/**
+ * The engine is linear (ADR 0013), but a provider's answer may be 16 MiB: seconds of work that would stall
+ * every other request. Texts above OFF_THREAD_CHARS go to a small pool of worker threads (at most two,
+ * started on first use and unref'd, so an idle pool holds no process open); smaller ones run inline, where
+ * a thread hop would cost more than the work. A pool that cannot start (no worker file) runs inline.
+ */
+export const OFF_THREAD_CHARS = 64 * 1024;
+const POOL_SIZE = Math.max(1, Math.min(2, availableParallelism() - 1));
+
+export interface Styled {
+  text: string;
+  checks: StyleCheck[];
+}
+
+interface Pending {
+  resolve: (s: Styled) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: number;
+  jobs: Set<number>;
+}
+
+const slots: Slot[] = [];
+const pending = new Map<number, Pending>();
+let nextId = 1;
+let unavailable = false;
+
+/** The worker entry: beside this file from sources; dist/style-worker.mjs in the bundle (any chunk). */
+function workerUrl(): URL | undefined {
+  if (import.meta.url.endsWith('.ts')) return new URL('./style-worker.ts', import.meta.url);
+  for (const rel of ['./style-worker.mjs', '../style-worker.mjs']) {
+    const url = new URL(rel, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url;
+  }
+  return undefined;
+}
+
+function startSlot(): Slot | undefined {
+  const url = workerUrl();
+  if (!url) {
+    unavailable = true;
+    return undefined;
+  }
+  const worker = new Worker(url);
+  const slot: Slot = { worker, busy: 0, jobs: new Set() };
+  worker.unref();
+  worker.on('message', (m: { id: number; text?: string; checks?: StyleCheck[]; error?: string }) => {
+    const job = pending.get(m.id);
+    pending.delete(m.id);
+    slot.jobs.delete(m.id);
+    if (--slot.busy === 0) worker.unref();
+    if (!job) return;
+    if (m.error !== undefined) job.reject(new Error(m.error));
+    else job.resolve({ text: m.text ?? '', checks: m.checks ?? [] });
+  });
+  worker.on('error', (err) => {
+    // its jobs fail over to inline work (styleText); the slot is replaced on next use
+    slots.splice(slots.indexOf(slot), 1);
+    for (const id of slot.jobs) pending.get(id)?.reject(err);
+    slot.jobs.clear();
+  });
+  slots.push(slot);
+  return slot;
+}
+
+function inline(text: string, attributes: JsonObject, apply: boolean, check: boolean): Styled {
+  const out = apply ? applyLocalStyle(text, attributes) : text;
+  return { text: out, checks: check ? checkStyle(out, attributes) : [] };
+}
+
+/**
+ * The engine's output (when `apply`) and the checks on it (when `check`), off the event loop for a large
+ * text. The same result as running them inline.
+ */
+export async function styleText(
+  text: string,
+  attributes: JsonObject,
+  { apply, check }: { apply: boolean; check: boolean },
+): Promise<Styled> {
+  if (text.length < OFF_THREAD_CHARS || unavailable || (!apply && !check)) {
+    return inline(text, attributes, apply, check);
+  }
+  const free = slots.find((s) => s.busy === 0);
+  const slot =
+    free ?? (slots.length < POOL_SIZE ? startSlot() : slots.reduce((a, b) => (a.busy <= b.busy ? a : b)));
+  if (!slot) return inline(text, attributes, apply, check);
+  const id = nextId++;
+  const result = new Promise<Styled>((resolve, reject) => pending.set(id, { resolve, reject }));
+  slot.jobs.add(id);
+  if (slot.busy++ === 0) slot.worker.ref();
+  slot.worker.postMessage({ id, text, attributes, apply, check });
+  try {
+    return await result;
+  } catch {
+    return inline(text, attributes, apply, check);
+  }
+}

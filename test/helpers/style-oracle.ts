@@ -175,7 +175,7 @@ function keycapAt(text: string, i: number): boolean {
   return text[i + 1] === KEYCAP || (text[i + 1] === VS16 && text[i + 2] === KEYCAP);
 }
 
-/** Numbers: digit runs joined by . , : / - ("1,200.50", "2024-03-12", "9:30", "v2.1.3" as 2.1.3). */
+/** Numbers: digit runs joined by . , : / - ("1,200.50", "2024-03-12", "9:30", "v2.1.3"). */
 function numbers(text: string, covered: Uint8Array, out: Item[]): void {
   let i = 0;
   while (i < text.length) {
@@ -198,8 +198,14 @@ function numbers(text: string, covered: Uint8Array, out: Item[]): void {
       }
       break;
     }
-    out.push({ kind: 'number', text: text.slice(i, end), start: i, end });
-    cover(covered, i, end);
+    // A version's "v" belongs to it ("v1.8.3"), so a sentence may start with one.
+    const v = text[i - 1];
+    const start =
+      (v === 'v' || v === 'V') && covered[i - 1] !== 1 && !LETTER_OR_DIGIT.test(text[i - 2] ?? ' ')
+        ? i - 1
+        : i;
+    out.push({ kind: 'number', text: text.slice(start, end), start, end });
+    cover(covered, start, end);
     i = end;
   }
 }
@@ -568,8 +574,7 @@ export function sentencesAtLeast(content: string): number {
   let count = 0;
   let open = false;
   for (const line of prose(content).split('\n')) {
-    const words = line
-      .trim()
+    const words = withoutListMarker(line)
       .split(/\s+/)
       .filter((w) => w !== '');
     for (let i = 0; i < words.length; i++) {
@@ -585,11 +590,20 @@ export function sentencesAtLeast(content: string): number {
   return open ? count + 1 : count;
 }
 
-/** Words of content: runs of non-space holding a letter or a decimal digit; an item is one word. */
+/**
+ * Words of content: runs of non-space holding a letter or a decimal digit; an item is one word. A
+ * list marker ("1.", "-") is not counted: a lower bound again.
+ */
 export function wordCount(content: string): number {
   return prose(content)
-    .split(/\s+/)
+    .split('\n')
+    .flatMap((line) => withoutListMarker(line).split(/\s+/))
     .filter((w) => /[\p{L}\p{Nd}]/u.test(w)).length;
+}
+
+/** A line of prose without its list marker ("1. ", "2) ", "- "; numbers read "0" in prose). */
+function withoutListMarker(line: string): string {
+  return line.trim().replace(/^(?:[-*+]|0[.)])[ \t]+/, '');
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -229,6 +229,12 @@ describe('style corpus', () => {
     assert.ok(
       has(framingViolations('Thanks.\n\nBest,\nMaria\n\nCheers, Ana', { signOff: 'Cheers, Ana' }), 'framing'),
     );
+    assert.ok(has(findArtefacts('No worries 😄 Let us go.', 'No worries Let us go.'), 'artefact'));
+    assert.ok(has(findArtefacts('(not the switch!).', '(not the switch.).'), 'artefact'));
+    assert.ok(has(removalFragments("I'm sorry to hear that.", "I'm to hear that.", ['sorry']), 'fragment'));
+    assert.ok(has(removalFragments('Sorry about that! Done.', 'About that! Done.', ['sorry']), 'fragment'));
+    assert.equal(removalFragments("It's just a test.", "It's a test.", ['just']).length, 0);
+    assert.equal(removalFragments('Sorry, we are closed.', 'We are closed.', ['sorry']).length, 0);
     const formal = readRules({ formality: 'formal', banned_phrases: ['we apologize'] });
     assert.ok(disagreement('formality', 'OMG, that is fire 🔥 lol', formal));
     assert.ok(disagreement('banned_phrases', 'We apologise for that.', formal));

@@ -339,6 +339,15 @@ function dangling(text: string): number {
   return n;
 }
 
+/** "no worries 😄 Let's" -> "no worries Let's": a lowercase word, then a word capitalized only to open a sentence. */
+function runOnSentences(text: string): number {
+  let n = 0;
+  for (const m of text.matchAll(/\p{Ll}[ \t]+(\p{Lu}[\p{Ll}'’]*)/gu)) {
+    if (SENTENCE_OPENERS.has(normalizeWord(m[1] ?? ''))) n++;
+  }
+  return n;
+}
+
 function doubledWords(text: string): number {
   let n = 0;
   const words = text.split(/[ \t]+/);
@@ -369,6 +378,8 @@ const patterns: Pattern[] = [
   { name: 'dangling word before punctuation', count: dangling },
   { name: 'lowercase after sentence end', count: (p) => countMatches(/[.!?]["'”’)]*[ \t]+\p{Ll}/gu, p) },
   { name: 'doubled word', count: doubledWords },
+  { name: 'sentences run together (a mark between them removed)', count: runOnSentences },
+  { name: 'period inside and after brackets', count: (p) => countMatches(/\.[)\]]\./g, p) },
   { name: 'private-use character (leaked token)', count: (p) => countMatches(/[\uE000-\uF8FF]/g, p) },
   {
     name: 'stray emoji modifier',
@@ -671,11 +682,12 @@ function startsWithGreetingWord(text: string): string | undefined {
 }
 
 /** Common words that are capitalized only at a sentence start: never right after "Hello, ". */
-const SENTENCE_OPENERS = new Set(
-  'the our your we you this that these those it its there thank thanks please to if yes no sure unfortunately great here a an as in for on at with my they he she what when how why sorry good congrats congratulations welcome dear hi hello hey just yeah'.split(
+const SENTENCE_OPENERS = new Set([
+  "let's",
+  ...'the our your we you this that these those it its there thank thanks please to if yes no sure unfortunately great here a an as in for on at with my they he she what when how why sorry good congrats congratulations welcome dear hi hello hey just yeah let'.split(
     ' ',
   ),
-);
+]);
 
 /** A short closing line of a letter ("Best regards,", "Cheers, Tom", "Thanks!" above a name). */
 function isSignOffLine(line: string, next: string | undefined): boolean {

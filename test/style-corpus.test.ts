@@ -131,9 +131,16 @@ function firstDifference(a: string, b: string): string {
   return `${JSON.stringify(a.slice(from, i + 25))} -> ${JSON.stringify(b.slice(from, i + 25))}`;
 }
 
-function clip(s: string, n = 160): string {
-  const one = s.replace(/\n/g, '⏎');
-  return one.length > n ? `${one.slice(0, n)}…` : one;
+/** Input and output on one line each, from a little before where they first differ. */
+function excerpts(input: string, output: string, n = 160): [string, string] {
+  let i = 0;
+  while (i < input.length && input[i] === output[i]) i++;
+  const from = Math.max(0, i - 50);
+  const clip = (s: string) => {
+    const part = s.slice(from, from + n).replace(/\n/g, '⏎');
+    return (from > 0 ? '…' : '') + part + (from + n < s.length ? '…' : '');
+  };
+  return [clip(input), clip(output)];
 }
 
 function report(persona: string, failures: Failure[], failedChecks: Map<string, number>): string {
@@ -146,13 +153,10 @@ function report(persona: string, failures: Failure[], failedChecks: Map<string, 
     `  (checks that reported a failure on the output, not counted above: ${
       [...failedChecks].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'
     })`,
-    ...failures
-      .slice(0, SHOWN)
-      .flatMap((f) => [
-        `- ${f.id} [${f.invariant}] ${f.detail}`,
-        `    in:  ${clip(f.input)}`,
-        `    out: ${clip(f.output)}`,
-      ]),
+    ...failures.slice(0, SHOWN).flatMap((f) => {
+      const [input, output] = excerpts(f.input, f.output);
+      return [`- ${f.id} [${f.invariant}] ${f.detail}`, `    in:  ${input}`, `    out: ${output}`];
+    }),
   ];
   return lines.join('\n');
 }

@@ -243,6 +243,16 @@ describe('style corpus', () => {
     assert.ok(disagreement('formality', 'OMG, that is fire 🔥 lol', formal));
     assert.ok(disagreement('banned_phrases', 'We apologise for that.', formal));
     assert.equal(disagreement('formality', 'The fire alarm is tested on Fridays.', formal), undefined);
+    // Text that greets or signs off in its own words may be left so: not a lie, and not counted.
+    const framed = readRules({ greeting: 'Hello', sign_off: 'Cheers, Ana', max_sentences: 1 });
+    assert.equal(disagreement('greeting', 'Hi Sam! It works.', framed), undefined);
+    assert.ok(disagreement('greeting', 'It works.', framed));
+    assert.equal(disagreement('sign_off', 'It works.\n\nBest,\nMaria', framed), undefined);
+    assert.ok(disagreement('sign_off', 'It works.', framed));
+    assert.equal(
+      disagreement('max_sentences', 'Hi Sam! It works.\n\nBest regards,\nMaria', framed),
+      undefined,
+    );
     const terse = readRules({ max_sentences: 1 });
     assert.equal(
       disagreement('max_sentences', 'Dr. Lee said e.g. 5 p.m. works for the U.S. team.', terse),

@@ -662,15 +662,55 @@ export interface Framing {
   signOff?: string;
 }
 
-/** `text` without its greeting and sign-off: what the length limits count. */
+/**
+ * `text` without its greeting and sign-off: what the length limits count. A greeting or sign-off the
+ * text already had (an engine may rightly keep it instead of adding the persona's) is cut off too, with
+ * a margin: its whole first sentence or line, its whole closing block. Cutting more keeps the counts
+ * lower bounds.
+ */
 export function content(text: string, framing: Framing): string {
   const from = framing.greeting ? (greetingEnd(text, framing.greeting) ?? 0) : 0;
   const to = framing.signOff ? (signOffStart(text, framing.signOff) ?? text.length) : text.length;
   if (from >= to) return '';
-  return text
+  let body = text
     .slice(from, to)
     .replace(/^[\s,.;:!?—–-]+/, '')
     .trimEnd();
+  if (framing.greeting && startsWithGreetingWord(body)) body = withoutFirstSentence(body);
+  if (framing.signOff) body = withoutClosingBlock(body);
+  return body;
+}
+
+/** `text` after its first line or first sentence, whichever ends first. */
+function withoutFirstSentence(text: string): string {
+  const nl = text.indexOf('\n');
+  const line = nl < 0 ? text : text.slice(0, nl);
+  const words = [...line.matchAll(/\S+/g)];
+  let end = line.length;
+  for (const w of words) {
+    if (endsSentence(w[0])) {
+      end = (w.index ?? 0) + w[0].length;
+      break;
+    }
+  }
+  return text.slice(end).replace(/^[\s,.;:!?—–-]+/, '');
+}
+
+/** `text` without a closing block ("Best regards,\nMaria") among its last three lines. */
+function withoutClosingBlock(text: string): string {
+  const lines = text.split('\n');
+  const nonEmpty = lines.map((l, i) => [l, i] as const).filter(([l]) => l.trim() !== '');
+  const tail = nonEmpty.slice(-3);
+  for (let k = 0; k < tail.length; k++) {
+    const [line, index] = tail[k] ?? ['', 0];
+    if (isSignOffLine(line, tail[k + 1]?.[0])) return lines.slice(0, index).join('\n').trimEnd();
+  }
+  return text;
+}
+
+/** Whether `text` ends with a closing block of its own. */
+function endsWithClosingBlock(text: string): boolean {
+  return withoutClosingBlock(text.trimEnd()) !== text.trimEnd();
 }
 
 function startsWithGreetingWord(text: string): string | undefined {
@@ -903,10 +943,15 @@ export function disagreement(rule: string, text: string, r: Rules): string | und
       const n = sentencesAtLeast(content(text, r));
       return r.maxSentences !== undefined && n > r.maxSentences ? `at least ${n} sentences` : undefined;
     }
+    // A text that already greets or signs off in its own words may rightly be left so (issue 12).
     case 'greeting':
-      return r.greeting && greetingEnd(text, r.greeting) === undefined ? 'does not start with it' : undefined;
+      return r.greeting && greetingEnd(text, r.greeting) === undefined && !startsWithGreetingWord(text)
+        ? 'does not start with it or any greeting'
+        : undefined;
     case 'sign_off':
-      return r.signOff && signOffStart(text, r.signOff) === undefined ? 'does not end with it' : undefined;
+      return r.signOff && signOffStart(text, r.signOff) === undefined && !endsWithClosingBlock(text)
+        ? 'does not end with it or any sign-off'
+        : undefined;
     default:
       return undefined;
   }

@@ -185,6 +185,13 @@ describe('style corpus', () => {
       'Jan.',
       'No. ',
       '...',
+      '…',
+      'etc.',
+      '](https://',
+      '_(programming_language))',
+      '👍🏽',
+      '🇯🇵',
+      '\u200D',
       '“',
       "'",
     ]) {

@@ -138,6 +138,77 @@ for (const { backend, skip } of backends) {
       assert.equal((await jobRow(db, id))?.last_error, 'transient');
     });
 
+    test('an error the handler calls unretryable, or an unreadable payload, fails the job at once', async () => {
+      const k = kind('permanent');
+      const q = queue();
+      const failed: string[] = [];
+      let calls = 0;
+      q.handle(
+        k,
+        async () => {
+          calls++;
+          throw new TypeError('file_format_unsupported');
+        },
+        {
+          retryable: (err) => !(err instanceof TypeError),
+          onFailed: async (job) => void failed.push(job.id),
+        },
+      );
+      const id = await q.enqueue(k, {}, { maxAttempts: 5 });
+      const now = new Date().toISOString();
+      await db.kysely
+        .insertInto('jobs')
+        .values({
+          id: `${k}-garbled`,
+          kind: k,
+          payload: '{not json',
+          account_id: null,
+          unique_key: null,
+          status: 'pending',
+          attempts: 0,
+          max_attempts: 5,
+          run_at: now,
+          locked_by: null,
+          locked_until: null,
+          last_error: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      q.start();
+      await waitFor('both failed', async () => failed.length === 2);
+      assert.equal(calls, 1);
+      assert.deepEqual(failed.toSorted(), [id, `${k}-garbled`].toSorted());
+      assert.equal((await jobRow(db, id))?.attempts, 1);
+      assert.equal((await jobRow(db, `${k}-garbled`))?.last_error, 'the job payload is not JSON');
+    });
+
+    test('a handler past its timeout sees its signal aborted and the attempt fails with the timeout', async () => {
+      const k = kind('timeout');
+      const q = queue();
+      const reasons: unknown[] = [];
+      q.handle(
+        k,
+        async (job, signal) => {
+          if (job.attempts > 1) return;
+          await new Promise<void>((_resolve, reject) => {
+            signal.addEventListener('abort', () => {
+              reasons.push(signal.reason);
+              reject(new Error('This operation was aborted'));
+            });
+          });
+        },
+        { timeoutMs: 50 },
+      );
+      q.start();
+      const id = await q.enqueue(k, {});
+      await waitFor('done', async () => (await jobRow(db, id))?.status === 'done');
+      const row = await jobRow(db, id);
+      assert.equal(row?.attempts, 2);
+      assert.equal(row?.last_error, 'the job ran longer than 50 ms');
+      assert.equal(reasons.length, 1);
+    });
+
     test('a unique key returns the pending job instead of adding one, and is free again once it finished', async () => {
       const k = kind('unique');
       const q = queue();

@@ -50,6 +50,16 @@ export interface HandleOptions {
   leaseMs?: number;
   /** Called once when a job has failed for good (its last attempt threw, or its leases kept lapsing). */
   onFailed?: (job: JobRecord, err: unknown) => Promise<void>;
+  /**
+   * Whether an error is worth another attempt (default: every error is). A file in an unsupported format
+   * stays unsupported: answering false fails the job at once instead of after maxAttempts backoffs.
+   */
+  retryable?: (err: unknown) => boolean;
+  /**
+   * Aborts the handler's signal after this long (default: no bound); the attempt then fails as any other.
+   * The handler must honour its signal: one that ignores it keeps its slot and its lease.
+   */
+  timeoutMs?: number;
 }
 
 export interface JobQueue {
@@ -95,6 +105,8 @@ interface Kind {
   concurrency: number;
   leaseMs: number;
   onFailed: HandleOptions['onFailed'];
+  retryable: HandleOptions['retryable'];
+  timeoutMs: number | undefined;
   running: number;
 }
 
@@ -110,6 +122,15 @@ class QueueStopping extends Error {
     super('the job queue is stopping');
   }
 }
+
+/** The abort reason when the claim is no longer ours (cancelled, or taken over): nothing to record. */
+class ClaimLost extends Error {}
+
+/** The abort reason when the handler ran past its timeoutMs: a failed attempt. */
+class AttemptTimedOut extends Error {}
+
+/** A failure no retry can mend (a payload that is not JSON). */
+class Permanent extends Error {}
 
 export function createJobQueue(db: Db, log: Logger, options: JobQueueOptions = {}): JobQueue {
   return new StoreJobQueue(db, log, options);
@@ -179,6 +200,8 @@ class StoreJobQueue implements JobQueue {
       concurrency: Math.max(1, Math.floor(options.concurrency ?? 1)),
       leaseMs: positive(options.leaseMs, DEFAULT_LEASE_MS, 'leaseMs'),
       onFailed: options.onFailed,
+      retryable: options.retryable,
+      timeoutMs: options.timeoutMs === undefined ? undefined : positive(options.timeoutMs, 0, 'timeoutMs'),
       running: 0,
     });
     this.#wake();
@@ -209,7 +232,7 @@ class StoreJobQueue implements JobQueue {
       throw new Error('cancel() needs a kind, a uniqueKey or an accountId');
     }
     const ids = await cancelJobs(this.#db, where, this.#now());
-    for (const id of ids) this.#running.get(id)?.controller.abort(new Error('the job was cancelled'));
+    for (const id of ids) this.#running.get(id)?.controller.abort(new ClaimLost('the job was cancelled'));
     return ids.length;
   }
 
@@ -269,10 +292,17 @@ class StoreJobQueue implements JobQueue {
   }
 
   #run(kind: string, k: Kind, row: JobRow): void {
+    let payload: unknown;
+    let unreadable: Permanent | undefined;
+    try {
+      payload = JSON.parse(row.payload);
+    } catch {
+      unreadable = new Permanent('the job payload is not JSON');
+    }
     const job: JobRecord = {
       id: row.id,
       kind,
-      payload: JSON.parse(row.payload) as unknown,
+      payload,
       attempts: row.attempts,
       maxAttempts: row.max_attempts,
       runAt: row.run_at,
@@ -283,11 +313,11 @@ class StoreJobQueue implements JobQueue {
     const renew = setInterval(() => {
       renewLease(this.#db, claim, k.leaseMs, this.#now())
         .then((held) => {
-          if (!held) controller.abort(new Error('the job lease was lost (cancelled, or taken over)'));
+          if (!held) controller.abort(new ClaimLost('the job lease was lost (cancelled, or taken over)'));
         })
         .catch((err: unknown) => this.#log.warn({ err, job: job.id }, 'job queue: lease renewal failed'));
     }, k.leaseMs / 3).unref();
-    const done = this.#attempt(k, job, claim, controller, renew).finally(() => {
+    const done = this.#attempt(k, job, claim, controller, renew, unreadable).finally(() => {
       k.running--;
       this.#running.delete(job.id);
       this.#wake();
@@ -301,17 +331,29 @@ class StoreJobQueue implements JobQueue {
     claim: Claim,
     controller: AbortController,
     renew: NodeJS.Timeout,
+    unreadable: Permanent | undefined,
   ): Promise<void> {
     let failure: { err: unknown } | undefined;
+    const timeoutMs = k.timeoutMs;
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(
+            () => controller.abort(new AttemptTimedOut(`the job ran longer than ${timeoutMs} ms`)),
+            timeoutMs,
+          ).unref();
     try {
+      if (unreadable) throw unreadable;
       // Claims whose process died count as attempts: a job that kills its process ends, too.
       if (job.attempts > job.maxAttempts)
-        throw new Error(`the job's lease lapsed on each of its ${job.maxAttempts} attempts`);
+        throw new Permanent(`the job's lease lapsed on each of its ${job.maxAttempts} attempts`);
       await k.handler(job, controller.signal);
     } catch (err) {
-      failure = { err };
+      // A handler aborted by its timeout throws whatever its I/O threw (an AbortError): say why instead.
+      failure = { err: controller.signal.reason instanceof AttemptTimedOut ? controller.signal.reason : err };
     } finally {
       clearInterval(renew);
+      clearTimeout(timer);
     }
     try {
       await this.#record(k, job, claim, controller.signal, failure);
@@ -332,13 +374,18 @@ class StoreJobQueue implements JobQueue {
       await completeJob(this.#db, claim, now);
       return;
     }
-    if (signal.aborted) {
-      // Stopping hands the attempt back; a cancelled or lost claim is no longer ours to record.
-      if (signal.reason instanceof QueueStopping) await releaseJob(this.#db, claim, now);
+    // Stopping hands the attempt back; a cancelled or lost claim is no longer ours to record.
+    if (signal.reason instanceof QueueStopping) {
+      await releaseJob(this.#db, claim, now);
       return;
     }
+    if (signal.reason instanceof ClaimLost) return;
     const message = errorText(failure.err);
-    if (job.attempts >= job.maxAttempts) {
+    const final =
+      job.attempts >= job.maxAttempts ||
+      failure.err instanceof Permanent ||
+      (k.retryable !== undefined && !k.retryable(failure.err));
+    if (final) {
       const recorded = await failAttempt(this.#db, claim, message, null, now);
       this.#log.warn({ job: job.id, kind: job.kind, attempts: job.attempts, error: message }, 'job failed');
       if (recorded && k.onFailed) {

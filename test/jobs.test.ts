@@ -418,6 +418,28 @@ for (const { backend, skip } of backends) {
       );
     });
 
+    if (backend.name === 'postgres') {
+      test('an idle instance is woken by another instance committing an enqueue (LISTEN/NOTIFY)', async () => {
+        const k = kind('notify');
+        const second = await openDb(url);
+        extraDbs.push(second);
+        // Polls once at start, then only every 30 s: only a wake can start the job sooner.
+        const idle = queue({ pollMs: 30_000, minPollMs: 30_000, databaseUrl: url }, second);
+        let ran = 0;
+        idle.handle(k, async () => {
+          ran++;
+        });
+        idle.start();
+        await sleep(500);
+        const api = createJobQueue(db, silentLog);
+        await db.kysely.transaction().execute(async (tx) => {
+          await api.enqueue(k, {}, {}, tx);
+          await sleep(100);
+        });
+        await waitFor('the woken instance', async () => ran === 1, 10_000);
+      });
+    }
+
     test('finished jobs older than the retention are purged when a queue starts; recent ones stay', async () => {
       const k = kind('purge');
       const old = new Date(Date.now() - 8 * 24 * 3600_000).toISOString();

@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import type { Db, Tx } from '../storage/db.ts';
 import type { JobRow } from '../storage/schema.ts';
 import { backoffMs } from './backoff.ts';
+import { JobWakeListener, notifyJobs } from './pg-wake.ts';
 import {
   type CancelWhere,
   type Claim,
@@ -93,6 +94,11 @@ export interface JobQueueOptions {
   stopTimeoutMs?: number;
   /** Finished jobs are deleted this long after they finished (default 7 days). */
   purgeAfterMs?: number;
+  /**
+   * PostgreSQL: the store's URL (DATABASE_URL), to LISTEN on one more connection for other instances'
+   * enqueues, so an idle instance starts a job at once instead of at its next poll. Without it, polling.
+   */
+  databaseUrl?: string;
 }
 
 const DEFAULT_LEASE_MS = 30_000;
@@ -157,6 +163,7 @@ class StoreJobQueue implements JobQueue {
   #interval: number;
   #timer: NodeJS.Timeout | undefined;
   #lastPurge = Number.NEGATIVE_INFINITY;
+  readonly #listener: JobWakeListener | undefined;
 
   constructor(db: Db, log: Logger, options: JobQueueOptions) {
     this.#db = db;
@@ -171,6 +178,9 @@ class StoreJobQueue implements JobQueue {
     this.#stopTimeoutMs = positive(options.stopTimeoutMs, 10_000, 'stopTimeoutMs');
     this.#purgeAfterMs = positive(options.purgeAfterMs, 7 * 24 * 60 * 60 * 1000, 'purgeAfterMs');
     this.#interval = this.#minPollMs;
+    if (db.dialect === 'postgres' && options.databaseUrl !== undefined) {
+      this.#listener = new JobWakeListener(options.databaseUrl, () => this.#wake(), log);
+    }
   }
 
   async enqueue(kind: string, payload: unknown, options: EnqueueOptions = {}, tx?: Tx): Promise<string> {
@@ -187,6 +197,8 @@ class StoreJobQueue implements JobQueue {
       },
       now,
     );
+    // Other instances hear it when it commits (PostgreSQL).
+    await notifyJobs(this.#db, tx);
     // Inside a transaction the row is not visible yet: the wake only shortens the poll interval, and
     // the next short poll after the commit finds it.
     this.#wake();
@@ -210,12 +222,14 @@ class StoreJobQueue implements JobQueue {
   start(): void {
     if (this.#started) return;
     this.#started = true;
+    this.#listener?.start();
     this.#wake();
   }
 
   async stop(): Promise<void> {
     this.#stopping = true;
     clearTimeout(this.#timer);
+    await this.#listener?.close();
     const all = () => Promise.allSettled([...this.#running.values()].map((r) => r.done));
     if (await settlesWithin(all(), this.#stopTimeoutMs)) return;
     for (const r of this.#running.values()) {

@@ -338,6 +338,11 @@ for (const { backend, skip } of backends) {
       assert.equal((await jobRow(db, other))?.status, 'pending');
       assert.deepEqual(ran, [running]);
       await assert.rejects(q.cancel({}), /needs a kind/);
+      // A deleted account's jobs, whatever their kind.
+      const owned = await q.enqueue(`${k}-acct`, {}, { accountId: `acct-${k}` });
+      assert.equal(await q.cancel({ accountId: `acct-${k}` }), 1);
+      assert.equal((await jobRow(db, owned))?.status, 'cancelled');
+      assert.equal((await jobRow(db, other))?.status, 'pending');
       // A cancelled job frees its unique key.
       assert.notEqual(await q.enqueue(k, {}, { uniqueKey: `run-${k}` }), running);
     });

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from '../log.ts';
-import type { Db, Tx } from '../storage/db.ts';
 
 /**
  * Wakes idle queues of other instances on PostgreSQL when a job is enqueued, so they need not poll
@@ -13,10 +12,8 @@ import type { Db, Tx } from '../storage/db.ts';
 const CHANNEL_EXPR = `'personakit_jobs_' || left(md5(coalesce(current_schema(), '')), 16)`;
 const MAX_BACKOFF_MS = 5000;
 
-export async function notifyJobs(db: Db, tx?: Tx): Promise<void> {
-  if (db.dialect !== 'postgres') return;
-  await sql`SELECT pg_notify(${sql.raw(CHANNEL_EXPR)}, '')`.execute(tx ?? db.kysely);
-}
+/** The NOTIFY an enqueue sends (evaluated inside its INSERT statement, see insertJob). */
+export const wakeOtherInstances = sql`pg_notify(${sql.raw(CHANNEL_EXPR)}, '')`;
 
 /** LISTEN on one dedicated connection; reconnects with backoff when it is lost. */
 export class JobWakeListener {

@@ -4,7 +4,7 @@ import type { Logger } from '../log.ts';
 import type { Db, Tx } from '../storage/db.ts';
 import type { JobRow } from '../storage/schema.ts';
 import { backoffMs } from './backoff.ts';
-import { JobWakeListener, notifyJobs } from './pg-wake.ts';
+import { JobWakeListener, wakeOtherInstances } from './pg-wake.ts';
 import {
   type CancelWhere,
   type Claim,
@@ -196,9 +196,9 @@ class StoreJobQueue implements JobQueue {
         ...(options.accountId !== undefined && { accountId: options.accountId }),
       },
       now,
+      // Other instances hear it when it commits (PostgreSQL).
+      this.#db.dialect === 'postgres' ? wakeOtherInstances : undefined,
     );
-    // Other instances hear it when it commits (PostgreSQL).
-    await notifyJobs(this.#db, tx);
     // Inside a transaction the row is not visible yet: the wake only shortens the poll interval, and
     // the next short poll after the commit finds it.
     this.#wake();

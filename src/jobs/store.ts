@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import { newId } from '../core/ids.ts';
 import type { Db, Tx } from '../storage/db.ts';
 import type { Database, JobRow } from '../storage/schema.ts';
@@ -26,35 +26,59 @@ export interface NewJob {
 /**
  * Inserts the job (in `tx` when given) and returns its id; with a unique key held by a pending or running
  * job, that job's id instead. The insert ignores the conflict rather than failing it, which on PostgreSQL
- * would abort the caller's whole transaction.
+ * would abort the caller's whole transaction. `wake` (PostgreSQL: a pg_notify call) is evaluated in the
+ * same statement when a row was inserted, so enqueueing stays one round trip and one commit.
  */
-export async function insertJob(db: Kysely<Database> | Tx, job: NewJob, now: Date): Promise<string> {
+export async function insertJob(
+  db: Kysely<Database> | Tx,
+  job: NewJob,
+  now: Date,
+  wake?: RawBuilder<unknown>,
+): Promise<string> {
   const payload = JSON.stringify(job.payload ?? null);
   const stamp = now.toISOString();
   // Two rounds: the holder of the key may finish between our insert and our read.
   for (let round = 0; ; round++) {
     const id = newId('job_');
-    const inserted = await db
-      .insertInto('jobs')
-      .values({
-        id,
-        kind: job.kind,
-        payload,
-        account_id: job.accountId ?? null,
-        unique_key: job.uniqueKey ?? null,
-        status: 'pending',
-        attempts: 0,
-        max_attempts: job.maxAttempts,
-        run_at: job.runAt.toISOString(),
-        locked_by: null,
-        locked_until: null,
-        last_error: null,
-        created_at: stamp,
-        updated_at: stamp,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0 || job.uniqueKey === undefined) return id;
+    const values = {
+      id,
+      kind: job.kind,
+      payload,
+      account_id: job.accountId ?? null,
+      unique_key: job.uniqueKey ?? null,
+      status: 'pending',
+      attempts: 0,
+      max_attempts: job.maxAttempts,
+      run_at: job.runAt.toISOString(),
+      locked_by: null,
+      locked_until: null,
+      last_error: null,
+      created_at: stamp,
+      updated_at: stamp,
+    };
+    let inserted: boolean;
+    if (wake) {
+      const row = await db
+        .with('ins', (w) =>
+          w
+            .insertInto('jobs')
+            .values(values)
+            .onConflict((oc) => oc.doNothing())
+            .returning('id'),
+        )
+        .selectFrom('ins')
+        .select(['ins.id', wake.as('woke')])
+        .executeTakeFirst();
+      inserted = row !== undefined;
+    } else {
+      const r = await db
+        .insertInto('jobs')
+        .values(values)
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      inserted = Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    }
+    if (inserted || job.uniqueKey === undefined) return id;
     const holder = await db
       .selectFrom('jobs')
       .select('id')

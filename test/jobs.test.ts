@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import { backoffMs } from '../src/jobs/backoff.ts';
 import { createJobQueue, type JobQueue, type JobQueueOptions } from '../src/jobs/queue.ts';
 import { type Db, openDb } from '../src/storage/db.ts';
@@ -370,6 +371,33 @@ for (const { backend, skip } of backends) {
       next.handle(k, async () => {});
       next.start();
       await waitFor('done', async () => (await jobRow(db, id))?.status === 'done');
+    });
+
+    test('stop() during a claim in flight: a job that claim returns does not start after stop() returned', async () => {
+      const k = kind('stop-race');
+      const q = createJobQueue(db, silentLog, { pollMs: 100, minPollMs: 10, stopTimeoutMs: 2000 });
+      let stopped = false;
+      let startedAfterStop = false;
+      q.handle(k, async () => {
+        if (stopped) startedAfterStop = true;
+      });
+      const id = await q.enqueue(k, {});
+      let stopping: Promise<void> = Promise.resolve();
+      // Hold the claim up: SQLite's one connection is ours while the transaction is open; on PostgreSQL
+      // the table lock blocks SELECT … FOR UPDATE.
+      await db.kysely.transaction().execute(async (tx) => {
+        if (backend.name === 'postgres') await sql`LOCK TABLE jobs IN EXCLUSIVE MODE`.execute(tx);
+        q.start();
+        await sleep(100);
+        stopping = q.stop();
+        await sleep(50);
+      });
+      await stopping;
+      stopped = true;
+      await sleep(300);
+      assert.equal(startedAfterStop, false);
+      const row = await jobRow(db, id);
+      assert.ok(row?.status === 'done' || row?.status === 'pending', `left ${row?.status}`);
     });
 
     test('two instances on one store run a burst of 50 jobs exactly once each, sharing them', async () => {

@@ -162,6 +162,8 @@ class StoreJobQueue implements JobQueue {
   #again = false;
   #interval: number;
   #timer: NodeJS.Timeout | undefined;
+  /** The poll in progress: stop() waits for it, so a claim it is making cannot start a job after. */
+  #tickDone: Promise<void> = Promise.resolve();
   #lastPurge = Number.NEGATIVE_INFINITY;
   readonly #listener: JobWakeListener | undefined;
 
@@ -230,6 +232,7 @@ class StoreJobQueue implements JobQueue {
     this.#stopping = true;
     clearTimeout(this.#timer);
     await this.#listener?.close();
+    await this.#tickDone;
     const all = () => Promise.allSettled([...this.#running.values()].map((r) => r.done));
     if (await settlesWithin(all(), this.#stopTimeoutMs)) return;
     for (const r of this.#running.values()) {
@@ -264,7 +267,9 @@ class StoreJobQueue implements JobQueue {
   #schedule(ms: number): void {
     clearTimeout(this.#timer);
     // unref: polling alone must not keep a stopping process alive; running handlers do.
-    this.#timer = setTimeout(() => void this.#tick(), ms).unref();
+    this.#timer = setTimeout(() => {
+      if (!this.#ticking) this.#tickDone = this.#tick();
+    }, ms).unref();
   }
 
   async #tick(): Promise<void> {

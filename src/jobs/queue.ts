@@ -403,7 +403,7 @@ class StoreJobQueue implements JobQueue {
     const final =
       job.attempts >= job.maxAttempts ||
       failure.err instanceof Permanent ||
-      (k.retryable !== undefined && !k.retryable(failure.err));
+      (k.retryable !== undefined && !retryable(k.retryable, failure.err));
     if (final) {
       const recorded = await failAttempt(this.#db, claim, message, null, now);
       this.#log.warn({ job: job.id, kind: job.kind, attempts: job.attempts, error: message }, 'job failed');
@@ -422,6 +422,15 @@ class StoreJobQueue implements JobQueue {
     );
     // Wake when it is due rather than at the next idle poll.
     setTimeout(() => this.#wake(), delay).unref();
+  }
+}
+
+/** A retryable() that throws is a bug in the caller; the job must still be recorded: retry it. */
+function retryable(check: (err: unknown) => boolean, err: unknown): boolean {
+  try {
+    return check(err);
+  } catch {
+    return true;
   }
 }
 

@@ -186,6 +186,40 @@ migrations['0006_suno_upstream'] = {
   },
 };
 
+/**
+ * The durable job queue (src/jobs/, ADR 0023). Claiming reads (status, run_at); a unique key holds among
+ * unfinished jobs only, so a document can be processed again once its previous job finished. The partial
+ * index is written as SQL: the same statement works on both backends.
+ */
+migrations['0008_jobs'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('jobs')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('account_id', 'text')
+      .addColumn('unique_key', 'text')
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('max_attempts', 'integer', (c) => c.notNull())
+      .addColumn('run_at', 'text', (c) => c.notNull())
+      .addColumn('locked_by', 'text')
+      .addColumn('locked_until', 'text')
+      .addColumn('last_error', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('jobs_claim').on('jobs').columns(['status', 'run_at']).execute();
+    await sql`CREATE UNIQUE INDEX jobs_unique_key ON jobs (unique_key) WHERE unique_key IS NOT NULL AND status IN ('pending', 'running')`.execute(
+      db,
+    );
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('jobs').execute();
+  },
+};
+
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
   const migrator = new Migrator({
     db,

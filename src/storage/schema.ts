@@ -112,6 +112,32 @@ export interface PersonaClipsTable {
   clip_id: string;
 }
 
+/**
+ * A background job (0008, src/jobs/): claimed with a lease, retried with backoff, resumed after a crash.
+ * `status`: pending | running | done | failed | cancelled.
+ */
+export interface JobsTable {
+  id: string;
+  kind: string;
+  /** JSON text. */
+  payload: string;
+  account_id: string | null;
+  /** At most one pending or running job per key (a partial unique index); finished jobs keep theirs. */
+  unique_key: string | null;
+  status: string;
+  /** Claims so far, counted when claimed: a claim whose process died counts too. */
+  attempts: number;
+  max_attempts: number;
+  /** When a pending job may be claimed (ISO-8601 UTC). */
+  run_at: string;
+  /** The claiming queue's owner id and until when the claim holds unless renewed. */
+  locked_by: string | null;
+  locked_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -121,6 +147,7 @@ export interface Database {
   suno_personas: SunoPersonasTable;
   persona_clips: PersonaClipsTable;
   suno_tasks: SunoTasksTable;
+  jobs: JobsTable;
 }
 
 export type PersonaRow = Selectable<PersonasTable>;
@@ -129,3 +156,4 @@ export type PersonaRowUpdate = Updateable<PersonasTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AccountRow = Selectable<AccountsTable>;
 export type ClipRow = Selectable<ClipsTable>;
+export type JobRow = Selectable<JobsTable>;

@@ -1,0 +1,76 @@
+import type { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { KnowledgeError } from '../extract/types.ts';
+
+/**
+ * Reads a response body into memory, never more than `maxBytes` of it: past the cap the stream is
+ * destroyed (the connection closes, the rest is never downloaded) and the read is refused, or, with
+ * `truncate`, the first `maxBytes` are kept (robots.txt: RFC 9309 reads at least its first 500 KiB).
+ * We ask for `accept-encoding: identity`; a server that compresses anyway is decoded here and the cap
+ * counts decoded bytes, so a small gzip bomb cannot inflate past it.
+ */
+export async function readBounded(
+  body: Readable,
+  contentEncoding: string | undefined,
+  maxBytes: number,
+  what: string,
+  truncate = false,
+): Promise<Uint8Array> {
+  const source = decoded(body, contentEncoding);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      const room = maxBytes - total;
+      if (chunk.length > room) {
+        if (!truncate) {
+          throw new KnowledgeError(
+            'file_size_too_large',
+            `${what} is larger than the ${formatBytes(maxBytes)} limit; download stopped there`,
+          );
+        }
+        if (room > 0) chunks.push(chunk.subarray(0, room));
+        total = maxBytes;
+        break;
+      }
+      chunks.push(chunk);
+      total += chunk.length;
+    }
+  } finally {
+    // Stops the download when we leave early (cap reached, error); a no-op once the body has ended.
+    discard(source);
+    discard(body);
+  }
+  return new Uint8Array(Buffer.concat(chunks, total));
+}
+
+/**
+ * Closes a body we will not read (further). undici reports a destroyed, unfinished body as an 'error'
+ * event on a later tick; nobody listens by then, so it is swallowed here rather than crash the process.
+ */
+export function discard(stream: Readable): void {
+  stream.on('error', () => {});
+  stream.destroy();
+}
+
+function decoded(body: Readable, contentEncoding: string | undefined): Readable {
+  const encoding = contentEncoding?.trim().toLowerCase();
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? createGunzip()
+      : encoding === 'deflate'
+        ? createInflate()
+        : encoding === 'br'
+          ? createBrotliDecompress()
+          : undefined;
+  if (!decoder) return body;
+  body.on('error', (err) => decoder.destroy(err));
+  decoder.on('error', () => body.destroy());
+  return body.pipe(decoder);
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}

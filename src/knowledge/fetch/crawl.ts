@@ -70,7 +70,8 @@ export async function crawlSite(
       seen.add(final.href);
       pages++;
       await onPage(page, item.depth);
-      if (item.depth >= opts.depth || !isHtml(page.contentType)) continue;
+      // Links are only worth finding while pages may still be fetched from them.
+      if (item.depth >= opts.depth || pages >= opts.maxPages || !isHtml(page.contentType)) continue;
       for (const link of extractLinks(page.bytes, page.contentType, page.finalUrl)) {
         if (seen.has(link.href) || !site.has(siteKey(link))) continue;
         seen.add(link.href);

@@ -33,6 +33,8 @@ export function normaliseUrl(href: string, base?: string | URL): URL | undefined
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
   if (url.username || url.password) return undefined;
   url.hash = '';
+  // "/page?" and "/page" are one resource (an empty query is not sent): one key for both.
+  if (url.search === '') url.search = '';
   if (url.href.length > MAX_URL_LENGTH) return undefined;
   return url;
 }

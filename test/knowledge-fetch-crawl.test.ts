@@ -223,7 +223,33 @@ describe('crawlSite: a polite, guarded, breadth-first crawl', () => {
       assert.equal(a.paths.length, 5);
       assert.equal(b.paths.length, 5);
       assert.equal(site.maxInFlight, 1, 'never two requests in flight to the host');
+      for (let i = 0; i < 50 && hostsInTurn() > 0; i++) await new Promise((r) => setTimeout(r, 10));
       assert.equal(hostsInTurn(), 0, 'no turn left behind');
+    });
+  });
+
+  test('politeness: delayMs and a robots.txt Crawl-delay space the requests; the last pause is not waited for', async () => {
+    const gaps = (site: LocalSite) => site.times.slice(1).map((t, i) => t - (site.times[i] ?? 0));
+    await withSite({ '/': links('/1', '/2'), '/1': html('1'), '/2': html('2') }, async (site) => {
+      await crawl(site, { delayMs: 150 });
+      // robots.txt and the start page share the first turn; every later request waits out the pause.
+      const later = gaps(site).slice(1);
+      assert.equal(later.length, 2);
+      for (const gap of later) assert.ok(gap >= 140, `gap ${gap} ms`);
+    });
+    await withSite(
+      { '/robots.txt': text('User-agent: *\nCrawl-delay: 0.2\n'), '/': links('/1'), '/1': html('1') },
+      async (site) => {
+        await crawl(site);
+        const last = gaps(site).at(-1) ?? 0;
+        assert.ok(last >= 190, `Crawl-delay 0.2 s honoured: gap ${last} ms`);
+      },
+    );
+    await withSite({ '/': html('only page') }, async (site) => {
+      const started = performance.now();
+      await crawl(site, { delayMs: 20_000 });
+      // Generous: the crawl returns as soon as its last page is delivered, far before the 20 s pause.
+      assert.ok(performance.now() - started < 10_000);
     });
   });
 

@@ -15,6 +15,8 @@ export interface LocalSite {
   hits: string[];
   userAgents: string[];
   hosts: string[];
+  /** performance.now() of each request's arrival, beside `hits`. */
+  times: number[];
   maxInFlight: number;
   /** Bytes written by handlers that stream (a capped download must stop them early). */
   streamed: { bytes: number; closed: boolean };
@@ -56,6 +58,7 @@ export async function startSite(routes: Record<string, Route> = {}): Promise<Loc
     hits: [],
     userAgents: [],
     hosts: [],
+    times: [],
     maxInFlight: 0,
     streamed: { bytes: 0, closed: false },
     route: (path, handler) => table.set(path, handler),
@@ -68,6 +71,7 @@ export async function startSite(routes: Record<string, Route> = {}): Promise<Loc
   const server = createServer((req, res) => {
     const path = req.url ?? '/';
     site.hits.push(path);
+    site.times.push(performance.now());
     site.userAgents.push(req.headers['user-agent'] ?? '');
     site.hosts.push(req.headers.host ?? '');
     inFlight++;

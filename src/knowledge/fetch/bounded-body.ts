@@ -15,13 +15,13 @@ export async function readBounded(
   maxBytes: number,
   what: string,
   truncate = false,
+  declaredLength?: number,
 ): Promise<Uint8Array> {
   const source = decoded(body, contentEncoding);
-  const chunks: Buffer[] = [];
-  let total = 0;
+  const sink = new Sink(contentEncoding === undefined ? declaredLength : undefined, maxBytes);
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
-      const room = maxBytes - total;
+      const room = maxBytes - sink.length;
       if (chunk.length > room) {
         if (!truncate) {
           throw new KnowledgeError(
@@ -29,19 +29,49 @@ export async function readBounded(
             `${what} is larger than the ${formatBytes(maxBytes)} limit; download stopped there`,
           );
         }
-        if (room > 0) chunks.push(chunk.subarray(0, room));
-        total = maxBytes;
+        sink.push(chunk.subarray(0, room));
         break;
       }
-      chunks.push(chunk);
-      total += chunk.length;
+      sink.push(chunk);
     }
   } finally {
     // Stops the download when we leave early (cap reached, error); a no-op once the body has ended.
     discard(source);
     discard(body);
   }
-  return new Uint8Array(Buffer.concat(chunks, total));
+  return sink.bytes();
+}
+
+/**
+ * The body in memory once: with a Content-Length (the usual case for files) one buffer of that size is
+ * filled in place, so a 50 MiB download holds 50 MiB, not the chunks plus their concatenation. Without
+ * one (or when the server sends more than it declared) chunks are kept and joined once at the end.
+ */
+class Sink {
+  #fixed: Buffer | undefined;
+  #chunks: Buffer[] = [];
+  length = 0;
+
+  constructor(declared: number | undefined, maxBytes: number) {
+    if (declared !== undefined && Number.isSafeInteger(declared) && declared > 0 && declared <= maxBytes) {
+      this.#fixed = Buffer.allocUnsafe(declared);
+    }
+  }
+
+  push(chunk: Buffer): void {
+    if (this.#fixed && this.length + chunk.length > this.#fixed.length) {
+      this.#chunks.push(this.#fixed.subarray(0, this.length));
+      this.#fixed = undefined;
+    }
+    if (this.#fixed) chunk.copy(this.#fixed, this.length);
+    else this.#chunks.push(chunk);
+    this.length += chunk.length;
+  }
+
+  bytes(): Uint8Array {
+    if (this.#fixed) return this.#fixed.subarray(0, this.length);
+    return this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks, this.length);
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { KnowledgeError } from '../extract/types.ts';
-import { FetchSession, FetchStop, guardedGet } from './guarded-get.ts';
+import { FetchSession, FetchStop, guardedGet, withoutField } from './guarded-get.ts';
 import { inTurn } from './host-turns.ts';
 import { extractLinks, isHtml, looksLikeFile, mediaType, normaliseUrl } from './links.ts';
 import { RobotsCache } from './robots.ts';
@@ -62,7 +62,7 @@ export async function crawlSite(
           continue;
         }
         if (isStart || !(err instanceof KnowledgeError)) throw err;
-        skip(item.url.href, err.message);
+        skip(item.url.href, withoutField(err.message));
         continue;
       }
       const final = new URL(page.finalUrl);

@@ -132,6 +132,7 @@ export async function guardedGet(
           opts.maxBytes,
           `${FIELD}: ${resolved.url.href}`,
           hooks.truncate,
+          Number.isFinite(declared) ? declared : undefined,
         );
         const page: FetchedPage = { url, finalUrl: resolved.url.href, bytes, status: res.statusCode };
         if (contentType !== undefined) page.contentType = contentType;
@@ -157,11 +158,16 @@ async function guard(current: string, first: string, hop: number, opts: FetchOpt
       const message =
         hop === 0
           ? err.message
-          : `${FIELD} ${safeUrl(first)} redirected to ${safeUrl(current)}, refused: ${err.message}`;
+          : `${FIELD} ${safeUrl(first)} redirected to ${safeUrl(current)}, refused: ${withoutField(err.message)}`;
       throw new KnowledgeError('invalid_file_url', message);
     }
     throw err;
   }
+}
+
+/** The guard's message starts with the field name; inside a sentence that already names it, drop it. */
+export function withoutField(message: string): string {
+  return message.startsWith(`${FIELD}: `) ? message.slice(FIELD.length + 2) : message;
 }
 
 /** DNS has no cancellation of its own: the fetch stops waiting for it when the deadline passes. */

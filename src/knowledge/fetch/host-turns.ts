@@ -24,13 +24,16 @@ export async function inTurn<T>(
   });
   try {
     await waitFor(previous, signal);
-    try {
-      return await work();
-    } finally {
-      await sleep(pauseAfterMs(), signal).catch(() => {});
-    }
-  } finally {
+  } catch (err) {
     release();
+    throw err;
+  }
+  try {
+    return await work();
+  } finally {
+    // The pause keeps the host's turn, but the caller does not wait for it: a crawl's last page
+    // returns at once, and the next request to this host (from any crawl) starts after the pause.
+    void sleep(pauseAfterMs(), signal).then(release, release);
   }
 }
 
@@ -54,6 +57,8 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
+    // A pause alone never keeps the process alive.
+    timer.unref();
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal?.reason);

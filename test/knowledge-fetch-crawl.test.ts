@@ -69,6 +69,34 @@ describe('crawlSite: a polite, guarded, breadth-first crawl', () => {
       );
     }));
 
+  test('nofollow links and pages are not followed; <base href> resolves relative links', () =>
+    withSite(
+      {
+        '/': html('<a href="/a" rel="nofollow">a</a> <a href="/b">b</a> <a href="/stop">stop</a>'),
+        '/b': html('<base href="/sub/"><a href="leaf">leaf</a>'),
+        '/sub/leaf': html('leaf'),
+        '/stop': (_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/html' });
+          res.end(
+            '<html><head><meta name="robots" content="noindex, nofollow"></head><body><a href="/x">x</a></body></html>',
+          );
+        },
+        '/a': html('a'),
+        '/x': html('x'),
+      },
+      async (site) => {
+        const r = await crawl(site, { depth: 5 });
+        assert.deepEqual(r.paths, ['/', '/b', '/stop', '/sub/leaf']);
+      },
+    ));
+
+  test('a start URL that is not http(s) fails at once', async () => {
+    await assert.rejects(
+      crawlSite('file:///etc/passwd', base, async () => {}),
+      (err) => err instanceof KnowledgeError && err.code === 'invalid_file_url',
+    );
+  });
+
   test('max_pages stops the crawl; what was left is listed', () =>
     withSite(tree, async (site) => {
       const r = await crawl(site, { depth: 3, maxPages: 2 });

@@ -38,11 +38,13 @@ export async function crawlSite(
   const site = new Set<string>();
   const seen = new Set<string>();
   try {
-    const start = normaliseUrl(startUrl);
+    // The user's own URL may be long; only discovered links are held to the length bound.
+    const start = normaliseUrl(startUrl, undefined, Number.POSITIVE_INFINITY);
     if (!start) {
-      // Let the guard word the refusal (not a URL, not http(s), credentials).
-      await guardedGet(startUrl, opts, session);
-      throw new KnowledgeError('invalid_file_url', 'document_url: is not a valid http(s) URL');
+      throw new KnowledgeError(
+        'invalid_file_url',
+        'document_url: must be an http or https URL without credentials',
+      );
     }
     site.add(siteKey(start));
     seen.add(start.href);

@@ -23,7 +23,7 @@ export function isHtml(contentType: string | undefined): boolean {
 }
 
 /** A URL as the crawler keys it: absolute http(s), no fragment, no credentials, bounded; else undefined. */
-export function normaliseUrl(href: string, base?: string | URL): URL | undefined {
+export function normaliseUrl(href: string, base?: string | URL, maxLength = MAX_URL_LENGTH): URL | undefined {
   let url: URL;
   try {
     url = new URL(href, base);
@@ -35,7 +35,7 @@ export function normaliseUrl(href: string, base?: string | URL): URL | undefined
   url.hash = '';
   // "/page?" and "/page" are one resource (an empty query is not sent): one key for both.
   if (url.search === '') url.search = '';
-  if (url.href.length > MAX_URL_LENGTH) return undefined;
+  if (url.href.length > maxLength) return undefined;
   return url;
 }
 

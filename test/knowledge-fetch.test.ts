@@ -29,6 +29,7 @@ describe('fetchUrl: guarded, bounded downloads', () => {
       '/to-ten': redirect('http://10.0.0.1/secret'),
       '/to-creds': redirect('http://user:pw@127.0.0.1/doc.pdf'),
       '/to-ftp': redirect('ftp://127.0.0.1/doc.pdf'),
+      '/to-garbage': redirect('http://[not-an-address/'),
       '/missing': text('gone', 'text/plain', 404),
       '/broken': text('oops', 'text/plain', 503),
       '/never': () => {},
@@ -127,6 +128,11 @@ describe('fetchUrl: guarded, bounded downloads', () => {
       /must not contain credentials/,
     );
     await refused(fetchUrl(`${site.origin}/to-ftp`, allowLocal), 'invalid_file_url', /http or https/);
+    await refused(
+      fetchUrl(`${site.origin}/to-garbage`, allowLocal),
+      'invalid_file_url',
+      /redirected to an invalid Location/,
+    );
   });
 
   test('a host name is connected to at the address the guard checked, with its own Host header', async () => {

@@ -13,7 +13,7 @@ export const DEFAULT_MAX_REDIRECTS = 5;
 const FIELD = 'document_url';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const ENCODINGS = new Set(['identity', 'gzip', 'x-gzip', 'deflate', 'br']);
+const ENCODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
 
 /** Thrown by a hook to end a fetch with a reason of the caller's own (passed through untouched). */
 export class FetchStop extends Error {}
@@ -101,7 +101,7 @@ export async function guardedGet(
               `${FIELD}: more than ${maxRedirects} redirects (last to ${safeUrl(location, resolved.url)})`,
             );
           }
-          current = new URL(location, resolved.url).href;
+          current = redirectTarget(location, resolved.url);
           continue;
         }
         if ((res.statusCode < 200 || res.statusCode > 299) && !hooks.acceptStatus?.(res.statusCode)) {
@@ -112,8 +112,8 @@ export async function guardedGet(
         }
         const contentType = header(res.headers, 'content-type');
         hooks.beforeBody?.(res.statusCode, contentType, resolved.url);
-        const encoding = header(res.headers, 'content-encoding');
-        if (encoding !== undefined && !ENCODINGS.has(encoding.trim().toLowerCase())) {
+        const encoding = contentEncoding(res.headers);
+        if (encoding !== undefined && !ENCODINGS.has(encoding)) {
           throw new KnowledgeError(
             'website_processing_failed',
             `${FIELD}: ${resolved.url.href} sent an unsupported content-encoding "${encoding.slice(0, 40)}"`,
@@ -213,6 +213,23 @@ function isTimeout(err: unknown): boolean {
     code === 'UND_ERR_CONNECT_TIMEOUT' ||
     (err instanceof Error && err.name === 'TimeoutError')
   );
+}
+
+/** The body's encoding, lower-cased; undefined when it is sent as is ("identity" or no header). */
+function contentEncoding(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const value = header(headers, 'content-encoding')?.trim().toLowerCase();
+  return value === undefined || value === '' || value === 'identity' ? undefined : value;
+}
+
+function redirectTarget(location: string, from: URL): string {
+  try {
+    return new URL(location, from).href;
+  } catch {
+    throw new KnowledgeError(
+      'invalid_file_url',
+      `${FIELD}: ${from.href} redirected to an invalid Location "${location.slice(0, 200)}"`,
+    );
+  }
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {

@@ -74,7 +74,7 @@ export async function crawlSite(
       await onPage(page, item.depth);
       // Links are only worth finding while pages may still be fetched from them.
       if (item.depth >= opts.depth || pages >= opts.maxPages || !isHtml(page.contentType)) continue;
-      for (const link of extractLinks(page.bytes, page.contentType, page.finalUrl)) {
+      for (const link of await extractLinks(page.bytes, page.contentType, page.finalUrl)) {
         if (seen.has(link.href) || !site.has(siteKey(link))) continue;
         seen.add(link.href);
         if (looksLikeFile(link)) {

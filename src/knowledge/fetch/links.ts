@@ -1,4 +1,16 @@
-import { parseHTML } from 'linkedom';
+type Linkedom = typeof import('linkedom');
+let linkedom: Promise<Linkedom> | undefined;
+
+/**
+ * linkedom (~30 MiB and most of a second to load) is imported on the first crawl, not at server start:
+ * a server that never crawls never pays for it. Bundled, it may come back as `default` only.
+ */
+function loadLinkedom(): Promise<Linkedom> {
+  linkedom ??= import('linkedom').then((m) =>
+    'parseHTML' in m ? m : (m as unknown as { default: Linkedom }).default,
+  );
+  return linkedom;
+}
 
 /** HTML past this is not searched for links: a crawl page is a web page, not a 50 MiB dump. */
 const MAX_HTML_FOR_LINKS = 5 * 1024 * 1024;
@@ -50,8 +62,13 @@ export function looksLikeFile(url: URL): boolean {
  * The links of an HTML page (<a href>, <area href>), resolved against its <base href> or URL, in
  * document order. A page whose robots meta says nofollow yields none; rel="nofollow" links are left out.
  */
-export function extractLinks(bytes: Uint8Array, contentType: string | undefined, pageUrl: string): URL[] {
+export async function extractLinks(
+  bytes: Uint8Array,
+  contentType: string | undefined,
+  pageUrl: string,
+): Promise<URL[]> {
   const html = decode(bytes.subarray(0, MAX_HTML_FOR_LINKS), contentType);
+  const { parseHTML } = await loadLinkedom();
   const { document } = parseHTML(html);
   for (const meta of document.querySelectorAll('meta[name]')) {
     const name = meta.getAttribute('name')?.toLowerCase();

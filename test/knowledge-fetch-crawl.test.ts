@@ -106,6 +106,17 @@ describe('crawlSite: a polite, guarded, breadth-first crawl', () => {
       assert.deepEqual(r.skipped, [{ url: `${site.origin}/b`, reason: 'max_pages (2) reached' }]);
     }));
 
+  test('a page with thousands of links cannot grow the queue without bound', () => {
+    const many = Array.from({ length: 5_000 }, (_, i) => `/p${i}`);
+    return withSite({ '/': links(...many), '/p0': html('0') }, async (site) => {
+      const r = await crawl(site, { maxPages: 2 });
+      assert.deepEqual(r.paths, ['/', '/p0']);
+      // 100 queued at most (spares for failing pages); the 99 never fetched are listed, not 4,999.
+      assert.equal(r.skipped.length, 99);
+      assert.ok(r.skipped.every((s) => s.reason === 'max_pages (2) reached'));
+    });
+  });
+
   test('a cycle of links is crawled once per page', () =>
     withSite(
       { '/': links('/x', '/'), '/x': links('/y', '/'), '/y': links('/x', '/', '/?') },

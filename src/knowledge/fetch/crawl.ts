@@ -9,6 +9,11 @@ import type { CrawlOptions, CrawlResult, FetchedPage } from './types.ts';
 export const MAX_CRAWL_DELAY_MS = 5_000;
 /** `skipped` is a report, not a log: it stops growing here. */
 const MAX_SKIPPED = 500;
+/**
+ * URLs waiting at most, per page still to fetch: enough spares for pages that fail or are skipped, while
+ * a hostile page with a million links cannot grow the queue (and the seen set) without bound.
+ */
+const PENDING_PER_PAGE = 4;
 
 interface Queued {
   url: URL;
@@ -74,7 +79,9 @@ export async function crawlSite(
       await onPage(page, item.depth);
       // Links are only worth finding while pages may still be fetched from them.
       if (item.depth >= opts.depth || pages >= opts.maxPages || !isHtml(page.contentType)) continue;
+      const maxPending = Math.max(100, (opts.maxPages - pages) * PENDING_PER_PAGE);
       for (const link of await extractLinks(page.bytes, page.contentType, page.finalUrl)) {
+        if (queue.length - next - 1 >= maxPending) break;
         if (seen.has(link.href) || !site.has(siteKey(link))) continue;
         seen.add(link.href);
         if (looksLikeFile(link)) {

@@ -168,7 +168,7 @@ const systemLookup: Lookup = (host) =>
  */
 export async function resolveOutboundUrl(
   raw: string,
-  allowed: readonly string[],
+  allowed: readonly string[] | AllowList,
   field: string,
   lookup: Lookup = systemLookup,
 ): Promise<ResolvedUrl> {
@@ -182,7 +182,7 @@ export async function resolveOutboundUrl(
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refuse('must be an http or https URL');
   if (url.username || url.password) throw refuse('must not contain credentials');
   const host = url.hostname.replace(brackets, '').toLowerCase();
-  const list = allowListOf(allowed);
+  const list = 'hosts' in allowed ? allowed : allowListOf(allowed);
 
   let addresses: LookupAddress[];
   const literal = isIP(host);

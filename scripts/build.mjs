@@ -28,7 +28,9 @@ try {
 // Chunk names carry content hashes: start clean so no stale chunk lingers.
 rmSync('dist', { recursive: true, force: true });
 await esbuild.build({
-  entryPoints: { personakit: 'src/main.ts' },
+  // The extract worker is loaded by path (new Worker(url)), so it is an entry of its own: dist/extract-worker.mjs,
+  // which src/knowledge/extract/run-worker.ts finds beside the bundle (docs/adr/0021-extract-in-a-worker.md).
+  entryPoints: { personakit: 'src/main.ts', 'extract-worker': 'src/knowledge/extract/worker.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   // Code only some deployments need (pg, ioredis, undici) is imported lazily and lands in its own chunk.

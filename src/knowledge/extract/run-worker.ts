@@ -34,6 +34,12 @@ type Reply = { ok: true; doc: ExtractedDocument } | { ok: false; code: Knowledge
  */
 function movable(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const { buffer } = bytes;
+  if (buffer instanceof ArrayBuffer && buffer.detached) {
+    throw new KnowledgeError(
+      'internal_error',
+      'These bytes were already moved into an extraction (the buffer is detached).',
+    );
+  }
   const whole =
     buffer instanceof ArrayBuffer &&
     bytes.byteOffset === 0 &&

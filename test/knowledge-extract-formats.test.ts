@@ -192,6 +192,14 @@ describe('extract: formats', () => {
     );
   });
 
+  test('TXT without blank lines is cut into paragraphs at line breaks, not one block of the whole file', async () => {
+    const line = 'A log line that goes on for a while, like a dump with no blank lines at all.';
+    const doc = await extractDocument({ bytes: text(`${line}\n`.repeat(2000)), fileName: 'dump.txt' });
+    assert.ok(doc.blocks.length >= 30, `${doc.blocks.length} blocks`);
+    assert.ok(doc.blocks.every((b) => b.text.length <= 5000));
+    assert.equal(doc.blocks.map((b) => b.text).join(' '), Array(2000).fill(line).join(' '));
+  });
+
   test('HTML: the main content (Readability), not the navigation; heading path; the page url on every block', async () => {
     const para =
       'Our support team answers every question within one business day, in English and French. '.repeat(3);

@@ -1,5 +1,6 @@
 import { getDocumentProxy } from 'unpdf';
 import { type BlockCollector, messageOf } from './blocks.ts';
+import { MAX_PARAGRAPH_CHARS } from './parse-text.ts';
 import { KnowledgeError } from './types.ts';
 
 interface TextItem {
@@ -30,7 +31,7 @@ function pageParagraphs(items: unknown[]): string[] {
     if (!text) return;
     const gap = prevY !== undefined && lineY !== undefined ? Math.abs(prevY - lineY) : 0;
     const height = Math.max(prevHeight, lineHeight, 1);
-    if (para && gap > PARAGRAPH_GAP * height) {
+    if (para && (gap > PARAGRAPH_GAP * height || para.length >= MAX_PARAGRAPH_CHARS)) {
       paragraphs.push(para);
       para = '';
     }

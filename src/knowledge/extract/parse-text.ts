@@ -1,17 +1,29 @@
 import type { BlockCollector } from './blocks.ts';
 import { rowText } from './table-rows.ts';
-import { splitLines } from './text-decode.ts';
+import { eachLine, splitLines } from './text-decode.ts';
+
+/**
+ * A paragraph without blank lines is closed at the next line break past this size: a log or a dump with
+ * no blank line would otherwise be one paragraph of the whole file (and one string of its whole size).
+ */
+export const MAX_PARAGRAPH_CHARS = 4000;
 
 /** Plain text: paragraphs are separated by blank lines; nothing else is assumed. */
 export function parseTxt(text: string, out: BlockCollector) {
   let para: string[] = [];
+  let size = 0;
   const flush = () => {
     if (para.length > 0) out.add('paragraph', para.join('\n'));
     para = [];
+    size = 0;
   };
-  for (const line of splitLines(text)) {
+  for (const line of eachLine(text)) {
     if (line.trim() === '') flush();
-    else para.push(line);
+    else {
+      para.push(line);
+      size += line.length;
+      if (size >= MAX_PARAGRAPH_CHARS) flush();
+    }
   }
   flush();
 }
@@ -80,7 +92,9 @@ export function parseMarkdown(text: string, out: BlockCollector) {
     if (end > 0) i = end + 1;
   }
   let para: string[] = [];
+  let paraSize = 0;
   const flush = () => {
+    paraSize = 0;
     if (para.length > 0)
       out.add(
         'paragraph',
@@ -149,6 +163,8 @@ export function parseMarkdown(text: string, out: BlockCollector) {
       continue;
     }
     para.push(line);
+    paraSize += line.length;
+    if (paraSize >= MAX_PARAGRAPH_CHARS) flush();
     i++;
   }
   flush();

@@ -16,3 +16,16 @@ export function decodeText(bytes: Uint8Array): string {
 
 /** Lines without their terminators (\n, \r\n or \r). */
 export const splitLines = (text: string) => text.split(/\r\n|\r|\n/);
+
+/** The same lines one at a time, so a large text is never also held as an array of all its lines. */
+export function* eachLine(text: string): Generator<string> {
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 10 && c !== 13) continue;
+    yield text.slice(start, i);
+    if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+    start = i + 1;
+  }
+  yield text.slice(start);
+}

@@ -259,6 +259,12 @@ describe('extract: detectFormat', () => {
     ['html by content type', { bytes: text('<p>x</p>'), contentType: 'text/html' }, 'html'],
     ['html by its doctype', { bytes: text('  <!DOCTYPE html><p>x</p>') }, 'html'],
     ['markdown from a URL path', { bytes: text('x'), url: 'https://example.com/docs/a.md?x=1' }, 'md'],
+    [
+      'a note that mentions %PDF- is still text',
+      { bytes: text('Files start with %PDF-1.7, see the spec.') },
+      'txt',
+    ],
+    ['a PDF header after binary junk is a PDF', { bytes: new Uint8Array([0, 1, 2, ...pdf([['x']])]) }, 'pdf'],
     ['plain text otherwise', { bytes: text('hello') }, 'txt'],
     [
       'PNG is not read',

@@ -126,8 +126,9 @@ function looksLikeHtml(bytes: Uint8Array): boolean {
 export function sniff(input: ExtractInput): Sniffed {
   const { bytes } = input;
   // The PDF header may follow a little junk (the spec allows it within the first 1024 bytes).
-  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 1024));
-  if (head.includes('%PDF-')) return { format: 'pdf' };
+  // A text that merely mentions "%PDF-" near its start stays text: junk before the header must be binary.
+  const pdfAt = new TextDecoder('latin1').decode(bytes.subarray(0, 1024)).indexOf('%PDF-');
+  if (pdfAt === 0 || (pdfAt > 0 && !looksLikeText(bytes.subarray(0, pdfAt)))) return { format: 'pdf' };
   if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]) || startsWith(bytes, [0x50, 0x4b, 0x05, 0x06])) {
     const kind = ooxmlKind(bytes);
     if (kind) return { format: kind };

@@ -28,8 +28,14 @@ try {
 // Chunk names carry content hashes: start clean so no stale chunk lingers.
 rmSync('dist', { recursive: true, force: true });
 await esbuild.build({
-  // The style engine's worker thread (src/style/off-thread.ts finds it beside the bundle).
-  entryPoints: { personakit: 'src/main.ts', 'style-worker': 'src/style/style-worker.ts' },
+  // Workers are loaded by path (new Worker(url)), so each is an entry of its own beside the bundle:
+  // dist/style-worker.mjs (src/style/off-thread.ts) and dist/extract-worker.mjs
+  // (src/knowledge/extract/run-worker.ts; docs/adr/0021-extract-in-a-worker.md).
+  entryPoints: {
+    personakit: 'src/main.ts',
+    'style-worker': 'src/style/style-worker.ts',
+    'extract-worker': 'src/knowledge/extract/worker.ts',
+  },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   // Code only some deployments need (pg, ioredis, undici) is imported lazily and lands in its own chunk.

@@ -26,6 +26,9 @@ const READ_FROM_DISK: Record<string, string> = {
   'swagger-ui-dist': 'src/http/docs-page.ts serves its files at /docs',
 };
 
+/** Started by path (new Worker), not imported: a second entry of the bundle, with the parsers' imports. */
+const EXTRACT_WORKER = 'src/knowledge/extract/worker.ts';
+
 const packageOf = (specifier: string) =>
   specifier
     .split('/')
@@ -65,7 +68,7 @@ describe('a production install (npm ci --omit=dev) has what npm start needs', ()
   });
 
   test('the server and bin/personakit.js import only dependencies, never a devDependency', async () => {
-    for (const entry of ['src/main.ts', 'bin/personakit.js']) {
+    for (const entry of ['src/main.ts', 'bin/personakit.js', EXTRACT_WORKER]) {
       const imports = await runtimeImports(entry);
       for (const [name, files] of imports) {
         assert.ok(
@@ -77,7 +80,10 @@ describe('a production install (npm ci --omit=dev) has what npm start needs', ()
   });
 
   test('every dependency is used at run time (the install carries nothing the server does not need)', async () => {
-    const used = new Set((await runtimeImports('src/main.ts')).keys());
+    const used = new Set([
+      ...(await runtimeImports('src/main.ts')).keys(),
+      ...(await runtimeImports(EXTRACT_WORKER)).keys(),
+    ]);
     for (const name of Object.keys(pkg.dependencies)) {
       assert.ok(
         used.has(name) || name in READ_FROM_DISK,

@@ -1,7 +1,7 @@
 /**
- * The knowledge pipeline's shared shapes and its one error type. Written from the issue-13 interface;
- * the parameter property of the interface's KnowledgeError is spelled out as a field because the project
- * compiles with erasableSyntaxOnly (node strips types, it does not transform them).
+ * The extract stage's contract: bytes of one file or page in, text with its structure out. Pure and bounded;
+ * every failure a user can cause is a KnowledgeError whose code is one of the document error codes Tavus
+ * documents, so the ingestion job can store it on the document as it is.
  */
 export type KnowledgeErrorCode =
   | 'file_size_too_large'
@@ -18,6 +18,7 @@ export class KnowledgeError extends Error {
 
   constructor(code: KnowledgeErrorCode, message: string) {
     super(message);
+    this.name = 'KnowledgeError';
     this.code = code;
   }
 }
@@ -27,7 +28,7 @@ export interface ExtractedBlock {
   text: string;
   /** Heading level 1-6. */
   level?: number;
-  /** Headings above this block, outermost first. */
+  /** Headings above this block, outermost first (a heading's own path excludes itself). */
   headingPath: string[];
   /** PDF page / PPTX slide (1-based). */
   page?: number;
@@ -44,10 +45,17 @@ export interface ExtractedDocument {
 }
 
 export interface ExtractInput {
+  /**
+   * The file. When this view spans its whole ArrayBuffer, the buffer is MOVED into the parser's worker
+   * (transferred, not copied), so a 50 MB file is held once: the caller's view is empty afterwards. Pass a
+   * copy (`bytes.slice()`) if you still need the bytes after calling extractDocument.
+   */
   bytes: Uint8Array;
   fileName?: string;
   contentType?: string;
   url?: string;
+  /** Aborting terminates the parser at once (e.g. the document was deleted mid-processing). */
+  signal?: AbortSignal;
 }
 
 export interface ExtractLimits {
@@ -56,6 +64,10 @@ export interface ExtractLimits {
   maxTextChars: number;
   timeoutMs: number;
   maxMemoryMb: number;
+  /** Zip-based formats: most entries an archive may list. */
+  maxZipEntries?: number;
+  /** Zip-based formats: largest inflated/compressed ratio of an entry past its first MiB. */
+  maxZipRatio?: number;
 }
 
 export const DEFAULT_EXTRACT_LIMITS: ExtractLimits = {
@@ -64,4 +76,14 @@ export const DEFAULT_EXTRACT_LIMITS: ExtractLimits = {
   maxTextChars: 20_000_000,
   timeoutMs: 120_000,
   maxMemoryMb: 512,
+  maxZipEntries: 10_000,
+  maxZipRatio: 100,
 };
+
+/** Formats extractDocument reads. */
+export type ExtractFormat = 'pdf' | 'docx' | 'pptx' | 'xlsx' | 'csv' | 'txt' | 'md' | 'html';
+
+/** Said in every file_format_unsupported message, so a user knows what to send instead. */
+export const SUPPORTED_FORMATS_TEXT =
+  'Supported formats: PDF (.pdf), Word (.docx), PowerPoint (.pptx), Excel (.xlsx), CSV (.csv), text (.txt), ' +
+  'Markdown (.md) and web pages (HTML)';

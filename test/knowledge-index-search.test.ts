@@ -143,6 +143,34 @@ for (const { backend, skip } of backends) {
       assert.deepEqual(await searchChunks(db, { accountId: mine, query: 'zebra', documentIds: [] }), []);
     });
 
+    test("a small account is found even when another account's better matches fill the index", async () => {
+      const big = account();
+      const small = account();
+      const dBig = doc();
+      const dSmall = doc();
+      await replaceChunks(
+        db,
+        big,
+        dBig,
+        Array.from({ length: 1100 }, (_, i) => chunk(i, `okapi okapi okapi ${i}`)),
+      );
+      await replaceChunks(db, small, dSmall, [
+        chunk(0, 'a long passage that mentions the okapi only once among many other words of text here'),
+      ]);
+      const hits = await searchChunks(db, { accountId: small, query: 'okapi', documentIds: [dSmall, dBig] });
+      assert.deepEqual(
+        hits.map((h) => h.document_id),
+        [dSmall],
+      );
+      const theirs = await searchChunks(db, {
+        accountId: big,
+        query: 'okapi',
+        documentIds: [dBig],
+        limit: 5,
+      });
+      assert.equal(theirs.length, 5);
+    });
+
     test('FTS-hostile queries are plain words: no error, sensible results', async () => {
       const a = account();
       const d = doc();

@@ -171,14 +171,13 @@ async function fullTextSearch(
   if (db.dialect === 'sqlite') {
     // Each term a quoted FTS5 string (terms hold no quotes), OR-ed: no operator of the user's survives.
     const match = terms.map((t) => `"${t}"`).join(' OR ');
-    const { rows } = await sql<ChunkHit>`
-      SELECT c.id, c.document_id, c.text, c.ordinal, c.heading_path, c.page, c.sheet, c.url, c.embedding,
-             c.embedding_model, -bm25(knowledge_chunks_fts, 1.0, 1.0) AS score
-      FROM knowledge_chunks_fts JOIN knowledge_chunks c ON c.seq = knowledge_chunks_fts.rowid
-      WHERE knowledge_chunks_fts MATCH ${match} AND c.account_id = ${accountId}
-        AND c.document_id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))
-      ORDER BY score DESC LIMIT ${depth}`.execute(db.kysely);
-    return rows;
+    const json = JSON.stringify(ids);
+    // Fast path: FTS5's best matches over the whole index first, then the account/document filter on
+    // those few rows. The filter keeps the global order, so when `depth` rows survive they are exactly
+    // the filtered top `depth`. Joining every match to the chunk table first cost ~4x more at 100k chunks.
+    const fast = await sqliteFullText(db, match, accountId, json, depth, SQLITE_PREFILTER);
+    if (fast.rows.length >= depth || !fast.truncated) return fast.rows;
+    return (await sqliteFullText(db, match, accountId, json, depth, null)).rows;
   }
   // The terms are letters and digits only, so the english parser turns them into plain lexemes, and a
   // tsquery built from those lexemes with `|` needs no quoting.
@@ -221,6 +220,42 @@ async function fullTextSearch(
     FROM scored s JOIN knowledge_chunks c ON c.id = s.id
     ORDER BY s.score DESC, c.id`.execute(db.kysely);
   return rows.map((r) => ({ ...r, embedding: r.embedding ? new Uint8Array(r.embedding) : null }));
+}
+
+/** Best FTS5 matches taken before the account/document filter on the fast path. */
+const SQLITE_PREFILTER = 1000;
+
+async function sqliteFullText(
+  db: Db,
+  match: string,
+  accountId: string,
+  idsJson: string,
+  depth: number,
+  prefilter: number | null,
+): Promise<{ rows: ChunkHit[]; truncated: boolean }> {
+  const candidates =
+    prefilter === null
+      ? sql`SELECT rowid AS r, rank AS s FROM knowledge_chunks_fts WHERE knowledge_chunks_fts MATCH ${match}`
+      : sql`SELECT rowid AS r, rank AS s FROM knowledge_chunks_fts WHERE knowledge_chunks_fts MATCH ${match} ORDER BY rank LIMIT ${prefilter}`;
+  const { rows } = await sql<ChunkHit & { n: number }>`
+    WITH f AS MATERIALIZED (${candidates})
+    SELECT c.id, c.document_id, c.text, c.ordinal, c.heading_path, c.page, c.sheet, c.url, c.embedding,
+           c.embedding_model, -f.s AS score, (SELECT count(*) FROM f) AS n
+    FROM f JOIN knowledge_chunks c ON c.seq = f.r
+    WHERE c.account_id = ${accountId} AND c.document_id IN (SELECT value FROM json_each(${idsJson}))
+    ORDER BY f.s LIMIT ${depth}`.execute(db.kysely);
+  const truncated =
+    prefilter !== null &&
+    (rows.length === 0 ? await anyBeyond(db, match, prefilter) : (rows[0]?.n ?? 0) >= prefilter);
+  return { rows: rows.map(({ n: _n, ...r }) => r), truncated };
+}
+
+async function anyBeyond(db: Db, match: string, prefilter: number): Promise<boolean> {
+  const { rows } = await sql<{ n: number }>`
+    SELECT count(*) AS n FROM (SELECT rowid FROM knowledge_chunks_fts WHERE knowledge_chunks_fts MATCH ${match} LIMIT ${prefilter})`.execute(
+    db.kysely,
+  );
+  return Number(rows[0]?.n ?? 0) >= prefilter;
 }
 
 /** `quality`: cosine over every stored vector of the documents (bounded), best first. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { adversarialBench } from './adversarial.ts';
+import { knowledgeBench, writeKnowledgeSection } from './knowledge.ts';
 import {
   type Latency,
   type LoadSpec,
@@ -643,7 +644,15 @@ async function accountOf(file: string): Promise<string> {
 // BENCH_ADVERSARIAL=1 adds the long adversarial-size run (issue 11) after the other sections; =only runs it
 // alone. It measures robustness, not speed, so it is not part of the default run.
 const adversarial = process.env.BENCH_ADVERSARIAL;
-if (adversarial !== 'only') await main();
+// BENCH_KNOWLEDGE=1 adds the knowledge section (SciFact quality, 100k-chunk search latency; issue 13), =only
+// runs it alone; its section of bench/RESULTS.md is replaced.
+const knowledge = process.env.BENCH_KNOWLEDGE;
+if (knowledge !== 'only' && adversarial !== 'only') await main();
+if (knowledge === '1' || knowledge === 'only') {
+  const md = await knowledgeBench(pgUrl, log);
+  process.stdout.write(`${md}\n`);
+  if (!quick) writeKnowledgeSection(md);
+}
 if (adversarial === '1' || adversarial === 'only') {
   const { failed } = await adversarialBench(log);
   if (failed > 0) process.exitCode = 1;

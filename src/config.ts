@@ -106,6 +106,10 @@ const configSchema = z.object({
   PERSONAKIT_GOOGLE_BASE_URL: optionalUrl,
   PERSONAKIT_SUNO_BASE_URL: optionalUrl,
   PERSONAKIT_SUNO_API_KEY: z.string().optional(),
+  /** Optional semantic retrieval (ADR 0024): an OpenAI-compatible embeddings endpoint, model and key. */
+  PERSONAKIT_EMBEDDINGS_URL: optionalUrl,
+  PERSONAKIT_EMBEDDINGS_MODEL: z.string().min(1).optional(),
+  PERSONAKIT_EMBEDDINGS_API_KEY: z.string().optional(),
   /** Requests per window per API key; 0 turns the limit off. */
   PERSONAKIT_RATE_LIMIT: z.coerce.number().int().min(0).default(6000),
   PERSONAKIT_RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(60),

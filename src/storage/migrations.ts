@@ -220,6 +220,95 @@ migrations['0008_jobs'] = {
   },
 };
 
+/**
+ * Knowledge chunks and their full-text index (ADR 0024). SQLite: an FTS5 table over the chunks' text and
+ * heading path (external content, kept in sync by triggers in the writing transaction), keyed by `seq`,
+ * an INTEGER PRIMARY KEY so the rowid FTS5 points at never changes (VACUUM renumbers implicit rowids).
+ * PostgreSQL: a generated english tsvector with a GIN index, each chunk's length in lexemes, and the
+ * per-document term statistics BM25 needs (document frequency per lexeme, chunk count and total length),
+ * written by replaceChunks in the same transaction.
+ */
+migrations['0009_knowledge_chunks'] = {
+  async up(db: Kysely<unknown>) {
+    const pg = db.getExecutor().adapter instanceof PostgresAdapter;
+    let table = db.schema.createTable('knowledge_chunks');
+    table = pg
+      ? table.addColumn('id', 'text', (c) => c.primaryKey())
+      : table
+          .addColumn('seq', 'integer', (c) => c.primaryKey())
+          .addColumn('id', 'text', (c) => c.notNull().unique());
+    await table
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('document_id', 'text', (c) => c.notNull())
+      .addColumn('ordinal', 'integer', (c) => c.notNull())
+      .addColumn('text', 'text', (c) => c.notNull())
+      .addColumn('heading_path', 'text', (c) => c.notNull().defaultTo('[]'))
+      .addColumn('page', 'integer')
+      .addColumn('sheet', 'text')
+      .addColumn('url', 'text')
+      .addColumn('tokens', 'integer', (c) => c.notNull())
+      .addColumn('embedding', pg ? 'bytea' : 'blob')
+      .addColumn('embedding_model', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('knowledge_chunks_document')
+      .on('knowledge_chunks')
+      .columns(['document_id', 'ordinal'])
+      .execute();
+    await db.schema
+      .createIndex('knowledge_chunks_account')
+      .on('knowledge_chunks')
+      .columns(['account_id', 'document_id'])
+      .execute();
+    if (!pg) {
+      await sql`CREATE VIRTUAL TABLE knowledge_chunks_fts USING fts5(text, heading_path, content='knowledge_chunks', content_rowid='seq', tokenize='porter unicode61')`.execute(
+        db,
+      );
+      await sql`CREATE TRIGGER knowledge_chunks_fts_ai AFTER INSERT ON knowledge_chunks BEGIN
+        INSERT INTO knowledge_chunks_fts(rowid, text, heading_path) VALUES (new.seq, new.text, new.heading_path);
+      END`.execute(db);
+      await sql`CREATE TRIGGER knowledge_chunks_fts_ad AFTER DELETE ON knowledge_chunks BEGIN
+        INSERT INTO knowledge_chunks_fts(knowledge_chunks_fts, rowid, text, heading_path) VALUES ('delete', old.seq, old.text, old.heading_path);
+      END`.execute(db);
+      await sql`CREATE TRIGGER knowledge_chunks_fts_au AFTER UPDATE OF text, heading_path ON knowledge_chunks BEGIN
+        INSERT INTO knowledge_chunks_fts(knowledge_chunks_fts, rowid, text, heading_path) VALUES ('delete', old.seq, old.text, old.heading_path);
+        INSERT INTO knowledge_chunks_fts(rowid, text, heading_path) VALUES (new.seq, new.text, new.heading_path);
+      END`.execute(db);
+      return;
+    }
+    await sql`ALTER TABLE knowledge_chunks ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, heading_path || ' ' || text)) STORED`.execute(
+      db,
+    );
+    await sql`ALTER TABLE knowledge_chunks ADD COLUMN dl integer NOT NULL DEFAULT 0`.execute(db);
+    await sql`CREATE INDEX knowledge_chunks_tsv ON knowledge_chunks USING GIN (tsv)`.execute(db);
+    await db.schema
+      .createTable('knowledge_terms')
+      .addColumn('lexeme', 'text', (c) => c.notNull())
+      .addColumn('document_id', 'text', (c) => c.notNull())
+      .addColumn('df', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('knowledge_terms_pk', ['lexeme', 'document_id'])
+      .execute();
+    await db.schema
+      .createIndex('knowledge_terms_document')
+      .on('knowledge_terms')
+      .column('document_id')
+      .execute();
+    await db.schema
+      .createTable('knowledge_doc_stats')
+      .addColumn('document_id', 'text', (c) => c.primaryKey())
+      .addColumn('chunks', 'integer', (c) => c.notNull())
+      .addColumn('total_len', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('knowledge_doc_stats').ifExists().execute();
+    await db.schema.dropTable('knowledge_terms').ifExists().execute();
+    await sql`DROP TABLE IF EXISTS knowledge_chunks_fts`.execute(db);
+    await db.schema.dropTable('knowledge_chunks').execute();
+  },
+};
+
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
   const migrator = new Migrator({
     db,

@@ -138,6 +138,42 @@ export interface JobsTable {
   updated_at: string;
 }
 
+/**
+ * One retrievable passage of a document (src/knowledge/index-store.ts). Not typed here: SQLite's `seq`
+ * (the FTS5 rowid) and PostgreSQL's generated `tsv` and `dl` columns, used only by raw SQL.
+ */
+export interface KnowledgeChunksTable {
+  id: string;
+  account_id: string;
+  document_id: string;
+  ordinal: number;
+  text: string;
+  /** JSON array of the headings above the chunk, outermost first. */
+  heading_path: string;
+  page: number | null;
+  sheet: string | null;
+  url: string | null;
+  tokens: number;
+  /** float32 little-endian vector from the operator's embeddings endpoint, or null. */
+  embedding: Uint8Array | null;
+  embedding_model: string | null;
+  created_at: string;
+}
+
+/** PostgreSQL only: in how many chunks of a document each lexeme occurs (BM25 document frequency). */
+export interface KnowledgeTermsTable {
+  lexeme: string;
+  document_id: string;
+  df: number;
+}
+
+/** PostgreSQL only: a document's chunk count and total length in lexemes (BM25 N and avgdl). */
+export interface KnowledgeDocStatsTable {
+  document_id: string;
+  chunks: number;
+  total_len: number | string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -148,6 +184,9 @@ export interface Database {
   persona_clips: PersonaClipsTable;
   suno_tasks: SunoTasksTable;
   jobs: JobsTable;
+  knowledge_chunks: KnowledgeChunksTable;
+  knowledge_terms: KnowledgeTermsTable;
+  knowledge_doc_stats: KnowledgeDocStatsTable;
 }
 
 export type PersonaRow = Selectable<PersonasTable>;

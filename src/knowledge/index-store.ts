@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import type { Db, Tx } from '../storage/db.ts';
+import type { Database } from '../storage/schema.ts';
+import type { Chunk } from './chunk.ts';
+import { type Embedder, embedAll, vectorToBytes } from './embeddings.ts';
+
+export interface ReplaceChunksOptions {
+  /** When the operator configured an embeddings endpoint: each chunk's vector is stored with it. */
+  embeddings?: Embedder | null;
+  signal?: AbortSignal;
+}
+
+/** Rows per INSERT: 13 parameters each stays far below SQLite's 32,766-parameter limit. */
+const INSERT_BATCH = 500;
+
+/**
+ * Replaces every chunk of a document, index included, in one transaction (the caller's when `tx` is
+ * given, so a document's status and its chunks change together). Embeddings, when configured, are fetched
+ * before the transaction opens: a slow endpoint must never hold the store's write lock.
+ */
+export async function replaceChunks(
+  db: Db,
+  accountId: string,
+  documentId: string,
+  chunks: Chunk[],
+  tx?: Tx,
+  options: ReplaceChunksOptions = {},
+): Promise<void> {
+  let vectors: (Float32Array | null)[] | null = null;
+  if (options.embeddings && chunks.length > 0) {
+    vectors = await embedAll(
+      options.embeddings,
+      chunks.map((c) => embeddingText(c)),
+      options.signal,
+    );
+  }
+  const model = options.embeddings?.model ?? null;
+  const now = new Date().toISOString();
+  await inTx(db, tx, async (t) => {
+    await deleteIn(db, t, documentId);
+    for (let i = 0; i < chunks.length; i += INSERT_BATCH) {
+      const rows = chunks.slice(i, i + INSERT_BATCH).map((c, j) => {
+        const vector = vectors?.[i + j] ?? null;
+        return {
+          id: randomUUID(),
+          account_id: accountId,
+          document_id: documentId,
+          ordinal: c.ordinal,
+          text: c.text,
+          heading_path: JSON.stringify(c.headingPath),
+          page: c.page ?? null,
+          sheet: c.sheet ?? null,
+          url: c.url ?? null,
+          tokens: c.tokens,
+          embedding: vector ? vectorToBytes(vector) : null,
+          embedding_model: vector ? model : null,
+          created_at: now,
+        };
+      });
+      if (rows.length > 0) await t.insertInto('knowledge_chunks').values(rows).execute();
+    }
+    if (db.dialect === 'postgres' && chunks.length > 0) {
+      // BM25 statistics, computed by PostgreSQL from the very lexemes it indexed (english config).
+      await sql`UPDATE knowledge_chunks SET dl = (SELECT coalesce(sum(coalesce(array_length(u.positions, 1), 1)), 0) FROM unnest(tsv) u) WHERE document_id = ${documentId}`.execute(
+        t,
+      );
+      await sql`INSERT INTO knowledge_terms (lexeme, document_id, df)
+        SELECT u.lexeme, ${documentId}, count(*) FROM knowledge_chunks c CROSS JOIN LATERAL unnest(c.tsv) u
+        WHERE c.document_id = ${documentId} GROUP BY u.lexeme`.execute(t);
+      await sql`INSERT INTO knowledge_doc_stats (document_id, chunks, total_len)
+        SELECT ${documentId}, count(*), coalesce(sum(dl), 0) FROM knowledge_chunks WHERE document_id = ${documentId}`.execute(
+        t,
+      );
+    }
+  });
+}
+
+/** Removes a document's chunks and their index entries (a deleted or re-ingested document). */
+export async function deleteChunks(db: Db, documentId: string, tx?: Tx): Promise<void> {
+  await inTx(db, tx, (t) => deleteIn(db, t, documentId));
+}
+
+async function deleteIn(db: Db, t: Kysely<Database>, documentId: string): Promise<void> {
+  await t.deleteFrom('knowledge_chunks').where('document_id', '=', documentId).execute();
+  if (db.dialect === 'postgres') {
+    await t.deleteFrom('knowledge_terms').where('document_id', '=', documentId).execute();
+    await t.deleteFrom('knowledge_doc_stats').where('document_id', '=', documentId).execute();
+  }
+}
+
+async function inTx(db: Db, tx: Tx | undefined, fn: (t: Kysely<Database>) => Promise<void>): Promise<void> {
+  if (tx) return fn(tx);
+  await db.kysely.transaction().execute(fn);
+}
+
+/** What is embedded for a chunk: its headings give a passage its topic. */
+export function embeddingText(c: Pick<Chunk, 'headingPath' | 'text'>): string {
+  return c.headingPath.length > 0 ? `${c.headingPath.join(' > ')}\n\n${c.text}` : c.text;
+}

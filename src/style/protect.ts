@@ -1,7 +1,8 @@
 import { LETTER_OR_DIGIT, TOKEN_RANGE } from './chars.ts';
 
 /**
- * Protected spans: code fences, inline code, URLs, email addresses and numbers, which the local engine
+ * Protected spans: code fences, inline code, URLs, email addresses, numbers and quoted literals
+ * ("Guest2024!"), which the local engine
  * must never alter (design.md). They are swapped for opaque tokens before any rule runs and swapped
  * back at the end, so no rule can touch them and length limits see each one as a single unit.
  *
@@ -20,6 +21,12 @@ const DIGIT_ZERO = 0xe010;
 
 const url = '(?:https?:\\/\\/|www\\.)[^\\s<>"`]+'; // trailing punctuation is handed back in mask()
 const email = `(?<![\\w.%+-])[\\w.%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+`;
+/**
+ * A quoted literal: one run without spaces between double quotes, holding a letter and a digit
+ * ("Guest2024!", "SKU-4471B", "report_v2.pdf"): a password, code or file name to be typed as written,
+ * so `exclamations: none` must not turn "Guest2024!" into "Guest2024.". Lookaheads are bounded (64).
+ */
+const quotedLiteral = '(?<=["“])(?=[^\\s"“”]{0,63}[0-9])(?=[^\\s"“”]{0,63}[A-Za-z])[^\\s"“”]{1,64}(?=["”])';
 // 3.14, 1,000, 10%, v2.1.3, 2nd; not the digit of a keycap emoji (1️⃣)
 const number = `(?<![${LETTER_OR_DIGIT}_])[vV]?\\d+(?:[.,:/]\\d+)*(?:%|[${LETTER_OR_DIGIT}_]*)(?![\\uFE0F\\u20E3])`;
 
@@ -31,6 +38,7 @@ function protectedPattern(withEmail: boolean): RegExp {
     `[${TOKEN_RANGE}]+`, // our own token alphabet, should the input contain any
     url,
     ...(withEmail ? [email] : []),
+    quotedLiteral,
     number,
   ];
   return new RegExp(parts.join('|'), 'gi');

@@ -81,8 +81,8 @@ export function ownGreeting(text: string): string | undefined {
 /**
  * The sign-off `text` closes with, or undefined: on its last line ("Cheers, Ana"), or on one of the two
  * lines above it with only names below ("Best regards,\nSarah Mills\nHead of People"). A line above
- * the last must hold the sign-off words alone ("Best regards,", "Thanks!"), so a closing sentence such as
- * "Thanks for your order." above a last line is not taken for one.
+ * the last must hold the sign-off words alone ("Best regards,", "Thanks!") or end with "," or "!", so a
+ * closing sentence such as "Thanks for your order." above a last line is not taken for one.
  */
 export function ownSignOff(text: string): string | undefined {
   const tail = text.trimEnd().slice(-WINDOW);
@@ -98,9 +98,10 @@ export function ownSignOff(text: string): string | undefined {
     if (!found) continue;
     if (i === last) return found;
     const below = lines.slice(i + 1);
-    const alone = found.split(' ').length === ws.length;
+    // "Best regards," / "Thanks!" alone, or a closing line that ends as one ("Thanks again for your help!")
+    const closing = found.split(' ').length === ws.length || CLOSING_MARK.test(line);
     if (
-      alone &&
+      closing &&
       below.every((l) => words(l).length <= NAME_WORDS && !SENTENCE_END.test(l.trim().slice(-1)))
     ) {
       return found;
@@ -108,5 +109,6 @@ export function ownSignOff(text: string): string | undefined {
   }
   return undefined;
 }
+const CLOSING_MARK = /[,!][ \t]*$/;
 /** A name or role line under a sign-off ("Sarah Mills", "Head of People"). */
 const NAME_WORDS = 4;

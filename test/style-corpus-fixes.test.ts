@@ -54,6 +54,17 @@ table('a greeting that ends with a comma stands on its own line', [
     'Please confirm by 5 April.\n\nBest regards,\nSarah Mills\nHead of People',
   ],
   [
+    'It is fixed.\n\nThanks again for your patience!\nLeah',
+    { sign_off: 'Cheers, Ana' },
+    'It is fixed.\n\nThanks again for your patience!\nLeah',
+  ],
+  // a closing sentence above the last line is content, not a sign-off
+  [
+    'Thanks for your order.\nIt ships Monday.',
+    { sign_off: 'Cheers, Ana' },
+    'Thanks for your order.\nIt ships Monday.\n\nCheers, Ana',
+  ],
+  [
     'Payment is due.\n\nYours faithfully,\nCredit Control',
     { sign_off: 'Kind regards, The Concierge Team' },
     'Payment is due.\n\nYours faithfully,\nCredit Control',
@@ -85,6 +96,10 @@ table('banned phrases never leave a fragment (corpus support-029)', [
     strictUk,
     'Hello,\n\nLet us take them one at a time.\n\nBest wishes, Support',
   ],
+]);
+
+table('a removed phrase takes its marks, not what is glued to them (found by style-property)', [
+  ['I hope this helps.12:30 works.', { banned_phrases: ['I hope this helps'] }, '12:30 works.'],
 ]);
 
 table('formal: chat slang the check flags, the engine fixes', [

@@ -387,7 +387,7 @@ table('formal and chat slang', [
   [
     'That works, lol. OMG it is fast. IDK why. lol, it works. Great lol it is. Ngl this is good tho.',
     { formality: 'formal' },
-    'That works. Oh my it is fast. I do not know why. It works. Great it is. To be honest this is good though.',
+    'That works. It is fast. I do not know why. It works. Great it is. To be honest this is good though.',
   ],
 ]);
 

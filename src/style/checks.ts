@@ -1,7 +1,7 @@
 import type { JsonObject } from '../core/persona.ts';
 import { type CompiledStyle, compileStyle } from './compile.ts';
 import { mask } from './protect.ts';
-import { findContractible, findContractions } from './rules/contractions.ts';
+import { findContractible, findContractions, findUncontractedNegations } from './rules/contractions.ts';
 import { findEmoji } from './rules/emoji.ts';
 import { findExclamations } from './rules/exclamations.ts';
 import { findFormalityViolations } from './rules/formality.ts';
@@ -53,8 +53,9 @@ function formality(masked: string, style: CompiledStyle): StyleCheck | undefined
   // Contractions count here only when formality decides them; a set `contractions` has its own check.
   const derived = style.contractions === undefined;
   const pairs = derived && f === 'formal' ? findContractions(masked) : [];
-  // "We will", "That is" are ordinary English: casual contracts them when it rewrites, but does not fail them
-  const unpaired: string[] = [];
+  // casual contracts what it rewrites, but fails only negations ("do not"): "We will", "That is" are
+  // ordinary English (issue 12.2); a set `contractions` has its own check
+  const unpaired = derived && f === 'casual' ? findUncontractedNegations(masked) : [];
   const what = f === 'casual' ? 'stiff word' : 'slang word';
   const parts = [
     words.length > 0 ? `${plural(words.length, what)} found: ${quoted(words)}` : '',

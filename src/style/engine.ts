@@ -133,7 +133,7 @@ function frame(body: string, style: CompiledStyle, spans: string[]): string {
   const addGreeting = style.greeting && !hasGreeting(plain, style);
   // judged on the text as it ends up: a greeting joined on the same line changes what the last line says
   const signedOff = (t: string) =>
-    hasSignOff(addGreeting && style.greeting ? joinParts(style.greeting.styled, t) : t, style);
+    hasSignOff(addGreeting && style.greeting ? joinParts(style.greeting.styled, t, true) : t, style);
   const addSignOff = style.signOff && !signedOff(plain);
   if (!addGreeting && !addSignOff) return body;
   const used = marksUsed(body, style);
@@ -143,7 +143,7 @@ function frame(body: string, style: CompiledStyle, spans: string[]): string {
     const inGreeting = marksUsed(greeting, style);
     used.emoji += inGreeting.emoji;
     used.exclamations += inGreeting.exclamations;
-    out = joinParts(greeting, out);
+    out = joinParts(greeting, out, true);
   }
   if (addSignOff && style.signOff) {
     const fence = openFenceAtEnd(out, spans);

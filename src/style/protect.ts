@@ -1,7 +1,8 @@
 import { LETTER_OR_DIGIT, TOKEN_RANGE } from './chars.ts';
 
 /**
- * Protected spans: code fences, inline code, URLs, email addresses and numbers, which the local engine
+ * Protected spans: code fences, inline code, URLs, email addresses, numbers and quoted literals
+ * ("Guest2024!"), which the local engine
  * must never alter (design.md). They are swapped for opaque tokens before any rule runs and swapped
  * back at the end, so no rule can touch them and length limits see each one as a single unit.
  *
@@ -20,6 +21,15 @@ const DIGIT_ZERO = 0xe010;
 
 const url = '(?:https?:\\/\\/|www\\.)[^\\s<>"`]+'; // trailing punctuation is handed back in mask()
 const email = `(?<![\\w.%+-])[\\w.%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+`;
+/**
+ * A quoted literal: one run without spaces between double quotes, holding a letter and a digit
+ * ("Guest2024!", "SKU-4471B", "report_v2.pdf"): a password, code or file name to be typed as written,
+ * so `exclamations: none` must not turn "Guest2024!" into "Guest2024.". Lookaheads are bounded (64);
+ * the opening quote is part of the match and handed back, like a URL's trailing punctuation.
+ */
+const quotedLiteral = '["“](?=[^\\s"“”]{0,63}[0-9])(?=[^\\s"“”]{0,63}[A-Za-z])[^\\s"“”]{1,64}(?=["”])';
+/** A quoted literal's match starts with its opening quote (cheaper than a lookbehind at every position). */
+const QUOTE = /^["“]/;
 // 3.14, 1,000, 10%, v2.1.3, 2nd; not the digit of a keycap emoji (1️⃣)
 const number = `(?<![${LETTER_OR_DIGIT}_])[vV]?\\d+(?:[.,:/]\\d+)*(?:%|[${LETTER_OR_DIGIT}_]*)(?![\\uFE0F\\u20E3])`;
 
@@ -31,6 +41,7 @@ function protectedPattern(withEmail: boolean): RegExp {
     `[${TOKEN_RANGE}]+`, // our own token alphabet, should the input contain any
     url,
     ...(withEmail ? [email] : []),
+    quotedLiteral,
     number,
   ];
   return new RegExp(parts.join('|'), 'gi');
@@ -89,9 +100,11 @@ export function maskFully(text: string, spans: string[]): string {
       spans.push(match.slice(0, end));
       return token(OPEN, spans.length - 1) + match.slice(end);
     }
-    spans.push(match);
-    const isNumber = NUMBER_START.test(match) && !match.includes('@');
-    return token(isNumber ? OPEN_NUMBER : OPEN, spans.length - 1);
+    const quote = QUOTE.exec(match)?.[0] ?? '';
+    const span = match.slice(quote.length);
+    spans.push(span);
+    const isNumber = NUMBER_START.test(span) && !span.includes('@');
+    return quote + token(isNumber ? OPEN_NUMBER : OPEN, spans.length - 1);
   });
 }
 
@@ -106,9 +119,11 @@ function spanAt(text: string, start: number): string | undefined {
   const pattern = text.includes('@') ? PROTECTED_WITH_EMAIL : PROTECTED;
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-    if (m.index > start) return undefined;
+    const quote = QUOTE.exec(m[0])?.[0].length ?? 0;
+    const at = m.index + quote;
+    if (at > start) return undefined;
     const end = m.index + m[0].length;
-    if (m.index === start) return URL_START.test(m[0]) ? m[0].slice(0, urlLength(m[0])) : m[0];
+    if (at === start) return URL_START.test(m[0]) ? m[0].slice(0, urlLength(m[0])) : m[0].slice(quote);
     if (end > start) return undefined; // an earlier span now runs into this one
   }
   return undefined;

@@ -83,6 +83,21 @@ const BEFORE_NUMBER = new Set([
   'approx',
   'tel',
   'ext',
+  // weekdays ("Sat. 10 a.m."), limits ("max. 3 renewals") and a statute's section ("s. 5")
+  'mon',
+  'tue',
+  'tues',
+  'wed',
+  'thu',
+  'thur',
+  'thurs',
+  'fri',
+  'sat',
+  'sun',
+  'max',
+  'min',
+  's',
+  'ss',
 ]);
 
 const LONGEST_WORD = 12;
@@ -115,13 +130,33 @@ function isLower(ch: string): boolean {
   return ch !== ch.toUpperCase() && ch === ch.toLowerCase();
 }
 
-/** The word just before index `end` (at most LONGEST_WORD characters), lower case, openers stripped. */
+/**
+ * The word just before index `end` (at most LONGEST_WORD characters), lower case: letters, apostrophes
+ * and inner periods ("e.g", "U.S"), so a range reads as its last word ("Mon.–Thu" -> "thu").
+ */
 function wordBefore(text: string, end: number): string {
+  const t = table();
   let from = end;
-  while (from > 0 && end - from <= LONGEST_WORD && !isSpace(text.charCodeAt(from - 1))) from--;
+  while (from > 0 && end - from <= LONGEST_WORD && inWord(t, text.charCodeAt(from - 1))) from--;
   if (end - from > LONGEST_WORD) return '';
-  while (from < end && OPENERS.includes(text[from] ?? '')) from++;
+  while (from < end && text[from] === '.') from++;
   return text.slice(from, end).toLowerCase();
+}
+
+/** A letter, a period or an apostrophe: what an abbreviation is written with. */
+function inWord(t: Uint8Array, c: number): boolean {
+  return t[c] === 1 || c === 46 || c === 39 || c === 0x2019;
+}
+
+/**
+ * Whether the period at `dot` closes an abbreviation (a title, "e.g.", or dotted initials such as "p.m."
+ * and "U.S."), so that what follows it may continue the sentence: a rule that capitalizes a sentence's
+ * first word must not do it after "3:30 p.m." when the writer went on in lower case.
+ */
+export function closesAbbreviation(text: string, dot: number): boolean {
+  if (text[dot] !== '.') return false;
+  const word = wordBefore(text, dot);
+  return word !== '' && (ALWAYS.has(word) || word.includes('.'));
 }
 
 /** The first character after `from` past spaces and openers on the same line (bounded), or ''. */

@@ -22,7 +22,7 @@ import {
  * Every finding is therefore a real defect, of the engine or of a check.
  */
 
-export type ItemKind = 'code' | 'inline' | 'url' | 'email' | 'number';
+export type ItemKind = 'code' | 'inline' | 'url' | 'email' | 'quoted' | 'number';
 
 /** A piece of text the engine promises never to alter. */
 export interface Item {
@@ -170,6 +170,36 @@ function emails(text: string, covered: Uint8Array, out: Item[]): void {
   }
 }
 
+const QUOTE_OPEN = new Set(['"', '“']);
+const QUOTE_CLOSE = new Set(['"', '”']);
+const LATIN_LETTER = /[A-Za-z]/;
+
+/**
+ * Quoted literals, as the README lists them: one run without spaces between double quotes, at most 64
+ * characters, holding a letter and a digit ("Guest2024!": a password is typed as written).
+ */
+function quotedLiterals(text: string, covered: Uint8Array, out: Item[]): void {
+  for (let i = 0; i < text.length; i++) {
+    if (!QUOTE_OPEN.has(text[i] ?? '')) continue;
+    let end = i + 1;
+    while (
+      end < text.length &&
+      end - i <= 65 &&
+      !/\s/.test(text[end] ?? ' ') &&
+      !QUOTE_CLOSE.has(text[end] ?? '')
+    ) {
+      if (QUOTE_OPEN.has(text[end] ?? '')) break;
+      end++;
+    }
+    const body = text.slice(i + 1, end);
+    if (!QUOTE_CLOSE.has(text[end] ?? '') || body.length === 0 || body.length > 64) continue;
+    if (!DIGIT.test(body) || !LATIN_LETTER.test(body) || !isFree(covered, i + 1, end)) continue;
+    out.push({ kind: 'quoted', text: body, start: i + 1, end });
+    cover(covered, i + 1, end);
+    i = end;
+  }
+}
+
 /** Whether a keycap mark follows the character at `i` ("1️⃣" is 1, U+FE0F, U+20E3). */
 function keycapAt(text: string, i: number): boolean {
   return text[i + 1] === KEYCAP || (text[i + 1] === VS16 && text[i + 2] === KEYCAP);
@@ -210,7 +240,7 @@ function numbers(text: string, covered: Uint8Array, out: Item[]): void {
   }
 }
 
-/** The protected items of `text`, in order: code fences, inline code, URLs, emails, numbers. */
+/** The protected items of `text`, in order: code fences, inline code, URLs, emails, quoted literals, numbers. */
 export function protectedItems(text: string): Item[] {
   const covered = new Uint8Array(text.length);
   const out: Item[] = [];
@@ -218,6 +248,7 @@ export function protectedItems(text: string): Item[] {
   inlineCode(text, covered, out);
   urls(text, covered, out);
   emails(text, covered, out);
+  quotedLiterals(text, covered, out);
   numbers(text, covered, out);
   return out.sort((a, b) => a.start - b.start);
 }
@@ -756,8 +787,11 @@ export function framingViolations(output: string, framing: Framing): Violation[]
       const again = startsWithGreetingWord(after);
       if (again) out.push({ invariant: 'framing', detail: `greeting added before another one ("${again}")` });
       const sameLine = !gap.includes('\n');
-      const greetingMark = framing.greeting.trim().slice(-1);
-      if (sameLine && /[.!?]/.test(greetingMark) && /^\p{Ll}/u.test(after))
+      // the mark the output has after the greeting's words: a greeting the text had itself may end
+      // otherwise than the persona's ("Hey!" made formal is "Hello. Just a reminder", right as it is)
+      const greetingMark = gap.trim()[0] ?? framing.greeting.trim().slice(-1);
+      // a protected item cannot be capitalized ("Good day. v1.8.3 hotfix: …"): read as prose
+      if (sameLine && /[.!?]/.test(greetingMark) && /^\p{Ll}/u.test(prose(after)))
         out.push({ invariant: 'framing', detail: 'lowercase text after the greeting' });
       const first = normalizeWord(/^\p{L}+/u.exec(after)?.[0] ?? '');
       if (sameLine && greetingMark === ',' && /^\p{Lu}/u.test(after) && SENTENCE_OPENERS.has(first))
@@ -806,7 +840,12 @@ export function cutMidSentence(input: string, outputContent: string): Violation[
   // A lowercase word always continues the sentence; a number only after an abbreviation ("Jan." | "5").
   const lastWord = out.split(/\s+/).at(-1) ?? '';
   const continues = endsSentence(lastWord) ? /^[ \t]+\p{Ll}/u : /^[ \t]+(?:\p{Ll}|0)/u;
-  const midSentence = continuations.every((c) => continues.test(c));
+  // an interjection the formality rule removes is not a cut ("… for 2 hours lol" -> "… for 2 hours")
+  const onlySlang = (c: string) => {
+    const rest = /^[ \t]+([^\s]+)[ \t]*(?:\n|$)/u.exec(c)?.[1];
+    return rest !== undefined && slangWords.has(rest.toLowerCase());
+  };
+  const midSentence = continuations.every((c) => continues.test(c) && !onlySlang(c));
   return midSentence
     ? [
         {

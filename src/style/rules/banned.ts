@@ -23,6 +23,7 @@ const CLAUSE_BEFORE = ',;:—–(';
 const CLAUSE_AFTER = ',;:)';
 const ENDS = '.!?…！？';
 const OPENERS = '"\'“‘*_>#-•';
+const CLOSERS = '"\'”’)]*_';
 const isBlank = (ch: string | undefined) => ch === ' ' || ch === '\t';
 const isSpace = (ch: string | undefined) => ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r';
 
@@ -56,8 +57,9 @@ function clauseEdit(text: string, s: Span, f: Found): Edit | undefined {
   }
   if (atStart && atEnd && r < s.end && ENDS.includes(after ?? '')) {
     // a sentence of its own after an abbreviation or a mark the splitter did not end on ("x! great question.")
+    // its marks and closing quotes go, never what is glued to them ("helps.12:30": the number stays)
     let end = r;
-    while (end < s.end && !isSpace(text[end])) end++;
+    while (end < s.end && (ENDS.includes(text[end] ?? ' ') || CLOSERS.includes(text[end] ?? ' '))) end++;
     while (end < text.length && isBlank(text[end])) end++;
     return { start: l, end, text: '' };
   }

@@ -48,10 +48,13 @@ const wouldForms = ['i', 'you', 'we', 'they', 'he', 'she', 'it', 'that', 'who'];
 /** 've of these is "have". */
 const haveForms = ['i', 'you', 'we', 'they', 'who'];
 
+/** 's of these is expanded too ("How's it going" -> "How is it going"), but never contracted back. */
+const isExpandOnly = ['how', 'when', 'why'];
+
 const expansions = new WordTable([
   ...negations,
   ...pronounForms,
-  ...isForms.map((p): [string, string] => [`${p}'s`, `${p} is`]),
+  ...[...isForms, ...isExpandOnly].map((p): [string, string] => [`${p}'s`, `${p} is`]),
   ...wouldForms.map((p): [string, string] => [`${p}'d`, `${p} would`]),
   ...haveForms.map((p): [string, string] => [`${p}'ve`, `${p} have`]),
   ["let's", 'let us'],
@@ -113,6 +116,14 @@ export function contract(text: string): string {
 /** Contractions present ("don't", "it's"): what `never` forbids. */
 export function findContractions(text: string): string[] {
   return expansions.find(text);
+}
+
+/**
+ * Negated pairs ("do not", "is not"): what `casual` contracts and its check reports. Other pairs ("it
+ * is", "we will") are ordinary English a casual text may keep, so casual does not fail them.
+ */
+export function findUncontractedNegations(text: string): string[] {
+  return contractible.find(text);
 }
 
 /** Pairs that `always` would contract ("do not", "it is ..."). */

@@ -1,3 +1,5 @@
+import { LETTER_OR_DIGIT } from '../chars.ts';
+
 /**
  * emoji: `none` strips every emoji, `light` keeps the first one, `any` leaves them. An emoji is a whole
  * sequence (skin tones, ZWJ families, flags, keycaps), or a lone Extended_Pictographic character with
@@ -66,13 +68,63 @@ function asText(emoji: string): string | undefined {
   return emoji.length - base.length <= 1 ? AS_TEXT.get(base) : undefined;
 }
 
-/** A removal leaves one space between words, none at a line edge or before punctuation. */
+/** Ends a word or a closing quote, bracket or protected span: what an emoji can close a sentence after. */
+const CLOSES_WORD = new RegExp(`[${LETTER_OR_DIGIT}"'”’)\\]\uE001]`);
+const UPPER = /^[A-Z\u00C0-\u00D6\u00D8-\u00DE]/;
+const LOWER = /^[a-z\u00DF-\u00F6\u00F8-\u00FF]/;
+/** A word that needs what follows it: an emoji after it stands for a word ("I ❤️ you", "tap the ⭐ icon"). */
+const NEEDS_NEXT = new Set(
+  'a an the to of in on at for with by from my your our their his her its this that these those i you we they is are was were be and or but tap press click hit select use'.split(
+    ' ',
+  ),
+);
+const WORD_BEFORE = new RegExp(`[${LETTER_OR_DIGIT}'’]{1,24}$`);
+/** Lower-case words that open a clause: an emoji before one ended the clause before it. */
+const OPENS_CLAUSE = new Set(
+  "your my our their his her its we i you they he she it this that these those there let's let’s".split(' '),
+);
+const WORD_AFTER = new RegExp(`^[${LETTER_OR_DIGIT}'’]{1,24}`);
+
+/**
+ * What a removed emoji between two words leaves (issue 12.1: "sorry 😞 My train" must not become "sorry
+ * My train"). Chat writing uses an emoji as the end of a sentence or clause; removed, its place takes a
+ * period before a capital ("sorry. My train") and a comma before a lower-case word that opens a clause
+ * ("Good news, your subscription"); before any other lower-case word it was decoration inside a phrase
+ * ("Party 🎉 time"): only a space. After a word that needs the next one ("I ❤️ you", "the 🔴 button")
+ * the emoji stood for a word: only a space. Headings are titles, not sentences: only a space.
+ */
+function separator(all: string, offset: number, m: string, after: string): string {
+  const before = all[offset - 1] ?? '';
+  if (!SPACE.test(m.at(-1) ?? '') || !CLOSES_WORD.test(before)) return ' ';
+  const upper = UPPER.test(after);
+  if (!upper && !LOWER.test(after)) return ' ';
+  const head = all.slice(Math.max(0, offset - 256), offset);
+  if (
+    head
+      .slice(head.lastIndexOf('\n') + 1)
+      .trimStart()
+      .startsWith('#')
+  )
+    return ' ';
+  const word = (WORD_BEFORE.exec(head.trimEnd())?.[0] ?? '').toLowerCase();
+  if (NEEDS_NEXT.has(word)) return ' ';
+  if (upper) return '. ';
+  const next = (
+    WORD_AFTER.exec(all.slice(offset + m.length, offset + m.length + 24))?.[0] ?? ''
+  ).toLowerCase();
+  return OPENS_CLAUSE.has(next) ? ', ' : ' ';
+}
+
+/**
+ * A removal leaves one space between words (or the mark it stood for: see separator()), none at a line
+ * edge or before punctuation.
+ */
 function tidy(text: string): string {
   return text.replace(AROUND_REMOVED, (m: string, offset: number, all: string) => {
     const before = all[offset - 1];
     const after = all.charAt(offset + m.length);
     if (before === undefined || before === '\n' || EDGE_AFTER.test(after)) return '';
-    return SPACE.test(m) ? ' ' : '';
+    return SPACE.test(m) ? separator(all, offset, m, after) : '';
   });
 }
 

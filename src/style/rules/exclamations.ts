@@ -19,14 +19,30 @@ export function exclamationsAllowed(level: ExclamationLevel): number {
 export function applyExclamations(text: string, keep: number): string {
   if (keep === Number.POSITIVE_INFINITY || !ANY_MARK.test(text)) return text;
   let keepFirst = keep >= 1;
-  return text.replace(EXCLAMATION, (_m: string, beforeQuestion?: string, after?: string) => {
-    if (keepFirst) {
-      keepFirst = false;
-      return `${after ?? ''}!`;
-    }
-    if (beforeQuestion !== undefined) return '';
-    return after ?? '.';
-  });
+  return text.replace(
+    EXCLAMATION,
+    (m: string, beforeQuestion: string | undefined, after: string | undefined, offset: number) => {
+      if (keepFirst) {
+        keepFirst = false;
+        return `${after ?? ''}!`;
+      }
+      if (beforeQuestion !== undefined) return '';
+      if (after === undefined && punctuatedAfter(text, offset + m.length)) return '';
+      return after ?? '.';
+    },
+  );
+}
+
+const CLOSER = /["'”’)\]]/;
+
+/**
+ * Whether a mark follows at `from`, maybe after closing quotes or brackets: "(not the switch!)." must
+ * become "(not the switch).", not "(not the switch.).".
+ */
+function punctuatedAfter(text: string, from: number): boolean {
+  let i = from;
+  while (i < text.length && i - from < 8 && CLOSER.test(text[i] ?? '')) i++;
+  return '.,;:?!！？'.includes(text[i] ?? ' ');
 }
 
 /** The "!" marks of `text`. */

@@ -1,3 +1,5 @@
+import { LETTER_OR_DIGIT, TOKEN_RANGE } from '../chars.ts';
+import { closesAbbreviation } from '../sentences.ts';
 import { matchCase, WordTable } from '../word-table.ts';
 
 /**
@@ -43,11 +45,19 @@ const slang = new WordTable([
   ['hey', 'hello'],
   ['hiya', 'hello'],
   ['alright', 'all right'],
-  ['omg', 'oh my'],
   ['idk', "I don't know"],
   ['ngl', 'to be honest'],
   ['tho', 'though'],
   ['brb', 'I will be right back'],
+  ['lmk', 'let me know'],
+  ['omw', 'on my way'],
+  ['fave', 'favorite'],
+  ['faves', 'favorites'],
+  ['tl;dr', 'in short'],
+  ['tldr', 'in short'],
+  // interjections with no formal word ("OMG" -> "oh my" left "Oh my, I am so sorry": "my" dangling)
+  ['omg', LAUGH],
+  ['bruh', LAUGH],
   ['lol', LAUGH],
   ['lmao', LAUGH],
   ['rofl', LAUGH],
@@ -71,6 +81,10 @@ const acronyms = new Set([
   'ngl',
   'brb',
   'idk',
+  'lmk',
+  'omw',
+  'tl;dr',
+  'tldr',
 ]);
 
 /** Stiff or bureaucratic wording -> plain words, with its inflections spelled out. */
@@ -102,6 +116,9 @@ const stiff = new WordTable([
   ['sufficient', 'enough'],
   ['regarding', 'about'],
   ['henceforth', 'from now on'],
+  ['heretofore', 'until now'],
+  ['pursuant to', 'under'],
+  ['aforementioned', 'above'],
 ]);
 
 const AFTER_SENTENCE_END = /[.!?\n][\s"'“‘(]*$/;
@@ -114,14 +131,49 @@ function replaceSlang(match: string, text: string, offset: number): string {
   // "BTW, it works" -> "By the way, it works"; "see this ASAP" -> "see this as soon as possible".
   const from = Math.max(0, offset - 8);
   const before = text.slice(from, offset);
-  const atStart = AFTER_SENTENCE_END.test(before) || (from === 0 && ONLY_OPENERS.test(before));
+  const end = AFTER_SENTENCE_END.exec(before);
+  const atStart =
+    (end !== null && !closesAbbreviation(text, from + end.index)) ||
+    (from === 0 && ONLY_OPENERS.test(before));
   return atStart ? (to[0] ?? '').toUpperCase() + to.slice(1) : to;
+}
+
+/**
+ * "fire" is slang only as a verdict: after a copula and ending its clause ("that's fire", "this is
+ * fire 🔥"), never before a word ("fire alarm", "is fire-resistant"). Run after the interjections are
+ * gone, so "that's fire lol." is judged as it ends up, as the check sees it.
+ */
+const FIRE = new RegExp(
+  `(?<![${LETTER_OR_DIGIT}_'’])(?:is|was|so|(?:that|it|this)['’]s)[ \\t]+fire(?![${LETTER_OR_DIGIT}_-])`,
+  'gi',
+);
+const WORD_NEXT = new RegExp(`^[ \\t]*[${LETTER_OR_DIGIT}${TOKEN_RANGE}]`);
+
+/** Where each "fire" used as slang starts in `text`. */
+function fireVerdicts(text: string): number[] {
+  const at: number[] = [];
+  for (const m of text.matchAll(FIRE)) {
+    const end = m.index + m[0].length;
+    if (!WORD_NEXT.test(text.slice(end, end + 16))) at.push(end - 4);
+  }
+  return at;
+}
+
+function replaceFire(text: string): string {
+  const at = fireVerdicts(text);
+  let out = '';
+  let from = 0;
+  for (const i of at) {
+    out += text.slice(from, i) + matchCase(text.slice(i, i + 4), 'excellent');
+    from = i + 4;
+  }
+  return out + text.slice(from);
 }
 
 export function applyFormality(text: string, formality: Formality): string {
   if (formality === 'casual') return stiff.replace(text);
   const out = slang.replace(text, replaceSlang);
-  return out.includes(LAUGH) ? removeLaughs(out) : out;
+  return replaceFire(out.includes(LAUGH) ? removeLaughs(out) : out);
 }
 
 const isBlank = (ch: string | undefined) => ch === ' ' || ch === '\t';
@@ -147,7 +199,10 @@ function removeLaughs(text: string): string {
       at = j;
       continue;
     }
-    const atStart = before === undefined || before === '\n' || '.!?'.includes(before);
+    const atStart =
+      before === undefined ||
+      before === '\n' ||
+      ('.!?'.includes(before) && !closesAbbreviation(text, from - 1));
     out += text.slice(at, from) + (before !== undefined && before !== '\n' ? ' ' : '');
     out += atStart ? next.toUpperCase() : next;
     at = j + 1;
@@ -173,6 +228,10 @@ const ORDINARY = new Set([
 
 /** The words that break `formality` (contractions are checked through the contraction rule). */
 export function findFormalityViolations(text: string, formality: Formality): string[] {
-  if (formality !== 'casual') return slang.find(text);
+  if (formality !== 'casual') {
+    const found = slang.find(text);
+    for (const i of fireVerdicts(text)) found.push(text.slice(i, i + 4));
+    return found;
+  }
   return stiff.find(text).filter((w) => !ORDINARY.has(w.toLowerCase()));
 }

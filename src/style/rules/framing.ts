@@ -126,16 +126,23 @@ const ENDS_SENTENCE = /[.!?…](?:["'”’)\]\uD800-\uDFFF\u2600-\u27BF]|\uFE0F
 /** Ends a clause: punctuation, then maybe closing quotes or brackets and emoji. */
 const ENDS_CLAUSE = /[.!?,:;…](?:["'”’)\]\uD800-\uDFFF\u2600-\u27BF]|\uFE0F|\u200D)*$/;
 
+/** A greeting that ends with a comma ("Hello,", "Dear team,"): a letter's salutation line. */
+const SALUTATION = /,[ \t]*$/;
+
 /**
  * Joins two parts on one line when the first ends a clause and neither is multi-line, else with a
  * blank line, so no phrase rule can read across the join ("I am" + "Cheers" is not "I am Cheers").
+ * A greeting that ends with a comma stands on its own line, as a letter's salutation does: on the same
+ * line the text's first word would need its case decided ("Hello, Yes, …" is wrong, "Hello, paris …"
+ * worse), and a word list cannot tell "Yes" from "Paris".
  */
-export function joinParts(first: string, second: string): string {
+export function joinParts(first: string, second: string, greeting = false): string {
   const a = first.trimEnd();
   const b = second.trimStart();
   if (a === '') return b;
   if (b === '') return a;
-  const oneLine = !a.includes('\n') && !b.includes('\n') && ENDS_CLAUSE.test(a);
+  const salutation = greeting && SALUTATION.test(a);
+  const oneLine = !salutation && !a.includes('\n') && !b.includes('\n') && ENDS_CLAUSE.test(a);
   // after a sentence end the next part starts a sentence: "Hi there! your order" -> "Hi there! Your order"
   const head = b[0] ?? '';
   const upper = ENDS_SENTENCE.test(a) && head !== head.toUpperCase() ? head.toUpperCase() + b.slice(1) : b;

@@ -33,6 +33,10 @@ const SIGN_OFFS = [
   'yours',
   'yours sincerely',
   'yours truly',
+  'yours faithfully',
+  'respectfully',
+  'with thanks',
+  'warm wishes',
   'take care',
   'talk soon',
 ];
@@ -42,6 +46,13 @@ const MAX_WORDS = 5;
 const WORD = /[\p{L}\p{N}'’]+/gu;
 const CLAUSE_END = /[,.!?:;\n—–]/;
 const SENTENCE_END = /[.!?…]/;
+
+/** "Heyyy", "Hiii": a greeting drawn out in chat reads as the greeting itself. */
+function undrawn(word: string): string {
+  let end = word.length;
+  while (end > 2 && word[end - 1] === word[end - 2]) end--;
+  return end === word.length ? word : word.slice(0, end);
+}
 
 function words(s: string): string[] {
   return (s.match(WORD) ?? []).map((w) => w.toLowerCase());
@@ -62,20 +73,42 @@ export function ownGreeting(text: string): string | undefined {
   const end = head.search(CLAUSE_END);
   if (end < 0) return undefined;
   const ws = words(head.slice(0, end));
+  const first = undrawn(ws[0] ?? '');
+  if (GREETINGS.includes(first)) ws[0] = first;
   return ws.length <= MAX_WORDS ? startsWithOneOf(ws, GREETINGS) : undefined;
 }
 
-/** The sign-off `text` closes with (on one of its last two lines), or undefined. */
+/**
+ * The sign-off `text` closes with, or undefined: on its last line ("Cheers, Ana"), or on one of the two
+ * lines above it with only names below ("Best regards,\nSarah Mills\nHead of People"). A line above
+ * the last must hold the sign-off words alone ("Best regards,", "Thanks!") or end with "," or "!", so a
+ * closing sentence such as "Thanks for your order." above a last line is not taken for one.
+ */
 export function ownSignOff(text: string): string | undefined {
   const tail = text.trimEnd().slice(-WINDOW);
   const lines = tail.split('\n').filter((l) => l.trim() !== '');
-  for (const line of lines.slice(-2)) {
+  const last = lines.length - 1;
+  for (let i = Math.max(0, last - 2); i <= last; i++) {
+    const line = lines[i] ?? '';
     const ws = words(line);
     if (ws.length === 0 || ws.length > MAX_WORDS) continue;
     // the line is the sign-off and maybe a name: "Cheers, Ana. All good." ends with something else
     if (line.split(SENTENCE_END).filter((part) => words(part).length > 0).length > 1) continue;
     const found = startsWithOneOf(ws, SIGN_OFFS);
-    if (found) return found;
+    if (!found) continue;
+    if (i === last) return found;
+    const below = lines.slice(i + 1);
+    // "Best regards," / "Thanks!" alone, or a closing line that ends as one ("Thanks again for your help!")
+    const closing = found.split(' ').length === ws.length || CLOSING_MARK.test(line);
+    if (
+      closing &&
+      below.every((l) => words(l).length <= NAME_WORDS && !SENTENCE_END.test(l.trim().slice(-1)))
+    ) {
+      return found;
+    }
   }
   return undefined;
 }
+const CLOSING_MARK = /[,!][ \t]*$/;
+/** A name or role line under a sign-off ("Sarah Mills", "Head of People"). */
+const NAME_WORDS = 4;

@@ -1,8 +1,8 @@
 /**
  * British / American spelling pairs [en-GB, en-US], generated from stems so each family (colour,
- * colours, coloured, colourful ...) converts as a whole. Words whose spelling depends on their role
- * (licence/license, practise/practice, programme/program, meter/metre, check/cheque, tire/tyre) are
- * left out on purpose: a word list cannot convert them safely.
+ * colours, coloured, colourful ...) converts as a whole. Words whose British spelling depends on their
+ * role (licence/license, practise/practice, programme/program, metre/meter, cheque/check, tyre/tire)
+ * convert toward en-US only (gbOnlyToUs): the way back a word list cannot decide.
  */
 
 const ourStems: [string, string[]][] = [
@@ -19,6 +19,9 @@ const ourStems: [string, string[]][] = [
   ['endeavour', ['', 's', 'ed', 'ing']],
   ['vapour', ['', 's']],
   ['armour', ['', 'ed']],
+  ['savour', ['', 's', 'ed', 'ing', 'y']],
+  ['odour', ['', 's', 'less']],
+  ['parlour', ['', 's']],
 ];
 
 const iseStems = [
@@ -58,6 +61,31 @@ const iseStems = [
   'legal',
   'mobil',
   'monet',
+  'digit',
+  'familiar',
+  'stabil',
+  'harmon',
+  'jeopard',
+  'public',
+  'scrutin',
+  'sympath',
+  'central',
+  'neutral',
+  'penal',
+  'rational',
+  'subsid',
+  'fertil',
+  'hospital',
+  'energ',
+  'vapor',
+  'patron',
+  'agon',
+  'colon',
+  'immun',
+  'item',
+  'global',
+  'trivial',
+  'popular',
 ];
 const iseEndings = ['ise', 'ises', 'ised', 'ising', 'isation', 'isations', 'iser', 'isers'];
 
@@ -74,10 +102,23 @@ const rePairs: [string, string][] = [
   ['calibre', 'caliber'],
   ['sombre', 'somber'],
   ['meagre', 'meager'],
+  ['spectre', 'specter'],
+  ['lustre', 'luster'],
 ];
 
 /** Doubled consonant before -ed/-ing/-er in British English. */
-const doubledL = ['travel', 'cancel', 'model', 'label', 'fuel', 'signal', 'level', 'total', 'channel'];
+const doubledL = [
+  'travel',
+  'cancel',
+  'model',
+  'label',
+  'fuel',
+  'signal',
+  'level',
+  'total',
+  'channel',
+  'counsel',
+];
 
 const others: [string, string][] = [
   ['analyse', 'analyze'],
@@ -125,6 +166,19 @@ const others: [string, string][] = [
   ['cosy', 'cozy'],
   ['paediatric', 'pediatric'],
   ['encyclopaedia', 'encyclopedia'],
+  ['orthopaedic', 'orthopedic'],
+  ['anaemia', 'anemia'],
+  ['anaemic', 'anemic'],
+  ['haemoglobin', 'hemoglobin'],
+  ['haemorrhage', 'hemorrhage'],
+  ['anaesthetic', 'anesthetic'],
+  ['anaesthesia', 'anesthesia'],
+  ['oesophagus', 'esophagus'],
+  ['oestrogen', 'estrogen'],
+  ['diarrhoea', 'diarrhea'],
+  ['leukaemia', 'leukemia'],
+  ['moustache', 'mustache'],
+  ['sulphur', 'sulfur'],
 ];
 
 function build(): [string, string][] {
@@ -149,3 +203,40 @@ export const spellingPairs: readonly [string, string][] = build();
  * verb form converts.
  */
 export const usOnlyToGb: readonly [string, string][] = [['analyzes', 'analyses']];
+
+/**
+ * One-way pairs toward en-US: British words whose American form is right in every role ("licence" is
+ * "license" as noun and verb in American English, "tyre" always "tire"), while the way back is not safe
+ * ("license" is also the British verb, "tire" also "to grow weary", "check" and "story" are other words).
+ * So en-US converts and flags them; en-GB leaves the American forms alone.
+ */
+export const gbOnlyToUs: readonly [string, string][] = [
+  ['tyre', 'tire'],
+  ['tyres', 'tires'],
+  ['licence', 'license'],
+  ['licences', 'licenses'],
+  ['programme', 'program'],
+  ['programmes', 'programs'],
+  ['practise', 'practice'],
+  ['practises', 'practices'],
+  ['practised', 'practiced'],
+  ['practising', 'practicing'],
+  ['cheque', 'check'],
+  ['cheques', 'checks'],
+  ['aeroplane', 'airplane'],
+  ['aeroplanes', 'airplanes'],
+  ['storey', 'story'],
+  ['storeys', 'stories'],
+  ['chilli', 'chili'],
+  ['chillies', 'chilies'],
+  ['yoghurt', 'yogurt'],
+  ['yoghurts', 'yogurts'],
+  ['metre', 'meter'],
+  ['metres', 'meters'],
+  ['kilometre', 'kilometer'],
+  ['kilometres', 'kilometers'],
+  ['centimetre', 'centimeter'],
+  ['centimetres', 'centimeters'],
+  ['millimetre', 'millimeter'],
+  ['millimetres', 'millimeters'],
+];

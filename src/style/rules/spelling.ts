@@ -1,11 +1,11 @@
 import { WordTable } from '../word-table.ts';
-import { spellingPairs, usOnlyToGb } from './spelling-list.ts';
+import { gbOnlyToUs, spellingPairs, usOnlyToGb } from './spelling-list.ts';
 
 /** spelling: converts British <-> American spellings from a word list, keeping each word's case. */
 export const spellings = ['en-US', 'en-GB'] as const;
 export type Spelling = (typeof spellings)[number];
 
-const toUs = new WordTable(spellingPairs);
+const toUs = new WordTable([...spellingPairs, ...gbOnlyToUs]);
 const toGb = new WordTable([...spellingPairs.map(([gb, us]): [string, string] => [us, gb]), ...usOnlyToGb]);
 
 /** `en-GB` -> "en-GB"; also accepts `en_gb`, `EN-GB`. */

@@ -1,10 +1,20 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import type { Services } from '../../core/context.ts';
 import { authenticate } from '../../http/auth.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { idempotency } from '../../http/idempotency.ts';
 import { jsonBody } from '../../http/json-body.ts';
+import { boundaryOf } from '../../http/multipart.ts';
+import * as docContent from './documents-content.ts';
+import * as docCreate from './documents-create.ts';
+import * as docDelete from './documents-delete.ts';
+import * as docGet from './documents-get.ts';
+import * as docList from './documents-list.ts';
+import * as docPatch from './documents-patch.ts';
+import * as docRecrawl from './documents-recrawl.ts';
 import { tavusError, tavusValidationHook } from './errors.ts';
+import * as knowledgeSearch from './knowledge-search.ts';
 import * as create from './personas-create.ts';
 import * as del from './personas-delete.ts';
 import * as get from './personas-get.ts';
@@ -12,12 +22,43 @@ import * as list from './personas-list.ts';
 import * as patch from './personas-patch.ts';
 
 /** Route modules of the /v2 surface; later capabilities (documents, conversations) add theirs here. */
-export const routeModules = [create, list, get, patch, del];
+export const routeModules = [
+  create,
+  list,
+  get,
+  patch,
+  del,
+  docCreate,
+  docList,
+  docGet,
+  docPatch,
+  docDelete,
+  docRecrawl,
+  docContent,
+  knowledgeSearch,
+];
 
 /** The Tavus-compatible surface, mounted at /v2. */
 export function tavusSurface(services: Services) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: tavusValidationHook });
-  app.use('*', authenticate(services), jsonBody(), idempotency());
+  app.use('*', authenticate(services), unlessUpload(jsonBody()), unlessUpload(idempotency()));
   for (const m of routeModules) m.register(app);
   return { prefix: '/v2', app, errorMapper: tavusError };
+}
+
+/**
+ * A multipart upload to POST /v2/documents is streamed to the store by its handler: the JSON guard (1 MiB,
+ * JSON only) and the idempotency fingerprint (which reads the whole body) must not touch it.
+ */
+function unlessUpload(mw: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
+  return (c, next) => {
+    if (
+      c.req.method === 'POST' &&
+      c.req.path === '/v2/documents' &&
+      boundaryOf(c.req.header('content-type'))
+    ) {
+      return next();
+    }
+    return mw(c, next);
+  };
 }

@@ -43,16 +43,17 @@ interface Row {
 }
 
 const ready = new WeakMap<Db, Promise<void>>();
-function ensureTable(db: Db): Promise<void> {
-  let p = ready.get(db);
+/** In a caller's transaction the table is made there: on SQLite's one connection another query would wait forever. */
+function ensureTable(db: Db, tx?: Tx): Promise<void> {
+  let p = tx ? undefined : ready.get(db);
   if (!p) {
     p =
       sql`CREATE TABLE IF NOT EXISTS standin_jobs (id text PRIMARY KEY, kind text NOT NULL, payload text NOT NULL,
       state text NOT NULL, attempts integer NOT NULL DEFAULT 0, max_attempts integer NOT NULL, run_at text NOT NULL,
       unique_key text, account_id text, locked_until text, last_error text)`
-        .execute(db.kysely)
+        .execute(tx ?? db.kysely)
         .then(() => undefined);
-    ready.set(db, p);
+    if (!tx) ready.set(db, p);
   }
   return p;
 }
@@ -147,7 +148,7 @@ export function createJobQueue(
 
   return {
     async enqueue(kind, payload, opts = {}, tx) {
-      await ensureTable(db);
+      await ensureTable(db, tx);
       const exec = tx ?? db.kysely;
       if (opts.uniqueKey !== undefined) {
         const { rows } = await sql<{

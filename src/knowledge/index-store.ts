@@ -4,14 +4,14 @@ import type { Db, Tx } from '../storage/db.ts';
 import type { Chunk } from './chunk.ts';
 
 const ready = new WeakMap<Db, Promise<void>>();
-export function ensureStandinChunks(db: Db): Promise<void> {
-  let p = ready.get(db);
+export function ensureStandinChunks(db: Db, tx?: Tx): Promise<void> {
+  let p = tx ? undefined : ready.get(db);
   if (!p) {
     p = sql`CREATE TABLE IF NOT EXISTS standin_chunks (id text PRIMARY KEY, account_id text NOT NULL,
       document_id text NOT NULL, ordinal integer NOT NULL, text text NOT NULL, position text NOT NULL)`
-      .execute(db.kysely)
+      .execute(tx ?? db.kysely)
       .then(() => undefined);
-    ready.set(db, p);
+    if (!tx) ready.set(db, p);
   }
   return p;
 }
@@ -23,7 +23,7 @@ export async function replaceChunks(
   chunks: Chunk[],
   tx?: Tx,
 ): Promise<void> {
-  await ensureStandinChunks(db);
+  await ensureStandinChunks(db, tx);
   const exec = tx ?? db.kysely;
   await sql`DELETE FROM standin_chunks WHERE document_id = ${documentId}`.execute(exec);
   for (const c of chunks) {
@@ -40,6 +40,6 @@ export async function replaceChunks(
 }
 
 export async function deleteChunks(db: Db, documentId: string, tx?: Tx): Promise<void> {
-  await ensureStandinChunks(db);
+  await ensureStandinChunks(db, tx);
   await sql`DELETE FROM standin_chunks WHERE document_id = ${documentId}`.execute(tx ?? db.kysely);
 }

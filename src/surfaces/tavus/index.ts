@@ -41,7 +41,7 @@ export const routeModules = [
 /** The Tavus-compatible surface, mounted at /v2. */
 export function tavusSurface(services: Services) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: tavusValidationHook });
-  app.use('*', authenticate(services), unlessUpload(jsonBody()), unlessUpload(idempotency()));
+  app.use('*', authenticate(services), unlessUpload(unlessBodiless(jsonBody())), unlessUpload(idempotency()));
   for (const m of routeModules) m.register(app);
   return { prefix: '/v2', app, errorMapper: tavusError };
 }
@@ -58,6 +58,28 @@ function unlessUpload(mw: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> 
       boundaryOf(c.req.header('content-type'))
     ) {
       return next();
+    }
+    return mw(c, next);
+  };
+}
+
+/** POST /v2/documents/{id}/recrawl takes an optional body: none at all is not a 415. */
+function unlessBodiless(mw: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
+  return (c, next) => {
+    if (
+      c.req.method === 'POST' &&
+      c.req.path.endsWith('/recrawl') &&
+      c.req.path.startsWith('/v2/documents/')
+    ) {
+      const length = c.req.header('content-length');
+      const chunked = c.req.header('transfer-encoding') !== undefined;
+      if (
+        !chunked &&
+        (length === undefined || length === '0') &&
+        (length === '0' || c.req.raw.body === null)
+      ) {
+        return next();
+      }
     }
     return mw(c, next);
   };

@@ -131,8 +131,8 @@ export class Fixtures {
   }
 
   /**
-   * An uploaded document, marked ready with its text directly in the store: these harnesses run no job
-   * queue, and GET …/content only answers for a processed document.
+   * An uploaded document, made a ready crawl document with its text directly in the store: these
+   * harnesses run no job queue, and GET …/content only answers for a processed document.
    */
   async #document(): Promise<string> {
     const form = new FormData();
@@ -146,7 +146,18 @@ export class Fixtures {
     assert.equal(res.status, 200, `fixture /v2/documents: ${JSON.stringify(body)}`);
     const id = String(body.document_id);
     const db = this.h.services.db.kysely;
-    await db.updateTable('documents').set({ status: 'ready' }).where('id', '=', id).execute();
+    // A ready crawl document, so that recrawl's base request is valid (202).
+    await db
+      .updateTable('documents')
+      .set({
+        status: 'ready',
+        document_url: 'http://192.0.2.1/',
+        file_name: null,
+        crawl_config: JSON.stringify({ depth: 1, max_pages: 1 }),
+        crawl_count: 1,
+      })
+      .where('id', '=', id)
+      .execute();
     await db.insertInto('document_contents').values({ document_id: id, text: 'Fixture text.' }).execute();
     return id;
   }

@@ -70,6 +70,11 @@ async function createFromUpload(ctx: Ctx, c: Context<AppEnv>, boundary: string) 
     if (file.size === 0)
       throw new AppError('invalid', 'Invalid request: the file is empty', { field: 'file' });
     await writer.flush();
+    // Parts bypass the JSON guard: the same rule for text that reaches the store (PostgreSQL refuses NUL).
+    const texts = [file.fileName, ...[...fields.values()].flat()];
+    if (!texts.every((t) => t.isWellFormed() && !t.includes('\0'))) {
+      throw new AppError('invalid', 'Invalid request: parts must be well-formed text without NUL characters');
+    }
     const one = (k: string) => fields.get(k)?.at(-1);
     const tagParts = (fields.get('tags') ?? []).flatMap((t) => t.split(','));
     const parsed = DocumentCreateBody.omit({ document_url: true, crawl: true }).safeParse({

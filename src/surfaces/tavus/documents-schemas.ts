@@ -156,6 +156,13 @@ export const DocumentIdParam = z.object({
     }),
 });
 
+/** Query text reaches SQL as a parameter: NUL (PostgreSQL text cannot hold it) and lone surrogates are a 400. */
+const queryText = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .refine((v) => v.isWellFormed() && !v.includes('\0'), 'must be well-formed text without NUL characters');
+
 export const DocumentListQuery = z.object({
   limit: z.coerce
     .number()
@@ -183,22 +190,16 @@ export const DocumentListQuery = z.object({
     .enum(['ascending', 'descending'])
     .default('ascending')
     .openapi({ param: { name: 'sort', in: 'query' }, description: 'By creation time (default ascending).' }),
-  status: z
-    .string()
-    .max(32)
+  status: queryText(32)
     .optional()
     .openapi({ param: { name: 'status', in: 'query' }, description: 'Only documents with this status.' }),
-  name_or_uuid: z
-    .string()
-    .max(256)
+  name_or_uuid: queryText(256)
     .optional()
     .openapi({
       param: { name: 'name_or_uuid', in: 'query' },
       description: 'A document id, or part of a name.',
     }),
-  tags: z
-    .string()
-    .max(4096)
+  tags: queryText(4096)
     .optional()
     .openapi({
       param: { name: 'tags', in: 'query' },

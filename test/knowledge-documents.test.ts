@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
-import { type Account, describeEachBackend } from './helpers/harness.ts';
+import { type Account, describeEachBackend, listen } from './helpers/harness.ts';
 import { type LocalSite, localSite, upload, waitForDocument } from './helpers/knowledge.ts';
 
 /**
@@ -218,6 +219,42 @@ describeEachBackend(
       assert.match(((await r.json()) as { error: string }).error, /file/);
       const noKey = await h().request('GET', '/v2/documents');
       assert.deepEqual(noKey.body, { message: 'Invalid access token' });
+    });
+
+    test('over a real socket: an upload is streamed past the 1 MiB JSON guard, and recrawl takes no body', async () => {
+      const server = await listen(h());
+      try {
+        const form = new FormData();
+        form.append('file', new Blob(['x'.repeat(2 * 1024 * 1024)], { type: 'text/plain' }), 'two-mib.txt');
+        const res = await fetch(`${server.url}/v2/documents`, {
+          method: 'POST',
+          headers: a.auth,
+          body: form,
+        });
+        const body = (await res.json()) as { document_id: string; file_name: string };
+        assert.equal(res.status, 200, JSON.stringify(body));
+        assert.equal(body.file_name, 'two-mib.txt');
+        // No body at all, no content-length (as curl -X POST sends it): the route's own answer, not a 415.
+        const { port } = new URL(server.url);
+        const raw = await new Promise<string>((resolve, reject) => {
+          const socket = connect(Number(port), '127.0.0.1', () => {
+            socket.write(
+              `POST /v2/documents/${body.document_id}/recrawl HTTP/1.1\r\nhost: x\r\n` +
+                `authorization: ${a.auth.authorization}\r\nconnection: close\r\n\r\n`,
+            );
+          });
+          let text = '';
+          socket.on('data', (d) => {
+            text += d.toString();
+          });
+          socket.on('end', () => resolve(text));
+          socket.on('error', reject);
+        });
+        assert.match(raw, /^HTTP\/1\.1 400 /);
+        assert.ok(raw.endsWith('{"error":"Document was not created with crawl configuration"}'), raw);
+      } finally {
+        await server.close();
+      }
     });
 
     test('a file of 50 MB + 1 byte is refused with 413 and leaves no bytes in the store', async () => {

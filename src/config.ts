@@ -93,6 +93,8 @@ const configSchema = z.object({
     }),
   /** 32-byte key (base64 or hex) for secrets kept by personas; generated beside the SQLite file if unset. */
   PERSONAKIT_ENCRYPTION_KEY: z.string().optional(),
+  /** Signs knowledge callbacks (HMAC-SHA256 over `${timestamp}.${body}`) when set. */
+  PERSONAKIT_WEBHOOK_SECRET: z.string().optional(),
   /** Print the first-start key (default on). */
   PERSONAKIT_BOOTSTRAP_KEY: z.enum(['on', 'off']).default('on'),
   PERSONAKIT_OPENAI_BASE_URL: optionalUrl,

@@ -110,6 +110,8 @@ export async function startServer(services: Services): Promise<RunningServer> {
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const url = `http://${host}:${port}`;
   log.info({ url, database: services.db.dialect }, 'personakit listening');
+  // Jobs left by a previous run (a document accepted just before a crash) resume here.
+  services.jobs.start();
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -126,12 +128,14 @@ export async function startServer(services: Services): Promise<RunningServer> {
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), config.PERSONAKIT_SHUTDOWN_TIMEOUT_MS);
       });
+      const jobsStopped = services.jobs.stop();
       if ((await Promise.race([drained, timedOut])) === 'timeout') {
         log.warn('shutdown timeout reached: closing remaining connections');
         if ('closeAllConnections' in server) server.closeAllConnections();
       }
       clearTimeout(timer);
       clearInterval(reap);
+      await jobsStopped;
       await closeServices(services);
       log.info('stopped');
       log.flush();

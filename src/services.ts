@@ -8,6 +8,8 @@ import { firstSecret } from './core/persona-secrets.ts';
 import { createRateLimiter } from './core/rate-limit.ts';
 import { createSecretBox, newEncryptionKey, parseEncryptionKey, type SecretBox } from './core/secrets.ts';
 import { ensureSystemPersonas } from './core/system-personas.ts';
+import { createJobQueue } from './jobs/queue.ts';
+import { registerKnowledgeJobs } from './knowledge/ingest.ts';
 import type { Logger } from './log.ts';
 import type { Db } from './storage/db.ts';
 import { openDb } from './storage/db.ts';
@@ -21,7 +23,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     await ensureSystemPersonas(db, new Date());
     const limiter = await createRateLimiter(config);
     await limiter.ready();
-    return {
+    const services: Services = {
       config,
       db,
       log,
@@ -33,8 +35,12 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
       ),
       secrets,
       limiter,
+      // Built here, started by the server (startServer) or a test: a CLI command never runs jobs.
+      jobs: createJobQueue(db, log),
       now: () => new Date(),
     };
+    registerKnowledgeJobs(services);
+    return services;
   } catch (err) {
     await db.close();
     throw err;
@@ -126,6 +132,7 @@ async function checkStoredSecrets(db: Db, box: SecretBox): Promise<void> {
 
 /** Releases what createServices opened. */
 export async function closeServices(services: Services): Promise<void> {
+  await services.jobs.stop();
   await services.db.close();
   await services.limiter.close();
 }

@@ -39,6 +39,7 @@ const missingIds = (): Record<Token, string> => ({
   CLIP: randomUUID(),
   SUNOP: newId('p'),
   TASK: `task-${randomUUID()}`,
+  DOC: newId('d'),
 });
 
 /** The route's valid request, as `caller`, on the resource `id`. */
@@ -62,7 +63,12 @@ async function idRoutes(h: Harness, owner: Account) {
   await fx.ensure();
   const bases = basesOf(await openApi(h)).filter((b) => pathParams(b.route).length > 0);
   const methods = new Set(bases.map((b) => b.route.method));
-  assert.deepEqual([...methods].sort(), ['DELETE', 'GET', 'PATCH'], 'reads, writes and deletes are covered');
+  // POST: /v2/documents/{id}/recrawl.
+  assert.deepEqual(
+    [...methods].sort(),
+    ['DELETE', 'GET', 'PATCH', 'POST'],
+    'reads, writes and deletes are covered',
+  );
   return { fx, bases };
 }
 

@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../log.ts';
 import type { Db } from '../storage/db.ts';
 import type { KeyCache } from './api-keys.ts';
@@ -19,6 +20,8 @@ export interface Services {
   limiter: RateLimiter;
   /** Seals the secrets personas keep (AES-256-GCM); disabled when no key is configured. */
   secrets: SecretBox;
+  /** The durable job queue in the store (knowledge ingestion, callbacks). */
+  jobs: JobQueue;
   now: () => Date;
 }
 

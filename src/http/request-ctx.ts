@@ -13,6 +13,7 @@ export class RequestCtx implements Ctx {
   readonly personas: Services['personas'];
   readonly limiter: Services['limiter'];
   readonly secrets: Services['secrets'];
+  readonly jobs: Services['jobs'];
   readonly now: Services['now'];
   readonly accountId: string;
   readonly keyId: string;
@@ -27,6 +28,7 @@ export class RequestCtx implements Ctx {
     this.personas = services.personas;
     this.limiter = services.limiter;
     this.secrets = services.secrets;
+    this.jobs = services.jobs;
     this.now = services.now;
     this.accountId = accountId;
     this.keyId = keyId;

@@ -186,6 +186,60 @@ migrations['0006_suno_upstream'] = {
   },
 };
 
+migrations['0007_documents'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('documents')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('document_url', 'text')
+      .addColumn('file_name', 'text')
+      .addColumn('content_type', 'text')
+      .addColumn('size_bytes', 'bigint')
+      .addColumn('callback_url', 'text')
+      .addColumn('tags', 'text', (c) => c.notNull().defaultTo('[]'))
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('progress', 'integer')
+      .addColumn('error_code', 'text')
+      .addColumn('error_message', 'text')
+      .addColumn('crawl_config', 'text')
+      .addColumn('crawled_urls', 'text')
+      .addColumn('last_crawled_at', 'text')
+      .addColumn('crawl_count', 'integer')
+      .addColumn('generation', 'integer', (c) => c.notNull().defaultTo(1))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('documents_account_created')
+      .on('documents')
+      .columns(['account_id', 'created_at', 'id'])
+      .execute();
+    // The extracted text, apart from the row so listings never read it.
+    await db.schema
+      .createTable('document_contents')
+      .addColumn('document_id', 'text', (c) => c.primaryKey().references('documents.id').onDelete('cascade'))
+      .addColumn('text', 'text', (c) => c.notNull())
+      .execute();
+    // An upload, in slices of up to 1 MiB written as they arrive: never held whole in memory while
+    // receiving, and in the database so every instance on one PostgreSQL can process it.
+    const bytes = db.getExecutor().adapter instanceof PostgresAdapter ? 'bytea' : 'blob';
+    await db.schema
+      .createTable('document_uploads')
+      .addColumn('document_id', 'text', (c) => c.notNull())
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('data', sql.raw(bytes), (c) => c.notNull())
+      .addPrimaryKeyConstraint('document_uploads_pk', ['document_id', 'seq'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('document_uploads').execute();
+    await db.schema.dropTable('document_contents').execute();
+    await db.schema.dropTable('documents').execute();
+  },
+};
+
 /**
  * The durable job queue (src/jobs/, ADR 0023). Claiming reads (status, run_at); a unique key holds among
  * unfinished jobs only, so a document can be processed again once its previous job finished. The partial

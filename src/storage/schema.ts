@@ -138,6 +138,38 @@ export interface JobsTable {
   updated_at: string;
 }
 
+/** A knowledge document (Tavus /v2/documents): a URL, a crawl or an upload, and its ingestion state. */
+export interface DocumentsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  /** The source URL; null for an upload. */
+  document_url: string | null;
+  /** An upload's file name and declared type; null for a URL. */
+  file_name: string | null;
+  content_type: string | null;
+  size_bytes: number | string | null;
+  callback_url: string | null;
+  /** JSON array of strings. */
+  tags: Generated<string>;
+  /** started | processing | recrawling | ready | error */
+  status: string;
+  /** 0-100 while processing, else null. */
+  progress: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  /** JSON `{depth, max_pages}` for crawl documents, else null. */
+  crawl_config: string | null;
+  /** JSON array of URLs, after a crawl completed. */
+  crawled_urls: string | null;
+  last_crawled_at: string | null;
+  crawl_count: number | null;
+  /** Bumped by each (re)ingestion: a job for an older generation must not write its result. */
+  generation: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
 /**
  * One retrievable passage of a document (src/knowledge/index-store.ts). Not typed here: SQLite's `seq`
  * (the FTS5 rowid) and PostgreSQL's generated `tsv` and `dl` columns, used only by raw SQL.
@@ -174,7 +206,21 @@ export interface KnowledgeDocStatsTable {
   total_len: number | string;
 }
 
+export interface DocumentContentsTable {
+  document_id: string;
+  text: string;
+}
+
+export interface DocumentUploadsTable {
+  document_id: string;
+  seq: number;
+  data: Uint8Array;
+}
+
 export interface Database {
+  documents: DocumentsTable;
+  document_contents: DocumentContentsTable;
+  document_uploads: DocumentUploadsTable;
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   personas: PersonasTable;
@@ -196,3 +242,4 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AccountRow = Selectable<AccountsTable>;
 export type ClipRow = Selectable<ClipsTable>;
 export type JobRow = Selectable<JobsTable>;
+export type DocumentRow = Selectable<DocumentsTable>;

@@ -29,9 +29,12 @@ export function openGiantProblem(status: number, body: unknown): string | undefi
 }
 
 /** Tavus: 400 `{"error": "..."}`, 401 `{"message": "Invalid access token"}`, other `{"message": "..."}`. */
-export function tavusProblem(status: number, body: unknown): string | undefined {
+export function tavusProblem(status: number, body: unknown, path = ''): string | undefined {
   if (!isObject(body)) return 'not an object';
-  if (status === 400) {
+  // The documents routes word their 409 (recrawl) and 429 (crawl limits) as `{"error"}` too.
+  const errorKeyed =
+    status === 400 || (path.startsWith('/v2/documents') && (status === 409 || status === 429));
+  if (errorKeyed) {
     if (!keysAre(body, 'error') || typeof body.error !== 'string' || body.error === '') return 'not {error}';
     return undefined;
   }
@@ -75,7 +78,7 @@ export function errorShapeProblem(
     return 'body is not JSON';
   }
   const surface = surfaceOf(path);
-  if (surface === 'v2') return tavusProblem(status, body);
+  if (surface === 'v2') return tavusProblem(status, body, path);
   if (surface === 'suno') return sunoProblem(status, body);
   return openGiantProblem(status, body);
 }

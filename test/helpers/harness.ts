@@ -45,6 +45,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** Where the server's log lines go (set LOG_LEVEL in env too: tests default to silent). */
   logDestination?: DestinationStream;
+  /** Run the job queue (knowledge ingestion, callbacks) as the server does; off by default. */
+  startJobs?: boolean;
 }
 
 export async function createHarness(
@@ -56,6 +58,7 @@ export async function createHarness(
   const config = testConfig({ DATABASE_URL: db.url, ...env });
   const services = await createServices(config, createLogger(config, options.logDestination));
   const app = createApp(services);
+  if (options.startJobs) services.jobs.start();
   let n = 0;
   return {
     backend: backend.name,

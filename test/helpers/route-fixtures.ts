@@ -10,7 +10,7 @@ import { clipBody } from './suno.ts';
  * travel as tokens (@V1P@, @V2P@, @CLIP@, @SUNOP@, @TASK@) that Fixtures.fill replaces with the current ids.
  */
 
-export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP' | 'TASK';
+export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP' | 'TASK' | 'DOC';
 
 /** Which fixture fills each route's path parameter; a new route with a path parameter must be added. */
 export const pathFixtures: Record<string, Token> = {
@@ -21,6 +21,9 @@ export const pathFixtures: Record<string, Token> = {
   '/suno/persona/{id}/': 'SUNOP',
   '/suno/persona/{id}': 'SUNOP',
   '/suno/fetch/{task_id}': 'TASK',
+  '/v2/documents/{document_id}': 'DOC',
+  '/v2/documents/{document_id}/recrawl': 'DOC',
+  '/v2/documents/{document_id}/content': 'DOC',
 };
 
 type Body = Record<string, unknown>;
@@ -50,6 +53,11 @@ const bodyFixtures: Record<string, (example: Body) => unknown> = {
   }),
   'POST /suno/generate': (e) => ({ ...without(e, 'artist_clip_id'), persona_id: '@SUNOP@' }),
   'POST /suno/submit/music': (e) => ({ ...without(e, 'artist_clip_id'), persona_id: '@SUNOP@' }),
+  // A reserved address: refused by the outbound guard at once, without DNS or network.
+  'POST /v2/documents': (e) => ({
+    ...without(e, 'callback_url', 'crawl'),
+    document_url: 'http://192.0.2.1/doc.txt',
+  }),
 };
 
 /** The fuzzing account's real resources; recreated when a fuzzed request deleted or trashed one. */
@@ -97,6 +105,15 @@ export class Fixtures {
       };
       this.ids.SUNOP = String((await this.#post('/suno/persona/create/', body)).id);
     }
+    if (
+      !(await db
+        .selectFrom('documents')
+        .select('id')
+        .where('id', '=', this.ids.DOC ?? '')
+        .executeTakeFirst())
+    ) {
+      this.ids.DOC = await this.#document();
+    }
     // A generation task of this account (tasks exist only through an upstream; without one the polling
     // route answers 501 whatever the id).
     const task = this.ids.TASK
@@ -113,8 +130,40 @@ export class Fixtures {
     } else if (!task) this.ids.TASK = 'task-without-upstream';
   }
 
+  /**
+   * An uploaded document, made a ready crawl document with its text directly in the store: these
+   * harnesses run no job queue, and GET …/content only answers for a processed document.
+   */
+  async #document(): Promise<string> {
+    const form = new FormData();
+    form.append('file', new Blob(['Fixture text.'], { type: 'text/plain' }), 'fixture.txt');
+    const res = await this.h.app.request('/v2/documents', {
+      method: 'POST',
+      headers: this.account.auth,
+      body: form,
+    });
+    const body = (await res.json()) as Body;
+    assert.equal(res.status, 200, `fixture /v2/documents: ${JSON.stringify(body)}`);
+    const id = String(body.document_id);
+    const db = this.h.services.db.kysely;
+    // A ready crawl document, so that recrawl's base request is valid (202).
+    await db
+      .updateTable('documents')
+      .set({
+        status: 'ready',
+        document_url: 'http://192.0.2.1/',
+        file_name: null,
+        crawl_config: JSON.stringify({ depth: 1, max_pages: 1 }),
+        crawl_count: 1,
+      })
+      .where('id', '=', id)
+      .execute();
+    await db.insertInto('document_contents').values({ document_id: id, text: 'Fixture text.' }).execute();
+    return id;
+  }
+
   fill(s: string): string {
-    return s.replace(/@(V1P|V2P|CLIP|SUNOP|TASK)@/g, (_, k: Token) => this.ids[k]);
+    return s.replace(/@(V1P|V2P|CLIP|SUNOP|TASK|DOC)@/g, (_, k: Token) => this.ids[k]);
   }
 }
 

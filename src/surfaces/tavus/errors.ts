@@ -3,12 +3,15 @@ import type { z } from 'zod';
 import { AppError } from '../../core/errors.ts';
 import type { ErrorMapper } from '../../http/error-shape.ts';
 import { validationHook } from '../../http/validation.ts';
+import { DocumentRequestError } from '../../knowledge/documents.ts';
 
 /**
  * Tavus' documented error bodies: 400 `{"error": "..."}`, 401 `{"message": "Invalid access token"}`, and
  * `{"message": "..."}` for every other status (404, 422, ...).
  */
 export const tavusError: ErrorMapper = (err) => {
+  // The documents routes word their 409 and 429 as `{"error": ...}` (Create and Recrawl Document).
+  if (err instanceof DocumentRequestError) return { status: err.status, body: { error: err.message } };
   if (err.status === 400) return { status: 400, body: { error: err.message } };
   if (err.status === 401) return { status: 401, body: { message: 'Invalid access token' } };
   return { status: err.status, body: { message: err.message } };

@@ -3,6 +3,7 @@ import { emptyFields, type JsonObject } from '../../core/persona.ts';
 import { createPersona } from '../../core/personas.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { baseUrlOf, checkBaseUrl } from './llm-base-url.ts';
+import { checkDocumentIds } from './persona-documents.ts';
 import { errorResponses, PersonaCreateBody, PersonaCreated, security } from './schemas.ts';
 import { createdWire, fieldsFromDocument } from './wire.ts';
 
@@ -30,6 +31,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
     // The body as sent (already parsed and validated): layers and extra fields keep their key order.
     const raw: JsonObject = await c.req.json();
     await checkBaseUrl(ctx, baseUrlOf(doc.layers));
+    await checkDocumentIds(ctx, doc.document_ids ?? []);
     const p = await createPersona(ctx, fieldsFromDocument(ctx.secrets, raw, doc, emptyFields('')));
     return c.json(createdWire(p), 200);
   });

@@ -5,6 +5,7 @@ import type { AppEnv } from '../../http/env.ts';
 import { patchValidationHook } from './errors.ts';
 import { applyPersonaPatch, patchedBaseUrl } from './json-patch.ts';
 import { assertChecked, baseUrlOf, checkBaseUrl } from './llm-base-url.ts';
+import { checkPatchedDocumentIds } from './persona-documents.ts';
 import { errorResponses, PatchBody, PersonaIdParam, PersonaSchema, security } from './schemas.ts';
 import { toWire } from './wire.ts';
 
@@ -47,6 +48,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
       const ops = c.req.valid('json');
       const id = c.req.valid('param').persona_id;
       const checked = await checkPatchedBaseUrl(ctx, id, ops);
+      await checkPatchedDocumentIds(ctx, id, ops);
       const { persona, changed } = await updatePersona(ctx, id, (current) => {
         const next = applyPersonaPatch(ctx.secrets, current, ops);
         assertChecked(current.layers, next.layers, checked);

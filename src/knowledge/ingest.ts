@@ -1,0 +1,254 @@
+import type { Services } from '../core/context.ts';
+import type { JobRecord } from '../jobs/queue.ts';
+import { allowListOf } from '../net/outbound-url.ts';
+import type { DocumentRow } from '../storage/schema.ts';
+import { CALLBACK_JOB, deliverCallback, enqueueCallback } from './callbacks.ts';
+import { type Chunk, chunkDocument } from './chunk.ts';
+import type { CrawlConfig } from './document-wire.ts';
+import { INGEST_JOB, MAX_UPLOAD_BYTES } from './documents.ts';
+import { extractDocument } from './extract/index.ts';
+import { type ExtractedBlock, type ExtractedDocument, KnowledgeError } from './extract/types.ts';
+import { crawlSite, fetchUrl } from './fetch/index.ts';
+import { replaceChunks } from './index-store.ts';
+
+/**
+ * The 'knowledge.ingest' job: source (upload, URL or crawl) → extractDocument → chunkDocument →
+ * replaceChunks → ready. Every write re-reads the row in its transaction and checks the generation the
+ * job was enqueued for: a document deleted (or recrawled anew) meanwhile is left alone, so nothing of it
+ * comes back. A KnowledgeError is the document's fault (bad file, unreachable URL): the document goes to
+ * `error` with its code at once. Anything else is retried by the queue; after the last attempt the
+ * document says `internal_error`.
+ */
+
+const FETCH_TIMEOUT_MS = 60_000;
+const INGEST_CONCURRENCY = 2;
+
+interface IngestPayload {
+  documentId: string;
+  generation: number;
+}
+
+export function registerKnowledgeJobs(services: Services): void {
+  services.jobs.handle(INGEST_JOB, (job, signal) => ingest(services, job, signal), {
+    concurrency: INGEST_CONCURRENCY,
+    leaseMs: 5 * 60_000,
+    onFailed: async (job, err) => {
+      services.log.error({ err, jobId: job.id }, 'document ingestion failed');
+      const p = job.payload as IngestPayload;
+      await finish(services, p, { status: 'error', code: 'internal_error', message: 'Processing failed' });
+    },
+  });
+  services.jobs.handle(CALLBACK_JOB, (job, signal) => deliverCallback(services, job, signal), {
+    concurrency: 4,
+  });
+}
+
+async function ingest(services: Services, job: JobRecord, signal: AbortSignal): Promise<void> {
+  const p = job.payload as IngestPayload;
+  const doc = await current(services, p);
+  if (!doc) return;
+  // `recrawling` stays as is while it runs (Tavus shows it until ready); a new document is `processing`.
+  if (
+    !(await update(services, p, {
+      status: doc.status === 'recrawling' ? 'recrawling' : 'processing',
+      progress: 10,
+    }))
+  )
+    return;
+  let extracted: ExtractedDocument;
+  let crawledUrls: string[] | undefined;
+  try {
+    const source = await load(services, doc, signal);
+    if (signal.aborted || !(await update(services, p, { progress: 50 }))) return;
+    extracted = source.doc;
+    crawledUrls = source.crawledUrls;
+  } catch (err) {
+    if (signal.aborted) return;
+    if (err instanceof KnowledgeError) {
+      await finish(services, p, { status: 'error', code: err.code, message: err.message });
+      return;
+    }
+    throw err;
+  }
+  let chunks: Chunk[];
+  try {
+    chunks = chunkDocument(extracted);
+  } catch (err) {
+    services.log.warn({ err, documentId: p.documentId }, 'chunking failed');
+    await finish(services, p, {
+      status: 'error',
+      code: 'chunking_failed',
+      message: 'The document could not be split into passages',
+    });
+    return;
+  }
+  if (chunks.length === 0) {
+    await finish(services, p, { status: 'error', code: 'file_empty', message: 'The document has no text' });
+    return;
+  }
+  await finish(services, p, { status: 'ready', chunks, text: contentText(extracted), crawledUrls });
+}
+
+async function current(services: Services, p: IngestPayload): Promise<DocumentRow | undefined> {
+  const row = await services.db.kysely
+    .selectFrom('documents')
+    .selectAll()
+    .where('id', '=', p.documentId)
+    .executeTakeFirst();
+  return row && row.generation === p.generation ? row : undefined;
+}
+
+/** Writes progress (and a status change, with its callback). False when the document is gone. */
+async function update(
+  services: Services,
+  p: IngestPayload,
+  set: { status?: string; progress: number },
+): Promise<boolean> {
+  return services.db.kysely.transaction().execute(async (tx) => {
+    let q = tx
+      .selectFrom('documents')
+      .selectAll()
+      .where('id', '=', p.documentId)
+      .where('generation', '=', p.generation);
+    if (services.db.dialect === 'postgres') q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    if (!row) return false;
+    const next: DocumentRow = { ...row, ...set, updated_at: services.now().toISOString() };
+    await tx
+      .updateTable('documents')
+      .set({ status: next.status, progress: next.progress, updated_at: next.updated_at })
+      .where('id', '=', p.documentId)
+      .execute();
+    if (next.status !== row.status) await enqueueCallback(services, next, tx);
+    return true;
+  });
+}
+
+type Outcome =
+  | { status: 'ready'; chunks: Chunk[]; text: string; crawledUrls: string[] | undefined }
+  | { status: 'error'; code: string; message: string };
+
+/** The terminal write: chunks, text and status together, only if the document is still this generation. */
+async function finish(services: Services, p: IngestPayload, outcome: Outcome): Promise<void> {
+  await services.db.kysely.transaction().execute(async (tx) => {
+    let q = tx
+      .selectFrom('documents')
+      .selectAll()
+      .where('id', '=', p.documentId)
+      .where('generation', '=', p.generation);
+    if (services.db.dialect === 'postgres') q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    if (!row) return;
+    const now = services.now().toISOString();
+    const next: DocumentRow = { ...row, status: outcome.status, progress: null, updated_at: now };
+    if (outcome.status === 'ready') {
+      await replaceChunks(services.db, row.account_id, row.id, outcome.chunks, tx);
+      await tx.deleteFrom('document_contents').where('document_id', '=', row.id).execute();
+      await tx.insertInto('document_contents').values({ document_id: row.id, text: outcome.text }).execute();
+      next.error_code = null;
+      next.error_message = null;
+      if (row.crawl_config !== null) {
+        next.crawled_urls = JSON.stringify(outcome.crawledUrls ?? []);
+        next.last_crawled_at = now;
+        next.crawl_count = (row.crawl_count ?? 0) + 1;
+      }
+    } else {
+      next.error_code = outcome.code;
+      next.error_message = outcome.message;
+    }
+    await tx
+      .updateTable('documents')
+      .set({
+        status: next.status,
+        progress: null,
+        error_code: next.error_code,
+        error_message: next.error_message,
+        crawled_urls: next.crawled_urls,
+        last_crawled_at: next.last_crawled_at,
+        crawl_count: next.crawl_count,
+        updated_at: now,
+      })
+      .where('id', '=', row.id)
+      .execute();
+    // An upload is only read by its one ingestion: once it ends, the bytes go.
+    await tx.deleteFrom('document_uploads').where('document_id', '=', row.id).execute();
+    await enqueueCallback(services, next, tx);
+  });
+}
+
+async function load(
+  services: Services,
+  doc: DocumentRow,
+  signal: AbortSignal,
+): Promise<{ doc: ExtractedDocument; crawledUrls?: string[] }> {
+  if (doc.document_url === null) {
+    const bytes = await readUpload(services, doc.id);
+    return {
+      doc: await extractDocument({
+        bytes,
+        ...(doc.file_name !== null ? { fileName: doc.file_name } : {}),
+        ...(doc.content_type !== null ? { contentType: doc.content_type } : {}),
+      }),
+    };
+  }
+  const fetchOptions = {
+    allowedHosts: allowListOf(services.config.PERSONAKIT_ALLOWED_HOSTS),
+    maxBytes: MAX_UPLOAD_BYTES,
+    timeoutMs: FETCH_TIMEOUT_MS,
+    signal,
+  };
+  if (doc.crawl_config === null) {
+    const page = await fetchUrl(doc.document_url, fetchOptions);
+    return { doc: await extractDocument(pageInput(page)) };
+  }
+  const crawl = JSON.parse(doc.crawl_config) as CrawlConfig;
+  const blocks: ExtractedBlock[] = [];
+  const urls: string[] = [];
+  let title: string | undefined;
+  await crawlSite(
+    doc.document_url,
+    { ...fetchOptions, depth: crawl.depth, maxPages: crawl.max_pages },
+    async (page) => {
+      try {
+        const one = await extractDocument(pageInput(page));
+        title ??= one.title;
+        for (const b of one.blocks) blocks.push({ ...b, url: b.url ?? page.finalUrl });
+        urls.push(page.finalUrl);
+      } catch (err) {
+        // One unusable page (an image, an empty page) does not fail the crawl.
+        if (!(err instanceof KnowledgeError)) throw err;
+      }
+    },
+  );
+  if (blocks.length === 0) {
+    throw new KnowledgeError('website_processing_failed', 'No page of the site had usable text');
+  }
+  return { doc: { format: 'html', ...(title !== undefined ? { title } : {}), blocks }, crawledUrls: urls };
+}
+
+const pageInput = (page: { bytes: Uint8Array; contentType?: string; finalUrl: string }) => ({
+  bytes: page.bytes,
+  url: page.finalUrl,
+  ...(page.contentType !== undefined ? { contentType: page.contentType } : {}),
+  fileName: new URL(page.finalUrl).pathname,
+});
+
+async function readUpload(services: Services, documentId: string): Promise<Uint8Array> {
+  const rows = await services.db.kysely
+    .selectFrom('document_uploads')
+    .select('data')
+    .where('document_id', '=', documentId)
+    .orderBy('seq')
+    .execute();
+  if (rows.length === 0) throw new KnowledgeError('file_empty', 'The uploaded file is empty');
+  return Buffer.concat(rows.map((r) => r.data));
+}
+
+/** The text a user sees at GET /v2/documents/{id}/content: blocks in order, headings as Markdown. */
+function contentText(doc: ExtractedDocument): string {
+  return doc.blocks
+    .map((b) =>
+      b.kind === 'heading' ? `${'#'.repeat(Math.min(Math.max(b.level ?? 1, 1), 6))} ${b.text}` : b.text,
+    )
+    .join('\n\n');
+}

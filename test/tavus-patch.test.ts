@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fullCustomizations } from './fixtures/tavus-seed.ts';
 import { type Account, describeEachBackend, type Harness, type Reply } from './helpers/harness.ts';
+import { upload } from './helpers/knowledge.ts';
 
 const INVALID_PATCH = { message: 'Invalid JSON patch format' };
 
@@ -69,10 +70,13 @@ describeEachBackend('/v2 JSON Patch', (h) => {
   test('each operation: add, remove, replace, copy, move, test', async () => {
     const account = await h().newAccount();
     const id = await make(h(), account);
+    // document_ids must name documents of the account (a made-up id is a 400, tested with the documents).
+    const doc = await upload(h(), account, { name: 'notes.txt', type: 'text/plain', text: 'Notes.' });
+    const docId = String(doc.body.document_id);
     const cases: [object[], (p: Reply['body']) => void][] = [
       [
-        [{ op: 'add', path: '/document_ids/-', value: 'd3' }],
-        (p) => assert.deepEqual(p.document_ids, ['d3']),
+        [{ op: 'add', path: '/document_ids/-', value: docId }],
+        (p) => assert.deepEqual(p.document_ids, [docId]),
       ],
       [
         [{ op: 'add', path: '/layers/llm/extra_body', value: { temperature: 0.7 } }],

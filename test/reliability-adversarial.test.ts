@@ -21,7 +21,7 @@ import { recordFigures } from './helpers/reliability.ts';
  * RSS. Each attack is its own subtest and must leave: /healthz p99 under 100 ms, RSS within +300 MiB of
  * the server's RSS after start-up, every answer a 4xx or a bounded 2xx (502/504 only for a hostile
  * upstream), no request unanswered, and the server serving afterwards. The bounds and the figures of the
- * last run: README "Reliability" and docs/reliability-figures.md.
+ * last run: docs/security-and-reliability.md and docs/reliability-figures.md.
  *
  * Attacks on the text engine, the stream relay and connections run on SQLite only (no storage work);
  * those that store run on both backends. ADVERSARIAL_SECONDS=N repeats the whole catalogue for N seconds

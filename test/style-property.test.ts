@@ -126,7 +126,7 @@ function assertPromise(input: string, attrs: JsonObject) {
 
 /**
  * A banned phrase that is no clause of its own is removed with its sentence, unless that sentence holds
- * a protected span (README, "banned phrases"): then the text stays and the check reports it. Allowed
+ * a protected span (docs/style.md, "banned phrases"): then the text stays and the check reports it. Allowed
  * only when every sentence with a phrase holds a span.
  */
 function bannedLeftOnPurpose(check: StyleCheck, out: string, attrs: JsonObject): boolean {

@@ -37,7 +37,7 @@ import { clipBody } from './suno.ts';
  * says which request broke which bound.
  */
 
-/** The limits the attacks sit at (README "Limits"). */
+/** The limits the attacks sit at (docs/operations.md, "Limits"). */
 export const LIMITS = {
   body: 1024 * 1024,
   content: 100_000,

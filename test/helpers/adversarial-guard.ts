@@ -18,7 +18,7 @@ const num = (name: string, fallback: number) => {
   return Number.isFinite(v) && v > 0 ? v : fallback;
 };
 
-/** The bounds every attack is held to (README, "Reliability"); each can be widened by its variable. */
+/** The bounds every attack is held to (docs/security-and-reliability.md); each can be widened by its variable. */
 export const bounds = {
   /**
    * /healthz p99 while an attack runs (issue 11), above the control's p99 in the same window (the

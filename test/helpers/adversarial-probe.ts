@@ -13,7 +13,7 @@ import { Pool } from 'undici';
  *
  * A control: the same requests go, at the same moments, to a bare node:http server in a process of its
  * own. On a loaded machine both wait for a CPU alike; the control's p99 in the same window is that noise,
- * which the suite adds to its bound (README "Reliability"), so a busy machine does not fail a sound server
+ * which the suite adds to its bound (docs/security-and-reliability.md), so a busy machine does not fail a sound server
  * while a frozen event loop (seconds) still fails by far.
  *
  * Messages (IPC): {type: 'target', url, pid} points it at a (re)started server; {type: 'begin'} opens a

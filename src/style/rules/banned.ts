@@ -4,7 +4,7 @@ import { contract, expandContractions } from './contractions.ts';
 
 /**
  * banned_phrases: a phrase found as whole words (any case, ’ or ', British or American spelling) is
- * removed without leaving a broken sentence (README, "banned phrases"):
+ * removed without leaving a broken sentence (docs/style.md, "banned phrases"):
  * - a phrase that stands as a clause of its own, set off by the sentence start or end, a comma,
  *   semicolon, colon or brackets, goes with its punctuation: "As an AI language model, I think so." ->
  *   "I think so."; "Sure, as an AI language model, I can help." -> "Sure, I can help.";

@@ -25,7 +25,7 @@ function validHostOrCidr(entry: string): boolean {
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.string().url().optional();
 
-export /** `https://app.example.com, http://localhost:3000` or `*`: each an exact origin (scheme, host, port). */
+/** `https://app.example.com, http://localhost:3000` or `*`: each an exact origin (scheme, host, port). */
 const corsOrigins = z
   .string()
   .optional()

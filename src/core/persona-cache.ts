@@ -21,13 +21,18 @@ export const DEFAULT_PERSONA_CACHE_BYTES = 64 * 1024 * 1024;
 const DERIVED_COPIES = 4;
 const MISSING_BYTES = 128;
 
+/** An entry's estimated bytes: the id, and a persona with the answer, prompt and style derived from it. */
+function entryBytes(id: string, p: Persona | null): number {
+  return 2 * id.length + (p === null ? MISSING_BYTES : DERIVED_COPIES * estimateBytes(p));
+}
+
 export class PersonaCache {
   readonly #cache: BoundedCache<Persona | null>;
 
   constructor(db: Db, max = 50_000, maxBytes = DEFAULT_PERSONA_CACHE_BYTES) {
     this.#cache = new BoundedCache(max, db.externalVersion, {
       maxBytes,
-      sizeOf: (id, p) => 2 * id.length + (p === null ? MISSING_BYTES : DERIVED_COPIES * estimateBytes(p)),
+      sizeOf: entryBytes,
     });
   }
 
@@ -37,7 +42,7 @@ export class PersonaCache {
   }
 
   set(p: Persona): void {
-    const bytes = 2 * p.id.length + DERIVED_COPIES * estimateBytes(p);
+    const bytes = entryBytes(p.id, p);
     if (this.#cache.fits(bytes)) this.#cache.set(p.id, deepFreeze(p), bytes);
     else this.#cache.delete(p.id);
   }

@@ -23,18 +23,23 @@ export const CORS_ALLOW_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELET
 export const CORS_EXPOSE_HEADERS = ['x-request-id', 'retry-after', 'idempotent-replayed', 'allow'];
 const MAX_AGE_S = 600;
 
-/** The allow-origin value for a request's Origin, or undefined when it is not allowed. */
-function allowOrigin(allowed: readonly string[], origin: string | undefined): string | undefined {
-  if (allowed.includes('*')) return '*';
-  return origin !== undefined && allowed.includes(origin) ? origin : undefined;
+/**
+ * The configured origins, read once: a function from a request's Origin to the allow-origin value, or
+ * undefined when it is not allowed.
+ */
+function originPolicy(allowed: readonly string[]): (origin: string | undefined) => string | undefined {
+  if (allowed.includes('*')) return () => '*';
+  const origins = new Set(allowed);
+  return (origin) => (origin !== undefined && origins.has(origin) ? origin : undefined);
 }
 
 /** Hono middleware, or undefined when CORS is off. */
 export function corsMiddleware(config: Config): MiddlewareHandler<AppEnv> | undefined {
   const allowed = config.PERSONAKIT_CORS_ORIGINS;
   if (allowed.length === 0) return undefined;
+  const allowOrigin = originPolicy(allowed);
   return cors({
-    origin: (origin) => allowOrigin(allowed, origin) ?? null,
+    origin: (origin) => allowOrigin(origin) ?? null,
     allowHeaders: CORS_ALLOW_HEADERS,
     allowMethods: CORS_ALLOW_METHODS,
     exposeHeaders: CORS_EXPOSE_HEADERS,
@@ -49,9 +54,9 @@ export function nativeCors(
   const allowed = config.PERSONAKIT_CORS_ORIGINS;
   if (allowed.length === 0) return undefined;
   const expose = CORS_EXPOSE_HEADERS.join(', ');
+  const allowOrigin = originPolicy(allowed);
   return (req, res) => {
-    const origin = req.headers.origin;
-    const value = allowOrigin(allowed, origin);
+    const value = allowOrigin(req.headers.origin);
     if (value === undefined) return;
     res.setHeader('access-control-allow-origin', value);
     res.setHeader('access-control-expose-headers', expose);

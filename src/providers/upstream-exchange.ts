@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from 'undici';
 import type { Outgoing } from './transport.ts';
-import type { Call, ClientSignal } from './types.ts';
+import type { Call, ClientSignal, DeltaSink } from './types.ts';
 
 /**
  * One upstream request on undici's dispatch handler API (ADR 0010): the answer's bytes come straight to
@@ -21,17 +21,11 @@ export interface Answer {
   text: string;
 }
 
-/**
- * Takes one piece of a stream's text. A promise back means the receiver is full (its client is not
- * reading): the upstream read pauses until it settles, so nothing piles up in between (ADR 0014).
- */
-export type TextSink = (text: string) => Promise<void> | undefined;
-
 /** A 2xx streamed answer: its text is passed on as it arrives. */
 export interface StreamBody {
   status: number;
   /** Feeds the body, decoded, to `onText` (what arrived before this call first); resolves at its end. */
-  read(onText: TextSink): Promise<void>;
+  read(onText: DeltaSink): Promise<void>;
 }
 
 /** Error bodies are only read for their message; past this they are cut, not refused. */
@@ -70,7 +64,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   #cut = false;
   // A 2xx stream (set once its head arrived): text waits in #pending until read() gives it a place to go.
   #decoder: StringDecoder | undefined;
-  #onText: TextSink | undefined;
+  #onText: DeltaSink | undefined;
   #pending: string[] = [];
   readonly #head = new Settle<Answer | StreamBody>();
   #end: Settle<void> | undefined;
@@ -227,7 +221,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     return { status: this.#status, headers: this.#headers, text };
   }
 
-  #read(onText: TextSink): Promise<void> {
+  #read(onText: DeltaSink): Promise<void> {
     this.#onText = onText;
     const pending = this.#pending;
     this.#pending = [];

@@ -3,7 +3,6 @@ import { checkContent } from '../../core/check.ts';
 import { MAX_CONTENT_CHARS } from '../../core/refine.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { nativeRoute } from '../../http/native.ts';
-import { bothAuth } from '../../http/openapi-operations.ts';
 import { openGiantError } from './errors.ts';
 import { Check, content, personaId, refineErrorResponses } from './refine-schemas.ts';
 
@@ -37,7 +36,7 @@ export const route = createRoute({
     "Verify a persona's hard rules on any text, without rewriting it: the same `checks` refine returns, " +
     'for answers produced elsewhere or in CI. No provider, no network.',
   operationId: 'checkContent',
-  security: bothAuth,
+  security: [{ bearerAuth: [] }],
   request: { body: { required: true, content: { 'application/json': { schema: CheckBody } } } },
   responses: {
     200: { description: 'The checks.', content: { 'application/json': { schema: CheckResponse } } },

@@ -4,7 +4,6 @@ import { emptyFields } from '../../core/persona.ts';
 import { createPersona } from '../../core/personas.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { nativeRoute } from '../../http/native.ts';
-import { bothAuth } from '../../http/openapi-operations.ts';
 import { attributeWarnings } from '../../style/vocabulary.ts';
 import { openGiantError } from './errors.ts';
 import { created, errorResponses, PersonaCreateBody, PersonaCreated } from './schemas.ts';
@@ -18,7 +17,7 @@ export const route = createRoute({
     'Create a new AI persona. A style attribute with a value outside its vocabulary, or an unknown field, is a ' +
     '400; an attribute key one edit away from a style key is stored and reported in `warnings`.',
   operationId: 'createPersona',
-  security: bothAuth,
+  security: [{ bearerAuth: [] }],
   request: { body: { required: true, content: { 'application/json': { schema: PersonaCreateBody } } } },
   responses: {
     200: {

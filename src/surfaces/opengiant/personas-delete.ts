@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { deletePersona } from '../../core/personas.ts';
 import type { AppEnv } from '../../http/env.ts';
-import { bothAuth } from '../../http/openapi-operations.ts';
 import { errorResponses, PersonaIdParam } from './schemas.ts';
 
 export const route = createRoute({
@@ -10,7 +9,7 @@ export const route = createRoute({
   tags: ['OpenGiant personas'],
   summary: 'Delete a persona',
   operationId: 'deletePersona',
-  security: bothAuth,
+  security: [{ bearerAuth: [] }],
   request: { params: PersonaIdParam },
   responses: {
     204: { description: 'Deleted.' },

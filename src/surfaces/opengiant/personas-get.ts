@@ -4,7 +4,6 @@ import type { Persona } from '../../core/persona.ts';
 import { getPersona } from '../../core/personas.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { type EncodedJson, encodeJson, nativeRoute } from '../../http/native.ts';
-import { bothAuth } from '../../http/openapi-operations.ts';
 import { openGiantError } from './errors.ts';
 import { errorResponses, PersonaIdParam, PersonaSchema, toWire } from './schemas.ts';
 
@@ -14,7 +13,7 @@ export const route = createRoute({
   tags: ['OpenGiant personas'],
   summary: 'Get a persona',
   operationId: 'getPersona',
-  security: bothAuth,
+  security: [{ bearerAuth: [] }],
   request: { params: PersonaIdParam },
   responses: {
     200: { description: 'The persona.', content: { 'application/json': { schema: PersonaSchema } } },

@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { listPersonas } from '../../core/personas.ts';
 import type { AppEnv } from '../../http/env.ts';
-import { bothAuth } from '../../http/openapi-operations.ts';
 import { errorResponses, ListQuery, PersonaList, toWire } from './schemas.ts';
 
 export const route = createRoute({
@@ -11,7 +10,7 @@ export const route = createRoute({
   summary: 'List personas',
   description: 'Newest first. Follow `next_cursor` for the next page.',
   operationId: 'listPersonas',
-  security: bothAuth,
+  security: [{ bearerAuth: [] }],
   request: { query: ListQuery },
   responses: {
     200: { description: 'A page of personas.', content: { 'application/json': { schema: PersonaList } } },

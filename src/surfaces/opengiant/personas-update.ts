@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { updatePersona } from '../../core/personas.ts';
 import type { AppEnv } from '../../http/env.ts';
-import { bothAuth } from '../../http/openapi-operations.ts';
 import { attributeWarnings } from '../../style/vocabulary.ts';
 import {
   errorResponses,
@@ -21,7 +20,7 @@ export const route = createRoute({
     'Changes `name`, `description` and/or `attributes`. `attributes` is replaced as a whole, not merged, ' +
     'and validated as on create (`warnings` likewise).',
   operationId: 'updatePersona',
-  security: bothAuth,
+  security: [{ bearerAuth: [] }],
   request: {
     params: PersonaIdParam,
     body: { required: true, content: { 'application/json': { schema: PersonaPatchBody } } },

@@ -8,7 +8,6 @@ import { toAppError } from '../../core/errors.ts';
 import { openRefineStream, type RefineInput, type RefineStream, refine } from '../../core/refine.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { nativeRoute, SENT } from '../../http/native.ts';
-import { bothAuth } from '../../http/openapi-operations.ts';
 import { endWithin, responseSink } from '../../http/response-sink.ts';
 import type { ClientSignal, DeltaSink } from '../../providers/types.ts';
 import { ClientGone } from '../../providers/upstream-errors.ts';
@@ -24,7 +23,7 @@ export const route = createRoute({
     "Refine an AI response to align with the selected persona's tone and style, through an LLM provider " +
     "or the built-in `local` rule engine, then verify the persona's hard rules (`checks`).",
   operationId: 'refineContent',
-  security: bothAuth,
+  security: [{ bearerAuth: [] }],
   request: { body: { required: true, content: { 'application/json': { schema: RefineBody } } } },
   responses: {
     200: {

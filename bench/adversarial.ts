@@ -37,6 +37,8 @@ export async function adversarialBench(log: (s: string) => void): Promise<{ fail
       PERSONAKIT_SUNO_BASE_URL: suno.url,
       PERSONAKIT_SUNO_API_KEY: 'operator-key',
       PERSONAKIT_UPSTREAM_TIMEOUT_MS: '30000',
+      // As in the test: below the slow-body bound, so the configured body timeout is what is measured.
+      PERSONAKIT_REQUEST_TIMEOUT_MS: '12000',
       NODE_OPTIONS: `--expose-gc --import ${fileURLToPath(new URL('../test/helpers/memory-probe.ts', import.meta.url))}`,
     },
     key,

@@ -133,7 +133,10 @@ async function finish(p: Prepared, completion: Completion): Promise<RefineResult
   // The local engine's output is already the engine's output; enforcing it again would change nothing.
   // A large answer is styled and checked off the event loop (style/off-thread.ts).
   const apply = p.enforce && p.provider.remote;
-  const styled = await styleText(completion.text, p.persona.attributes, { apply, check: true });
+  const styled =
+    completion.checks && !apply
+      ? { text: completion.text, checks: completion.checks }
+      : await styleText(completion.text, p.persona.attributes, { apply, check: true });
   return {
     response: styled.text,
     provider: p.provider.id,

@@ -119,25 +119,24 @@ export function readLimited(incoming: IncomingMessage, max: number): Promise<str
 }
 
 /**
- * What makes a parsed body unfit for the store, found in one iterative walk: nesting deeper than
- * MAX_JSON_DEPTH, and strings (values or keys) with NUL or lone surrogates. PostgreSQL text cannot hold
- * NUL (the insert failed: a 500 there, stored as is on SQLite), and a lone surrogate cannot be encoded as
- * UTF-8 (silently stored as U+FFFD, so the persona read back differed from the one acknowledged).
+ * What makes a parsed body unfit for the store, found in one iterative walk: strings (values or keys) with
+ * NUL or lone surrogates. PostgreSQL text cannot hold NUL (the insert failed: a 500 there, stored as is on
+ * SQLite), and a lone surrogate cannot be encoded as UTF-8 (silently stored as U+FFFD, so the persona read
+ * back differed from the one acknowledged). Nesting was already bounded on the text (nestedTooDeep).
  */
-export function jsonProblem(value: unknown): string | undefined {
-  const stack: [unknown, number][] = [[value, 0]];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const [v, depth] = item;
+function jsonProblem(value: unknown): string | undefined {
+  const stack: unknown[] = [value];
+  for (let i = stack.length; i > 0; i = stack.length) {
+    const v = stack.pop();
     if (typeof v === 'string') {
       if (!fitString(v)) return 'strings must be well-formed Unicode without NUL characters';
     } else if (typeof v === 'object' && v !== null) {
-      if (depth >= MAX_JSON_DEPTH) return `is nested more than ${MAX_JSON_DEPTH} levels deep`;
       if (Array.isArray(v)) {
-        for (const x of v) stack.push([x, depth + 1]);
+        for (const x of v) stack.push(x);
       } else {
         for (const [k, x] of Object.entries(v)) {
           if (!fitString(k)) return 'keys must be well-formed Unicode without NUL characters';
-          stack.push([x, depth + 1]);
+          stack.push(x);
         }
       }
     }

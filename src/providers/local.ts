@@ -6,10 +6,13 @@ import { noUsage } from './wire.ts';
 /** The deterministic rule engine as a provider: no key, no network, the same answer every time. */
 export const LOCAL_MODEL = 'local-rules';
 
-/** A large content runs off the event loop (style/off-thread.ts). */
+/**
+ * A large content runs off the event loop (style/off-thread.ts). The checks are run in the same pass and
+ * carried on the completion, so refine does not send the text to the worker a second time.
+ */
 async function run(content: string, attributes: JsonObject): Promise<Completion> {
-  const { text } = await styleText(content, attributes, { apply: true, check: false });
-  return { text, model: LOCAL_MODEL, usage: noUsage() };
+  const { text, checks } = await styleText(content, attributes, { apply: true, check: true });
+  return { text, model: LOCAL_MODEL, usage: noUsage(), checks };
 }
 
 export const localProvider: Provider = {

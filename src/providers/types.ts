@@ -1,4 +1,5 @@
 import type { JsonObject } from '../core/persona.ts';
+import type { StyleCheck } from '../style/index.ts';
 import type { Target } from './transport.ts';
 
 /** One rewrite request in the provider-neutral shape every adapter translates to its wire format. */
@@ -24,6 +25,8 @@ export interface Completion {
   /** The model that answered, as the upstream named it (falls back to the requested one). */
   model: string;
   usage: Usage;
+  /** The persona's checks on `text`, when the provider already ran them (the local engine does). */
+  checks?: StyleCheck[];
 }
 
 /**

@@ -44,7 +44,13 @@ test('a large text gives what the engine gives inline, and the event loop turns 
 
 test('a small text runs inline, with the same result', async () => {
   const small = 'Yeah, gonna work!';
+  // Inline, the result is there within microtasks: before the next loop turn (a worker answers later).
+  let turned = false;
+  setImmediate(() => {
+    turned = true;
+  });
   const styled = await styleText(small, persona, { apply: true, check: true });
+  assert.equal(turned, false, 'the small text went through the worker');
   assert.equal(styled.text, applyLocalStyle(small, persona));
 });
 

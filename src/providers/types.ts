@@ -1,5 +1,6 @@
 import type { JsonObject } from '../core/persona.ts';
 import type { StyleCheck } from '../style/index.ts';
+import type { ChatAdapter } from './chat-types.ts';
 import type { Target } from './transport.ts';
 
 /** One rewrite request in the provider-neutral shape every adapter translates to its wire format. */
@@ -70,4 +71,6 @@ export interface Provider {
   complete(call: Call | null, req: ChatRequest): Promise<Completion>;
   /** Resolves once the upstream accepted the request (2xx), so failures up to then keep their status. */
   open(call: Call | null, req: ChatRequest): Promise<OpenStream>;
+  /** Multi-turn chat with tools (chat-types.ts); every remote provider has it, the local engine not. */
+  readonly chat?: ChatAdapter;
 }

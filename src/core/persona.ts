@@ -1,4 +1,5 @@
 import type { PersonaRow } from '../storage/schema.ts';
+import type { PersonaCard } from './persona-card.ts';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -24,6 +25,8 @@ export interface Persona {
   layers: JsonObject;
   /** Encrypted envelope of persona-held secrets (opaque to the core), or null. */
   secrets: string | null;
+  /** Character-card fields (persona-card.ts), or null for a persona that has none. */
+  card: PersonaCard | null;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -43,6 +46,7 @@ export type PersonaFields = Pick<
   | 'documentTags'
   | 'layers'
   | 'secrets'
+  | 'card'
 >;
 
 export const emptyFields = (name: string): PersonaFields => ({
@@ -57,6 +61,7 @@ export const emptyFields = (name: string): PersonaFields => ({
   documentTags: [],
   layers: {},
   secrets: null,
+  card: null,
 });
 
 export function rowToPersona(row: PersonaRow): Persona {
@@ -75,6 +80,7 @@ export function rowToPersona(row: PersonaRow): Persona {
     documentTags: JSON.parse(row.document_tags) as string[],
     layers: JSON.parse(row.layers) as JsonObject,
     secrets: row.secrets,
+    card: row.card ? (JSON.parse(row.card) as PersonaCard) : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     version: Number(row.version),
@@ -94,6 +100,7 @@ export function fieldsToRow(f: PersonaFields) {
     document_tags: JSON.stringify(f.documentTags),
     layers: JSON.stringify(f.layers),
     secrets: f.secrets,
+    card: f.card ? JSON.stringify(f.card) : null,
   };
 }
 
@@ -110,5 +117,6 @@ export function fieldsOf(p: Persona): PersonaFields {
     documentTags: p.documentTags,
     layers: p.layers,
     secrets: p.secrets,
+    card: p.card,
   };
 }

@@ -363,6 +363,16 @@ migrations['0009_knowledge_chunks'] = {
   },
 };
 
+/** Character-card fields of a persona (issue 16) as one JSON column; null for personas without any. */
+migrations['0010_persona_card'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('personas').addColumn('card', 'text').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('personas').dropColumn('card').execute();
+  },
+};
+
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
   const migrator = new Migrator({
     db,

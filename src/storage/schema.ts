@@ -39,6 +39,8 @@ export interface PersonasTable {
   layers: Generated<string>;
   /** AES-256-GCM envelope of the secrets a persona keeps (Tavus layer keys), or null. */
   secrets: string | null;
+  /** Character-card fields as JSON (core/persona-card.ts), or null. */
+  card: string | null;
   created_at: string;
   updated_at: string;
   version: Generated<number>;

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import { anthropicWire } from './anthropic.ts';
+import { anthropicChatWire } from './anthropic-chat.ts';
 import { type ChatWire, chatAdapter } from './chat-wire.ts';
 import { cohereWire } from './cohere.ts';
 import { googleWire } from './google.ts';
@@ -60,7 +61,7 @@ const presets: Record<Exclude<ProviderId, 'local'>, Preset> = {
     baseUrl: 'https://api.anthropic.com',
     env: 'PERSONAKIT_ANTHROPIC_BASE_URL',
     wire: anthropicWire,
-    chat: null,
+    chat: anthropicChatWire,
   },
   cohere: {
     defaultModel: 'command-a-plus-05-2026',

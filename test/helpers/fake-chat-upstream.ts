@@ -172,7 +172,7 @@ export const sse = {
   /** OpenAI and compatible servers: data-only events, then `data: [DONE]`. */
   openai: (chunks: unknown[]) => [...chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`), 'data: [DONE]\n\n'],
   /** Anthropic and Cohere: named events whose data carries the same `type`. */
-  named: (events: { type: string }[]) =>
+  named: (events: ({ type: string } & Record<string, unknown>)[]) =>
     events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`),
   /** Gemini: data-only events with CRLF line ends. */
   google: (chunks: unknown[]) => chunks.map((c) => `data: ${JSON.stringify(c)}\r\n\r\n`),

@@ -3,6 +3,7 @@ import { anthropicWire } from './anthropic.ts';
 import { anthropicChatWire } from './anthropic-chat.ts';
 import { type ChatWire, chatAdapter } from './chat-wire.ts';
 import { cohereWire } from './cohere.ts';
+import { cohereChatWire } from './cohere-chat.ts';
 import { googleWire } from './google.ts';
 import { httpProvider } from './http-provider.ts';
 import { localProvider } from './local.ts';
@@ -68,7 +69,7 @@ const presets: Record<Exclude<ProviderId, 'local'>, Preset> = {
     baseUrl: 'https://api.cohere.com',
     env: 'PERSONAKIT_COHERE_BASE_URL',
     wire: cohereWire,
-    chat: null,
+    chat: cohereChatWire,
   },
   google: {
     defaultModel: 'gemini-3.8-flash',

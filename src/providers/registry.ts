@@ -5,6 +5,7 @@ import { type ChatWire, chatAdapter } from './chat-wire.ts';
 import { cohereWire } from './cohere.ts';
 import { cohereChatWire } from './cohere-chat.ts';
 import { googleWire } from './google.ts';
+import { googleChatWire } from './google-chat.ts';
 import { httpProvider } from './http-provider.ts';
 import { localProvider } from './local.ts';
 import { openAiChatWire } from './openai-chat.ts';
@@ -38,8 +39,8 @@ interface Preset {
   baseUrl: string | null;
   env: BaseUrlEnv | null;
   wire: WireFormat;
-  /** Multi-turn chat with tools (issue 14); null until the vendor's adapter exists. */
-  chat: ChatWire | null;
+  /** Multi-turn chat with tools (issue 14), on the same target and key as `wire`. */
+  chat: ChatWire;
 }
 
 const openAi = openAiCompatibleWire({ maxTokensField: 'max_completion_tokens', streamUsage: true });
@@ -76,7 +77,7 @@ const presets: Record<Exclude<ProviderId, 'local'>, Preset> = {
     baseUrl: 'https://generativelanguage.googleapis.com',
     env: 'PERSONAKIT_GOOGLE_BASE_URL',
     wire: googleWire,
-    chat: null,
+    chat: googleChatWire,
   },
   mistral: {
     defaultModel: 'mistral-medium-latest',
@@ -157,7 +158,7 @@ export function providersFor(config: Config): ReadonlyMap<string, Provider> {
   for (const [id, p] of Object.entries(presets)) {
     const baseUrl = (p.env ? config[p.env] : undefined) ?? p.baseUrl;
     const provider = httpProvider({ id, defaultModel: p.defaultModel, baseUrl }, p.wire);
-    map.set(id, p.chat ? { ...provider, chat: chatAdapter(id, p.chat) } : provider);
+    map.set(id, { ...provider, chat: chatAdapter(id, p.chat) });
   }
   registry = map;
   registries.set(config, registry);

@@ -236,12 +236,8 @@ class ChatCompletionStream extends ChatStreamReport implements ChatStreamDecoder
     const fn = optObject(item.function);
     const id = optString(item.id);
     let index: number;
-    if (
-      typeof item.index === 'number' &&
-      Number.isInteger(item.index) &&
-      item.index >= 0 &&
-      item.index < 1024
-    ) {
+    // An index out of range is refused by the assembler (chat-wire.ts) as a malformed stream.
+    if (typeof item.index === 'number') {
       index = item.index;
     } else if (id !== undefined && id !== '' && !this.#indexOfId.has(id)) {
       index = this.#lastIndex + 1;

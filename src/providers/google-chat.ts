@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type {
   Content,
   FunctionCallingConfigMode,
@@ -98,11 +98,8 @@ export function geminiCallId(
   name: string,
   signature: string | undefined,
 ): string {
-  const hash = createHash('sha256')
-    .update(`${responseKey}\u0000${index}\u0000${name}`)
-    .digest('hex')
-    .slice(0, 24);
-  return signature ? `call_${hash}${SIGNATURE_MARK}${signature}` : `call_${hash}`;
+  const digest = hash('sha256', `${responseKey}\u0000${index}\u0000${name}`).slice(0, 24);
+  return signature ? `call_${digest}${SIGNATURE_MARK}${signature}` : `call_${digest}`;
 }
 
 function signatureOf(id: string): string | undefined {

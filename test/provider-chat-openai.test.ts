@@ -197,8 +197,14 @@ test('openai family: every preset speaks the same wire with its own max-tokens f
     fake.next({
       sse: sse.openai([chunk({ content: `hi from ${id}` }), chunk({}, 'stop', { usage: USAGE })]),
     });
-    const { result } = await streamed(id, fake, { ...simple('m', marker), maxTokens: 99 }, prefix);
+    const req = { ...simple('m', marker), maxTokens: 99, user: 'u-1' };
+    req.messages = [{ role: 'user', content: `Say hi ${marker}`, name: 'ann' }];
+    const { result } = await streamed(id, fake, req, prefix);
     const sent = last(fake);
+    // Mistral refuses fields it does not know and has no `user` nor message names.
+    const named = id !== 'mistral';
+    assert.equal(sent.body.user, named ? 'u-1' : undefined, id);
+    assert.equal(sent.body.messages[0].name, named ? 'ann' : undefined, id);
     assert.equal(sent.path, `${prefix}/chat/completions`, id);
     assert.equal(sent.body[field], 99, id);
     assert.equal(sent.body.stream_options !== undefined, usage, id);

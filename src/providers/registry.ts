@@ -85,7 +85,7 @@ const presets: Record<Exclude<ProviderId, 'local'>, Preset> = {
     env: 'PERSONAKIT_MISTRAL_BASE_URL',
     // Mistral sends usage in the last chunk by itself and rejects unknown fields.
     wire: compatible,
-    chat: compatibleChat,
+    chat: openAiChatWire({ maxTokensField: 'max_tokens', streamUsage: false, userFields: false }),
   },
   groq: {
     defaultModel: 'openai/gpt-oss-120b',

@@ -37,9 +37,9 @@ export interface Tracing {
 /** The OTLP/HTTP traces URL from the standard variables, or null when tracing is off. */
 export function tracesUrl(config: Config): string | null {
   if (config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  if (config.OTEL_EXPORTER_OTLP_ENDPOINT)
-    return `${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
-  return null;
+  const base = config.OTEL_EXPORTER_OTLP_ENDPOINT;
+  // The spec's rule: the signal path is appended to the base endpoint.
+  return base ? new URL('v1/traces', base.endsWith('/') ? base : `${base}/`).href : null;
 }
 
 /** Starts tracing when an endpoint is configured; loads the SDK only then. */

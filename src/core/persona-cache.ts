@@ -63,6 +63,10 @@ export class PersonaCache {
   get size(): number {
     return this.#cache.size;
   }
+
+  stats(): { hits: number; misses: number } {
+    return { hits: this.#cache.hits, misses: this.#cache.misses };
+  }
 }
 
 function deepFreeze<T>(value: T): T {

@@ -26,6 +26,26 @@ const FOLD = /[µſςϐϑϕϖϰϱϵẛ]/gu;
 
 /** Calls `emit` with every token of `text`, in order. */
 export function tokenize(text: string, emit: (token: string) => void): void {
+  scanTokens(text, (raw, ascii) => {
+    let stem = memo.get(raw);
+    if (stem === undefined) {
+      stem = normalizeToken(raw, ascii);
+      // Words repeat: a memo makes analysis a lookup for nearly every token of a corpus. Bounded.
+      if (memo.size >= MEMO_MAX) memo.clear();
+      memo.set(raw, stem);
+    }
+    if (stem !== '') emit(stem);
+  });
+}
+
+const MEMO_MAX = 100_000;
+const memo = new Map<string, string>();
+
+/**
+ * Calls `emit` with every raw token of `text` (as written, not yet folded or stemmed) and whether it is
+ * plain ASCII. Bulk loading keys its own cache on the raw token: one slice and one lookup per token.
+ */
+export function scanTokens(text: string, emit: (raw: string, ascii: boolean) => void): void {
   const n = text.length;
   let start = -1;
   let ascii = true;
@@ -44,16 +64,17 @@ export function tokenize(text: string, emit: (token: string) => void): void {
     if (isToken) {
       if (start < 0) start = i;
     } else if (start >= 0) {
-      emitToken(text.slice(start, i), ascii, emit);
+      emit(text.slice(start, i), ascii);
       start = -1;
       ascii = true;
     }
     if (width === 2) i++;
   }
-  if (start >= 0) emitToken(text.slice(start), ascii, emit);
+  if (start >= 0) emit(text.slice(start), ascii);
 }
 
-function emitToken(raw: string, ascii: boolean, emit: (token: string) => void): void {
+/** A raw token as FTS5 indexes it: folded, without diacritics, stemmed; '' when nothing is left. */
+export function normalizeToken(raw: string, ascii: boolean): string {
   let t = raw.toLowerCase();
   if (!ascii) {
     // Case folding where it differs from lower-casing (µ micro sign → μ, ς → σ, …), as unicode61 folds.
@@ -62,20 +83,10 @@ function emitToken(raw: string, ascii: boolean, emit: (token: string) => void): 
       .normalize('NFD')
       .replace(MARKS, '')
       .normalize('NFC');
-    if (t === '') return;
+    if (t === '') return '';
   }
-  let stem = memo.get(t);
-  if (stem === undefined) {
-    stem = stemToken(t);
-    // Words repeat: a memo makes stemming a lookup for nearly every token of a corpus. Bounded.
-    if (memo.size >= MEMO_MAX) memo.clear();
-    memo.set(t, stem);
-  }
-  emit(stem);
+  return stemToken(t);
 }
-
-const MEMO_MAX = 100_000;
-const memo = new Map<string, string>();
 
 const encoder = new TextEncoder();
 

@@ -10,6 +10,7 @@ import {
   type SegmentScope,
   topK,
 } from './postings.ts';
+import { TermTable } from './term-table.ts';
 
 /**
  * Per-account in-memory BM25 indexes over the store's chunks (ADR 0028), the hot path of
@@ -59,7 +60,8 @@ export function indexMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isFinite(mb) && mb >= 0 ? Math.floor(mb * 1024 * 1024) : DEFAULT_INDEX_MB * 1024 * 1024;
 }
 
-type ChunkSink = (id: string, documentId: string, dl: number, termFreqs: Map<string, number>) => void;
+/** Where a document's chunks go while loading (undefined: skipped). */
+type ChunkSink = (documentId: string) => SegmentBuilder | undefined;
 
 interface AccountIndex {
   version: number;
@@ -193,7 +195,7 @@ export class KnowledgeIndex {
     if (docs.length + entry.deltas.size > MAX_DELTA_DOCS) return null;
     const deltas = new Map(entry.deltas);
     const builders = new Map(docs.map((id) => [id, new SegmentBuilder()]));
-    await this.#read(accountId, docs, (id, doc, dl, tf) => builders.get(doc)?.addChunk(id, doc, dl, tf));
+    await this.#read(accountId, docs, (doc) => builders.get(doc));
     // A document without chunks (deleted, or being re-ingested) still hides its part of the base.
     for (const [id, builder] of builders) deltas.set(id, builder.build());
     let deltaChunks = 0;
@@ -251,7 +253,7 @@ export class KnowledgeIndex {
     await this.#read(
       accountId,
       ids.map((r) => r.document_id),
-      (id, doc, dl, tf) => builder.addChunk(id, doc, dl, tf),
+      () => builder,
     );
     return builder.build();
   }
@@ -275,20 +277,35 @@ export class KnowledgeIndex {
       .orderBy('document_id')
       .orderBy('ordinal')
       .execute();
-    const tf = new Map<string, number>();
+    // Raw word → term number, per builder: after the first documents nearly every token is one probe
+    // of a table, with no string made, lower-cased or stemmed (the analysis is FTS5's, see analyzer.ts).
+    let builder: SegmentBuilder | undefined;
+    let table: TermTable | undefined;
+    let dl = 0;
+    const add = (t: number) => {
+      dl++;
+      builder?.addTerm(t);
+    };
     for (const r of rows) {
-      tf.clear();
-      let dl = 0;
-      const add = (t: string) => {
-        dl++;
-        tf.set(t, (tf.get(t) ?? 0) + 1);
-      };
+      const next = sink(r.document_id);
+      if (!next) continue;
+      if (next !== builder) {
+        const b = next;
+        builder = b;
+        table = this.#tables.get(b) ?? new TermTable((term) => b.termId(term));
+        this.#tables.set(b, table);
+      }
+      dl = 0;
+      builder.beginChunk(r.id, r.document_id);
       // The columns FTS5 indexes, as it tokenizes them (the heading path as its JSON text).
-      tokenize(r.text, add);
-      tokenize(r.heading_path, add);
-      sink(r.id, r.document_id, dl, tf);
+      table?.scan(r.text, add);
+      table?.scan(r.heading_path, add);
+      builder.endChunk(dl);
     }
   }
+
+  /** Word tables of the builders being filled (dropped with them). */
+  readonly #tables = new WeakMap<SegmentBuilder, TermTable>();
 
   async #readPostgres(accountId: string, documents: string[], sink: ChunkSink): Promise<void> {
     const { rows } = await sql<{ id: string; document_id: string; dl: number; tsv: string }>`
@@ -299,7 +316,7 @@ export class KnowledgeIndex {
     for (const r of rows) {
       tf.clear();
       parseTsvector(r.tsv, tf);
-      sink(r.id, r.document_id, Number(r.dl), tf);
+      sink(r.document_id)?.addChunk(r.id, r.document_id, Number(r.dl), tf);
     }
   }
 

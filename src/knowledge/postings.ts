@@ -40,6 +40,9 @@ export class SegmentBuilder {
   #pTf = new Uint16Array(1 << 12);
   #pChunk = new Int32Array(1 << 12);
   #n = 0;
+  // The current chunk's term counts, by term number, and which are non-zero.
+  #count = new Uint32Array(1 << 12);
+  readonly #touched: number[] = [];
   readonly #chunkIds: string[] = [];
   readonly #chunkDl: number[] = [];
   readonly #chunkDoc: number[] = [];
@@ -52,11 +55,27 @@ export class SegmentBuilder {
     return this.#chunkIds.length;
   }
 
+  /** The number of a term, added to the dictionary when new. */
+  termId(term: string): number {
+    let t = this.#terms.get(term);
+    if (t === undefined) {
+      t = this.#terms.size;
+      this.#terms.set(term, t);
+      this.#termBytes += 80 + 2 * term.length;
+      if (t >= this.#count.length) {
+        const count = new Uint32Array(this.#count.length * 2);
+        count.set(this.#count);
+        this.#count = count;
+      }
+    }
+    return t;
+  }
+
   /**
-   * One chunk: its id, document, length and each distinct term with its frequency. Chunks of a document
-   * must be added together (a document seen again after another one starts a separate range: refused).
+   * Starts a chunk; its terms follow (addTerm), then endChunk. Chunks of a document must be added
+   * together: a document seen again after another one would start a second range.
    */
-  addChunk(id: string, documentId: string, dl: number, termFreqs: Map<string, number>): void {
+  beginChunk(id: string, documentId: string): void {
     let doc = this.#docIds.length - 1;
     if (this.#docIds[doc] !== documentId) {
       doc = this.#docIds.length;
@@ -65,25 +84,38 @@ export class SegmentBuilder {
       this.#docLen.push(0);
       this.#idBytes += 64 + 2 * documentId.length;
     }
-    const chunk = this.#chunkIds.length;
     this.#chunkIds.push(id);
     this.#idBytes += 32 + id.length;
-    this.#chunkDl.push(dl);
     this.#chunkDoc.push(doc);
+  }
+
+  addTerm(t: number, tf = 1): void {
+    const before = this.#count[t] as number;
+    if (before === 0) this.#touched.push(t);
+    this.#count[t] = before + tf;
+  }
+
+  endChunk(dl: number): void {
+    const chunk = this.#chunkIds.length - 1;
+    const doc = this.#chunkDoc[chunk] as number;
+    this.#chunkDl.push(dl);
     this.#docLen[doc] = (this.#docLen[doc] ?? 0) + dl;
-    for (const [term, tf] of termFreqs) {
-      let t = this.#terms.get(term);
-      if (t === undefined) {
-        t = this.#terms.size;
-        this.#terms.set(term, t);
-        this.#termBytes += 80 + 2 * term.length;
-      }
+    for (const t of this.#touched) {
       if (this.#n === this.#pTerm.length) this.#grow();
       this.#pTerm[this.#n] = t;
       this.#pChunk[this.#n] = chunk;
-      this.#pTf[this.#n] = Math.min(tf, 0xffff);
+      this.#pTf[this.#n] = Math.min(this.#count[t] as number, 0xffff);
+      this.#count[t] = 0;
       this.#n++;
     }
+    this.#touched.length = 0;
+  }
+
+  /** One chunk at once: its id, document, length and each distinct term with its frequency. */
+  addChunk(id: string, documentId: string, dl: number, termFreqs: Map<string, number>): void {
+    this.beginChunk(id, documentId);
+    for (const [term, tf] of termFreqs) this.addTerm(this.termId(term), tf);
+    this.endChunk(dl);
   }
 
   #grow(): void {

@@ -238,10 +238,13 @@ async function hitRows(
   hits: { id: string; score: number }[],
 ): Promise<ChunkHit[]> {
   if (hits.length === 0) return [];
+  // By id alone (its unique index): with the account in the WHERE clause SQLite's planner may pick the
+  // account index and walk every chunk of the account. The account is checked on the rows instead.
   const rows = await db.kysely
     .selectFrom('knowledge_chunks')
     .select([
       'id',
+      'account_id',
       'document_id',
       'text',
       'ordinal',
@@ -252,19 +255,19 @@ async function hitRows(
       'embedding',
       'embedding_model',
     ])
-    .where('account_id', '=', accountId)
     .where(
       'id',
       'in',
       hits.map((h) => h.id),
     )
     .execute();
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  const byId = new Map(rows.filter((r) => r.account_id === accountId).map((r) => [r.id, r]));
   const out: ChunkHit[] = [];
   for (const h of hits) {
     const r = byId.get(h.id);
     if (!r) continue;
-    out.push({ ...r, embedding: r.embedding ? new Uint8Array(r.embedding) : null, score: h.score });
+    const { account_id: _a, ...row } = r;
+    out.push({ ...row, embedding: row.embedding ? new Uint8Array(row.embedding) : null, score: h.score });
   }
   return out;
 }

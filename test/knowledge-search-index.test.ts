@@ -152,12 +152,13 @@ test('topK with MaxScore pruning equals exhaustive BM25 over random data, filter
   }
 });
 
-test('PERSONAKIT_KNOWLEDGE_INDEX_MB: default, 0 disables, bad values fall back to the default', () => {
+test('PERSONAKIT_KNOWLEDGE_INDEX_BYTES: default 256 MiB, 0 disables, bad values fall back to the default', () => {
   assert.equal(indexMaxBytes({}), 256 * 2 ** 20);
-  assert.equal(indexMaxBytes({ PERSONAKIT_KNOWLEDGE_INDEX_MB: '0' }), 0);
-  assert.equal(indexMaxBytes({ PERSONAKIT_KNOWLEDGE_INDEX_MB: '1.5' }), 1.5 * 2 ** 20);
-  assert.equal(indexMaxBytes({ PERSONAKIT_KNOWLEDGE_INDEX_MB: 'lots' }), 256 * 2 ** 20);
-  assert.equal(indexMaxBytes({ PERSONAKIT_KNOWLEDGE_INDEX_MB: '-1' }), 256 * 2 ** 20);
+  assert.equal(indexMaxBytes({ PERSONAKIT_KNOWLEDGE_INDEX_BYTES: '0' }), 0);
+  assert.equal(indexMaxBytes({ PERSONAKIT_KNOWLEDGE_INDEX_BYTES: '1048576' }), 2 ** 20);
+  assert.equal(indexMaxBytes({ PERSONAKIT_KNOWLEDGE_INDEX_BYTES: 'lots' }), 256 * 2 ** 20);
+  assert.equal(indexMaxBytes({ PERSONAKIT_KNOWLEDGE_INDEX_BYTES: '-1' }), 256 * 2 ** 20);
+  assert.equal(indexMaxBytes({ PERSONAKIT_KNOWLEDGE_INDEX_BYTES: '1.5' }), 256 * 2 ** 20);
 });
 
 for (const { backend, skip } of backends) {

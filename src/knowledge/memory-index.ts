@@ -22,7 +22,7 @@ import { TermTable } from './term-table.ts';
  * and a search reloads the documents stamped above the version it holds. It asks the store only when
  * something may have changed: this process wrote (noteIndexWrite), or another process or instance did
  * (Db.externalVersion: SQLite's data_version, PostgreSQL's change notification). Memory is bounded in
- * bytes across accounts (PERSONAKIT_KNOWLEDGE_INDEX_MB), least recently searched evicted first; an
+ * bytes across accounts (PERSONAKIT_KNOWLEDGE_INDEX_BYTES), least recently searched evicted first; an
  * account too large for the bound is searched through the store.
  */
 
@@ -45,7 +45,7 @@ export const LUCENE_BM25: Bm25 = {
   avgdl: (n, total) => Math.max(total / Math.max(n, 1), 1),
 };
 
-export const DEFAULT_INDEX_MB = 256;
+export const DEFAULT_INDEX_BYTES = 256 * 1024 * 1024;
 /** More documents changed than this since the base was loaded: reload the account whole. */
 const MAX_DELTA_DOCS = 256;
 /** Rough bytes per chunk in memory, to refuse loading an account that cannot fit before reading it. */
@@ -53,11 +53,11 @@ const BYTES_PER_CHUNK_ESTIMATE = 300;
 /** Documents per chunk query while loading: bounds the text held at once. */
 const LOAD_BATCH_DOCS = 100;
 
-/** PERSONAKIT_KNOWLEDGE_INDEX_MB: the bound on all accounts' in-memory indexes (0 disables them). */
+/** PERSONAKIT_KNOWLEDGE_INDEX_BYTES: the bound on all accounts' in-memory indexes (0 disables them). */
 export function indexMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.PERSONAKIT_KNOWLEDGE_INDEX_MB;
-  const mb = raw === undefined || raw.trim() === '' ? DEFAULT_INDEX_MB : Number(raw);
-  return Number.isFinite(mb) && mb >= 0 ? Math.floor(mb * 1024 * 1024) : DEFAULT_INDEX_MB * 1024 * 1024;
+  const raw = env.PERSONAKIT_KNOWLEDGE_INDEX_BYTES;
+  const bytes = raw === undefined || raw.trim() === '' ? DEFAULT_INDEX_BYTES : Number(raw);
+  return Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : DEFAULT_INDEX_BYTES;
 }
 
 /** Where a document's chunks go while loading (undefined: skipped). */

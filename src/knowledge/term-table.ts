@@ -10,7 +10,7 @@ import { normalizeToken, scanTokens } from './analyzer.ts';
  */
 export class TermTable {
   readonly #resolve: (term: string) => number;
-  #keys: (string | undefined)[];
+  #keys: string[];
   #hashes: Int32Array;
   #ids: Int32Array;
   #mask: number;
@@ -19,7 +19,7 @@ export class TermTable {
   /** `resolve` gives the number of an analysed term (the segment builder's dictionary). */
   constructor(resolve: (term: string) => number) {
     this.#resolve = resolve;
-    this.#keys = new Array(1 << 14);
+    this.#keys = emptyKeys(1 << 14);
     this.#hashes = new Int32Array(1 << 14);
     this.#ids = new Int32Array(1 << 14);
     this.#mask = (1 << 14) - 1;
@@ -69,8 +69,8 @@ export class TermTable {
     const len = end - start;
     let slot = h & this.#mask;
     for (;;) {
-      const key = this.#keys[slot];
-      if (key === undefined) break;
+      const key = this.#keys[slot] as string;
+      if (key === '') break;
       if (this.#hashes[slot] === h && key.length === len && sameLower(key, text, start)) {
         return this.#ids[slot] as number;
       }
@@ -110,20 +110,28 @@ export class TermTable {
     const hashes = this.#hashes;
     const ids = this.#ids;
     const size = keys.length * 2;
-    this.#keys = new Array(size);
+    this.#keys = emptyKeys(size);
     this.#hashes = new Int32Array(size);
     this.#ids = new Int32Array(size);
     this.#mask = size - 1;
     for (let s = 0; s < keys.length; s++) {
-      const key = keys[s];
-      if (key === undefined) continue;
+      const key = keys[s] as string;
+      if (key === '') continue;
       let slot = (hashes[s] as number) & this.#mask;
-      while (this.#keys[slot] !== undefined) slot = (slot + 1) & this.#mask;
+      while (this.#keys[slot] !== '') slot = (slot + 1) & this.#mask;
       this.#keys[slot] = key;
       this.#hashes[slot] = hashes[s] as number;
       this.#ids[slot] = ids[s] as number;
     }
   }
+}
+
+/**
+ * A packed array of '' (the empty-slot marker: no word is empty). `new Array(n)` would make a holey
+ * array, and past ~100,000 elements V8 keeps it in dictionary mode, where every probe is a hash lookup.
+ */
+function emptyKeys(size: number): string[] {
+  return Array.from({ length: size }, () => '');
 }
 
 function isAsciiWordChar(c: number): boolean {

@@ -125,19 +125,28 @@ export class KnowledgeIndex {
   }
 
   async #current(accountId: string): Promise<AccountIndex | null> {
-    const ext = this.#db.externalVersion();
-    const entry = this.#entries.get(accountId);
-    if (entry && entry.ext === ext && (this.#pending.get(accountId) ?? 0) <= entry.version) {
-      this.#entries.delete(accountId);
-      this.#entries.set(accountId, entry);
-      return entry;
-    }
-    let loading = this.#loading.get(accountId);
-    if (!loading) {
-      loading = this.#refresh(accountId, entry, ext).finally(() => this.#loading.delete(accountId));
+    // A refresh already under way may have read the store before this caller's write committed: wait for
+    // it, then judge again; at most a few rounds, then refresh for this caller alone.
+    for (let round = 0; round < 3; round++) {
+      const ext = this.#db.externalVersion();
+      const entry = this.#entries.get(accountId);
+      if (entry && entry.ext === ext && (this.#pending.get(accountId) ?? 0) <= entry.version) {
+        this.#entries.delete(accountId);
+        this.#entries.set(accountId, entry);
+        return entry;
+      }
+      const inflight = this.#loading.get(accountId);
+      if (inflight) {
+        await inflight.catch(() => null);
+        continue;
+      }
+      const loading = this.#refresh(accountId, entry, ext).finally(() => {
+        if (this.#loading.get(accountId) === loading) this.#loading.delete(accountId);
+      });
       this.#loading.set(accountId, loading);
+      return loading;
     }
-    return loading;
+    return this.#refresh(accountId, this.#entries.get(accountId), this.#db.externalVersion());
   }
 
   async #refresh(
@@ -210,6 +219,9 @@ export class KnowledgeIndex {
   }
 
   #store(accountId: string, entry: AccountIndex): AccountIndex | null {
+    // Two refreshes overlapped: never replace a newer index with an older one.
+    const held = this.#entries.get(accountId);
+    if (held && held.version > entry.version) return held;
     this.#forget(accountId);
     if (entry.bytes > this.#maxBytes) {
       this.#tooLarge.set(accountId, entry.version);

@@ -5,7 +5,13 @@ import { after, before, test } from 'node:test';
 import { analyze } from '../src/knowledge/analyzer.ts';
 import type { Chunk } from '../src/knowledge/chunk.ts';
 import { deleteChunks, replaceChunks } from '../src/knowledge/index-store.ts';
-import { indexMaxBytes, KnowledgeIndex, knowledgeIndex, LUCENE_BM25 } from '../src/knowledge/memory-index.ts';
+import {
+  indexMaxBytes,
+  KnowledgeIndex,
+  knowledgeIndex,
+  LUCENE_BM25,
+  parseTsvector,
+} from '../src/knowledge/memory-index.ts';
 import { type Hit, SegmentBuilder, type SegmentFilter, topK } from '../src/knowledge/postings.ts';
 import { type Passage, searchChunks } from '../src/knowledge/search.ts';
 import { type Db, openDb } from '../src/storage/db.ts';
@@ -77,6 +83,20 @@ test('analyzer: FTS5 porter unicode61 tokens (stems, case, diacritics, folding, 
   assert.deepEqual(analyze('Café naïve ÉCOLE'), ['cafe', 'naiv', 'ecol']);
   assert.deepEqual(analyze('5µm [“x”] a-b'), ['5μm', 'x', 'a', 'b']);
   assert.deepEqual(analyze('generalizations relational hopefulness'), ['gener', 'relat', 'hope']);
+});
+
+test('tsvector text: quoted lexemes (doubled quotes, backslashes), positions counted, none counts 1', () => {
+  const out = new Map<string, number>();
+  parseTsvector(`'it''s':1,5B 'a\\\\b':3 'plain' 'x:y':2,4,6A`, out);
+  assert.deepEqual(
+    [...out],
+    [
+      ["it's", 2],
+      ['a\\b', 1],
+      ['plain', 1],
+      ['x:y', 3],
+    ],
+  );
 });
 
 test('topK with MaxScore pruning equals exhaustive BM25 over random data, filters and k', () => {

@@ -107,6 +107,9 @@ export class KnowledgeIndex {
   }
 
   noteWrite(accountId: string, version: number): void {
+    // Only an index held or being loaded can be behind: a later first load reads the version afresh. So
+    // this map stays as small as the set of accounts held.
+    if (!this.#entries.has(accountId) && !this.#loading.has(accountId)) return;
     if (version > (this.#pending.get(accountId) ?? 0)) this.#pending.set(accountId, version);
   }
 
@@ -171,15 +174,13 @@ export class KnowledgeIndex {
     const { rows } = await sql<{ n: number | string }>`
       SELECT count(*) AS n FROM knowledge_chunks WHERE account_id = ${accountId}`.execute(this.#db.kysely);
     if (Number(rows[0]?.n ?? 0) * BYTES_PER_CHUNK_ESTIMATE > this.#maxBytes) {
-      this.#forget(accountId);
-      this.#tooLarge.set(accountId, version);
+      this.#markTooLarge(accountId, version);
       return null;
     }
     const base = await this.#load(accountId);
     const fresh: AccountIndex = { version, ext, base, deltas: new Map(), deltaChunks: 0, bytes: base.bytes };
     if (fresh.bytes > this.#maxBytes) {
-      this.#forget(accountId);
-      this.#tooLarge.set(accountId, version);
+      this.#markTooLarge(accountId, version);
       return null;
     }
     this.#tooLarge.delete(accountId);
@@ -224,7 +225,7 @@ export class KnowledgeIndex {
     if (held && held.version > entry.version) return held;
     this.#forget(accountId);
     if (entry.bytes > this.#maxBytes) {
-      this.#tooLarge.set(accountId, entry.version);
+      this.#markTooLarge(accountId, entry.version);
       return null;
     }
     while (this.#entries.size > 0 && this.#used + entry.bytes > this.#maxBytes) {
@@ -235,6 +236,13 @@ export class KnowledgeIndex {
     this.#entries.set(accountId, entry);
     this.#used += entry.bytes;
     return entry;
+  }
+
+  #markTooLarge(accountId: string, version: number): void {
+    this.#forget(accountId);
+    // One number per large account; bounded all the same (forgetting one only costs a count query).
+    if (this.#tooLarge.size >= 10_000) this.#tooLarge.clear();
+    this.#tooLarge.set(accountId, version);
   }
 
   #forget(accountId: string): void {

@@ -373,6 +373,41 @@ migrations['0010_persona_card'] = {
   },
 };
 
+/**
+ * Versions of each account's knowledge index (ADR 0028): every replacement or deletion of a document's
+ * chunks bumps the account's counter (the row lock orders concurrent writers by commit) and stamps the
+ * document with it, so an instance holding an in-memory index at version v reloads exactly the documents
+ * stamped above v. Existing chunks are stamped 1.
+ */
+migrations['0015_search_index'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('knowledge_index_accounts')
+      .addColumn('account_id', 'text', (c) => c.primaryKey())
+      .addColumn('version', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('knowledge_index_docs')
+      .addColumn('document_id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('version', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('knowledge_index_docs_account')
+      .on('knowledge_index_docs')
+      .columns(['account_id', 'version'])
+      .execute();
+    await sql`INSERT INTO knowledge_index_docs (document_id, account_id, version)
+      SELECT DISTINCT document_id, account_id, 1 FROM knowledge_chunks`.execute(db);
+    await sql`INSERT INTO knowledge_index_accounts (account_id, version)
+      SELECT DISTINCT account_id, 1 FROM knowledge_chunks`.execute(db);
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('knowledge_index_docs').ifExists().execute();
+    await db.schema.dropTable('knowledge_index_accounts').ifExists().execute();
+  },
+};
+
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
   const migrator = new Migrator({
     db,

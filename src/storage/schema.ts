@@ -208,6 +208,19 @@ export interface KnowledgeDocStatsTable {
   total_len: number | string;
 }
 
+/** Per account: the knowledge index version, bumped by every chunk write (ADR 0028). */
+export interface KnowledgeIndexAccountsTable {
+  account_id: string;
+  version: number | string;
+}
+
+/** Per document: the account version at which its chunks last changed (ADR 0028). */
+export interface KnowledgeIndexDocsTable {
+  document_id: string;
+  account_id: string;
+  version: number | string;
+}
+
 export interface DocumentContentsTable {
   document_id: string;
   text: string;
@@ -235,6 +248,8 @@ export interface Database {
   knowledge_chunks: KnowledgeChunksTable;
   knowledge_terms: KnowledgeTermsTable;
   knowledge_doc_stats: KnowledgeDocStatsTable;
+  knowledge_index_accounts: KnowledgeIndexAccountsTable;
+  knowledge_index_docs: KnowledgeIndexDocsTable;
 }
 
 export type PersonaRow = Selectable<PersonasTable>;

@@ -1,17 +1,23 @@
 import type { Db } from './db.ts';
-import type { NewPersonaRow } from './schema.ts';
+import type { NewPersonaRow, NewPersonaVersionRow } from './schema.ts';
+
+/** A new persona and its first version: written together, in the same transaction. */
+export interface NewPersona {
+  row: NewPersonaRow;
+  version: NewPersonaVersionRow;
+}
 
 interface Pending {
-  row: NewPersonaRow;
+  row: NewPersona;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
 
-/** Rows per statement: far below SQLite's 32,766 bound parameters for tables of ~20 columns. */
+/** Rows per statement: far below SQLite's 32,766 bound parameters for tables of ~20 columns (and of 7). */
 const MAX_BATCH = 500;
 
 /**
- * Group commit for persona inserts. Creates that arrive while the event loop is busy (concurrent requests) are
+ * Group commit for persona inserts (each with its first version). Creates that arrive while the event loop is busy (concurrent requests) are
  * written as one multi-row INSERT in one transaction, and each caller is answered only after that
  * transaction committed: the same durability as one transaction each, with one BEGIN/COMMIT (and, on
  * PostgreSQL, one round trip) for the whole group. If the group fails, each row is retried on its own,
@@ -26,7 +32,7 @@ export class PersonaInsertBatcher {
     this.#db = db;
   }
 
-  insert(row: NewPersonaRow): Promise<void> {
+  insert(row: NewPersona): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ row, resolve, reject });
       if (!this.#scheduled) {
@@ -49,9 +55,17 @@ export class PersonaInsertBatcher {
     }
   }
 
-  async #write(rows: NewPersonaRow[]): Promise<void> {
+  async #write(rows: NewPersona[]): Promise<void> {
     await this.#db.kysely.transaction().execute(async (tx) => {
-      await tx.insertInto('personas').values(rows).execute();
+      await tx
+        .insertInto('personas')
+        .values(rows.map((r) => r.row))
+        .execute();
+      // After the personas: each version row references its persona.
+      await tx
+        .insertInto('persona_versions')
+        .values(rows.map((r) => r.version))
+        .execute();
       await this.#db.announceChange(tx, 'personas');
     });
   }

@@ -13,9 +13,10 @@ import * as get from './personas-get.ts';
 import * as list from './personas-list.ts';
 import * as update from './personas-update.ts';
 import * as refine from './refine.ts';
+import { versionRouteModules } from './versions.ts';
 
 /** Route modules of the /v1 surface; later capabilities (refine) add theirs here. */
-export const routeModules = [create, list, get, update, del, refine, check];
+export const routeModules = [create, list, get, update, del, refine, check, ...versionRouteModules];
 
 /** The OpenGiant-compatible surface, mounted at /v1. */
 export function openGiantSurface(services: Services) {

@@ -13,7 +13,7 @@ import * as get from './personas-get.ts';
 import * as list from './personas-list.ts';
 import * as update from './personas-update.ts';
 import * as refine from './refine.ts';
-import { versionRouteModules } from './versions.ts';
+import { unlessBodilessRestore, versionRouteModules } from './versions.ts';
 
 /** Route modules of the /v1 surface; later capabilities (refine) add theirs here. */
 export const routeModules = [create, list, get, update, del, refine, check, ...versionRouteModules];
@@ -21,7 +21,7 @@ export const routeModules = [create, list, get, update, del, refine, check, ...v
 /** The OpenGiant-compatible surface, mounted at /v1. */
 export function openGiantSurface(services: Services) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use('*', authenticate(services), jsonBody(), idempotency());
+  app.use('*', authenticate(services), unlessBodilessRestore(jsonBody()), idempotency());
   for (const m of routeModules) m.register(app);
   return { prefix: '/v1', app, errorMapper: openGiantError };
 }

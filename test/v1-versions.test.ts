@@ -276,9 +276,14 @@ describeEachBackend(
       assert.deepEqual(jsonpatch.applyPatch(structuredClone(v3), back.body.patch).newDocument, v1);
       const same = await h().request('GET', `/v1/personas/${id}/versions/2/diff?from=2`, { account });
       assert.deepEqual(same.body.patch, []);
+      // Version 1 diffs from nothing: the patch that builds it.
       const first = await h().request('GET', `/v1/personas/${id}/versions/1/diff`, { account });
-      assert.equal(first.status, 400);
-      assert.match(first.body.message, /^from: /);
+      assert.equal(first.status, 200, first.text);
+      assert.equal(first.body.from, 0);
+      assert.deepEqual(jsonpatch.applyPatch({}, first.body.patch).newDocument, v1);
+      const negative = await h().request('GET', `/v1/personas/${id}/versions/2/diff?from=-1`, { account });
+      assert.equal(negative.status, 400);
+      assert.match(negative.body.message, /^from: /);
       const missing = await h().request('GET', `/v1/personas/${id}/versions/2/diff?from=9`, { account });
       assert.deepEqual([missing.status, missing.body], [404, NOT_FOUND('Persona version')]);
     });

@@ -102,15 +102,19 @@ export function versionFields(p: Persona) {
   };
 }
 
-/** An RFC 6902 patch that turns version `from` into version `to` (paths as in versionFields). */
+/**
+ * An RFC 6902 patch that turns version `from` into version `to` (paths as in versionFields). `from` 0 is
+ * the nothing before version 1: the patch adds every field.
+ */
 export async function diffPersonaVersions(
   ctx: Ctx,
   id: string,
   from: number,
   to: number,
 ): Promise<Operation[]> {
-  const [a, b] = await Promise.all([getPersonaVersion(ctx, id, from), getPersonaVersion(ctx, id, to)]);
-  return jsonpatch.compare(versionFields(a), versionFields(b));
+  const b = await getPersonaVersion(ctx, id, to);
+  const a = from === 0 ? {} : versionFields(await getPersonaVersion(ctx, id, from));
+  return jsonpatch.compare(a, versionFields(b));
 }
 
 /**

@@ -1,5 +1,4 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { invalid } from '../../core/errors.ts';
 import { diffPersonaVersions } from '../../core/persona-versions.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { errorResponses } from './schemas.ts';
@@ -12,7 +11,7 @@ export const route = createRoute({
   summary: 'Diff two persona versions',
   description:
     'A JSON Patch (RFC 6902) from version `from` (default: the one before) to `version`; `from` may also ' +
-    'be the later one.',
+    'be the later one, or 0 (before version 1: the patch adds every field).',
   operationId: 'diffPersonaVersions',
   security: [{ bearerAuth: [] }],
   request: { params: VersionParams, query: DiffQuery },
@@ -26,7 +25,6 @@ export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { id, version } = c.req.valid('param');
     const from = c.req.valid('query').from ?? version - 1;
-    if (from < 1) throw invalid('from', 'is required for version 1 (it has no version before it)');
     const patch = await diffPersonaVersions(c.get('ctx'), id, from, version);
     return c.json({ persona_id: id, from, to: version, patch }, 200);
   });

@@ -19,12 +19,13 @@ export const DiffQuery = z.object({
   from: z.coerce
     .number({ error: 'must be a number' })
     .int('must be an integer')
-    .min(1, 'must be at least 1')
+    .min(0, 'must be at least 0')
     .max(Number.MAX_SAFE_INTEGER, 'must be a safe integer')
     .optional()
     .openapi({
       param: { name: 'from', in: 'query' },
-      description: 'The version to diff from; the one before `version` when absent.',
+      description:
+        'The version to diff from; the one before `version` when absent. 0 is the nothing before version 1.',
       example: 1,
     }),
 });

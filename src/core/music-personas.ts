@@ -5,7 +5,7 @@ import { AppError, notFound } from './errors.ts';
 import { newId } from './ids.ts';
 import { mergeClipTags, styleAttributes } from './music-style.ts';
 import { emptyFields, fieldsToRow, type Persona, rowToPersona } from './persona.ts';
-import { versionRowOf } from './persona-version-rows.ts';
+import { firstVersionRow } from './persona-version-rows.ts';
 import { deletePersona } from './personas.ts';
 import type { SunoUpstream } from './suno-upstream.ts';
 
@@ -93,7 +93,7 @@ export async function createMusicPersona(
       version: 1,
     };
     await tx.insertInto('personas').values(row).execute();
-    await tx.insertInto('persona_versions').values(versionRowOf(row, ctx.keyId)).execute();
+    await tx.insertInto('persona_versions').values(firstVersionRow(row, ctx.keyId)).execute();
     await tx
       .insertInto('suno_personas')
       .values({

@@ -1,6 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Tx } from '../storage/db.ts';
-import type { Database, NewPersonaVersionRow, PersonaRow, PersonaVersionRow } from '../storage/schema.ts';
+import type {
+  Database,
+  NewPersonaRow,
+  NewPersonaVersionRow,
+  PersonaRow,
+  PersonaVersionRow,
+} from '../storage/schema.ts';
 import { emptyFields, fieldsOf, fieldsToRow, type Persona, rowToPersona } from './persona.ts';
 
 /**
@@ -16,8 +22,15 @@ export interface VersionMeta {
   restoredFrom?: number | null;
 }
 
-/** The version row of a persona's state, at the persona's own number and time. */
-export function versionRow(p: Persona, meta: VersionMeta): NewPersonaVersionRow {
+/**
+ * The version row of a persona's state, at the persona's own number and time. `stored` is the persona's
+ * fields as fieldsToRow() serialised them, when the caller has them already (a create just did).
+ */
+export function versionRow(
+  p: Persona,
+  meta: VersionMeta,
+  stored: ReturnType<typeof fieldsToRow> = fieldsToRow(fieldsOf(p)),
+): NewPersonaVersionRow {
   return {
     persona_id: p.id,
     version: p.version,
@@ -25,13 +38,42 @@ export function versionRow(p: Persona, meta: VersionMeta): NewPersonaVersionRow 
     created_at: p.updatedAt,
     key_id: meta.keyId,
     restored_from: meta.restoredFrom ?? null,
-    fields: JSON.stringify(fieldsToRow(fieldsOf(p))),
+    fields: JSON.stringify(stored),
   };
 }
 
-/** The same, from a row about to be inserted into personas (creates go through the insert batcher). */
-export function versionRowOf(row: PersonaRow, keyId: string | null): NewPersonaVersionRow {
-  return versionRow(rowToPersona(row), { keyId });
+/** Version 1 of a persona row about to be inserted (creates). */
+export function firstVersionRow(
+  row: NewPersonaRow & ReturnType<typeof fieldsToRow>,
+  keyId: string | null,
+): NewPersonaVersionRow {
+  return {
+    persona_id: row.id,
+    version: 1,
+    account_id: row.account_id,
+    created_at: row.created_at,
+    key_id: keyId,
+    restored_from: null,
+    fields: JSON.stringify(storedFields(row)),
+  };
+}
+
+/** The fieldsToRow() part of a personas row, in its order. */
+function storedFields(row: ReturnType<typeof fieldsToRow>): ReturnType<typeof fieldsToRow> {
+  return {
+    name: row.name,
+    description: row.description,
+    attributes: row.attributes,
+    system_prompt: row.system_prompt,
+    context: row.context,
+    pipeline_mode: row.pipeline_mode,
+    default_replica_id: row.default_replica_id,
+    document_ids: row.document_ids,
+    document_tags: row.document_tags,
+    layers: row.layers,
+    secrets: row.secrets,
+    card: row.card,
+  };
 }
 
 /**
@@ -40,6 +82,14 @@ export function versionRowOf(row: PersonaRow, keyId: string | null): NewPersonaV
  * the persona's own fields at its own number); only the key is unknown.
  */
 export async function recordIfMissing(tx: Kysely<Database>, p: Persona): Promise<void> {
+  // Looked up first: the common case (recorded) costs a primary-key read, not an insert of the fields.
+  const found = await tx
+    .selectFrom('persona_versions')
+    .select('version')
+    .where('persona_id', '=', p.id)
+    .where('version', '=', p.version)
+    .executeTakeFirst();
+  if (found) return;
   await tx
     .insertInto('persona_versions')
     .values(versionRow(p, { keyId: null }))

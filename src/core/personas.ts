@@ -7,7 +7,7 @@ import { AppError, notFound } from './errors.ts';
 import { idPattern, newId } from './ids.ts';
 import { fieldsOf, fieldsToRow, type Persona, type PersonaFields, rowToPersona } from './persona.ts';
 import { forgetVersions } from './persona-version-cache.ts';
-import { pruneVersions, recordIfMissing, versionRow } from './persona-version-rows.ts';
+import { firstVersionRow, pruneVersions, recordIfMissing, versionRow } from './persona-version-rows.ts';
 
 /**
  * Persona store: the core operations every surface maps onto. All reads and writes are scoped to the
@@ -28,10 +28,9 @@ export async function createPersona(ctx: Ctx, fields: PersonaFields): Promise<Pe
     updated_at: now,
     version: 1,
   };
-  const persona = rowToPersona(row);
-  await batcherFor(ctx.db).insert({ row, version: versionRow(persona, { keyId: ctx.keyId }) });
+  await batcherFor(ctx.db).insert({ row, version: firstVersionRow(row, ctx.keyId) });
   ctx.personas.invalidate(row.id);
-  return persona;
+  return rowToPersona(row);
 }
 
 const batchers = new WeakMap<Db, PersonaInsertBatcher>();

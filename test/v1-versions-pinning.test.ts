@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { getPersonaVersion } from '../src/core/persona-versions.ts';
+import { getPersonaVersion, parsePersonaRef } from '../src/core/persona-versions.ts';
 import { RequestCtx } from '../src/http/request-ctx.ts';
 import { applyLocalStyle } from '../src/style/index.ts';
 import { type Account, describeEachBackend, type Harness, listen } from './helpers/harness.ts';
@@ -165,3 +165,20 @@ describeEachBackend(
   },
   { PERSONAKIT_PERSONA_VERSIONS_KEEP: '3' },
 );
+
+test('parsePersonaRef: <persona_id>@<n> pins a version; anything else is an id as it is', () => {
+  assert.deepEqual(parsePersonaRef('pabc123@7'), { id: 'pabc123', version: 7 });
+  assert.deepEqual(parsePersonaRef('psys_technical_writer@12'), { id: 'psys_technical_writer', version: 12 });
+  assert.deepEqual(parsePersonaRef('pabc123'), { id: 'pabc123' });
+  for (const whole of [
+    'pabc123@0',
+    'pabc123@',
+    'pabc123@01',
+    'pabc@1@2',
+    '@3',
+    'gpt-4o@2',
+    `p@${'9'.repeat(16)}`,
+  ]) {
+    assert.deepEqual(parsePersonaRef(whole), { id: whole }, whole);
+  }
+});

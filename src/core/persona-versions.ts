@@ -34,6 +34,25 @@ export async function getPersonaVersion(ctx: Ctx, id: string, n: number): Promis
   return cacheVersion(ctx.db, versionToPersona(current, row));
 }
 
+/** A persona reference as chat model ids write it: `<persona_id>` or `<persona_id>@<n>` (a pinned version). */
+export interface PersonaRef {
+  id: string;
+  /** The pinned version; undefined for the latest. */
+  version?: number;
+}
+
+const pinnedRef = /^([a-z][a-z0-9_]{1,63})@([1-9][0-9]{0,14})$/;
+
+/**
+ * Splits `<persona_id>@<n>`; anything else is returned whole as an id (which then is "not found" if it is
+ * not one). One anchored pattern with no nested repetition: linear on any input.
+ */
+export function parsePersonaRef(ref: string): PersonaRef {
+  const m = pinnedRef.exec(ref);
+  if (!m?.[1] || !m[2]) return { id: ref };
+  return { id: m[1], version: Number(m[2]) };
+}
+
 /** One version with what is known about it, for the history API. */
 export interface PersonaVersion {
   personaId: string;

@@ -17,10 +17,10 @@ interface Pending {
 const MAX_BATCH = 500;
 
 /**
- * Group commit for persona inserts (each with its first version). Creates that arrive while the event loop is busy (concurrent requests) are
- * written as one multi-row INSERT in one transaction, and each caller is answered only after that
- * transaction committed: the same durability as one transaction each, with one BEGIN/COMMIT (and, on
- * PostgreSQL, one round trip) for the whole group. If the group fails, each row is retried on its own,
+ * Group commit for persona inserts, each with its first version. Creates that arrive while the event loop
+ * is busy (concurrent requests) are written as one multi-row INSERT per table in one transaction, and each
+ * caller is answered only after that transaction committed: the same durability as one transaction each,
+ * with one BEGIN/COMMIT (and, on PostgreSQL, one round trip per statement) for the whole group. If the group fails, each row is retried on its own,
  * so one bad row cannot fail the others.
  */
 export class PersonaInsertBatcher {

@@ -75,8 +75,11 @@ async function compare(targets: Target[]): Promise<Map<string, number>> {
 }
 
 async function main() {
-  const before = await load(baseline as string);
-  const after = await load(root);
+  // BENCH_LOAD_AFTER_FIRST=1 loads this checkout first: a check that the order of loading biases nothing.
+  const afterFirst = process.env.BENCH_LOAD_AFTER_FIRST === '1';
+  const first = await load(afterFirst ? root : (baseline as string));
+  const second = await load(afterFirst ? (baseline as string) : root);
+  const [before, after] = afterFirst ? [second, first] : [first, second];
   const ids: Record<string, string> = {};
   for (const [k, s] of Object.entries({ before, after })) {
     ids[k] = (await json(s.app, s.headers, 'POST', '/v1/personas', { name: 'Bench', attributes })).id;
@@ -106,14 +109,21 @@ async function main() {
     name: `create ${k}`,
     run: () => ok(s.app.request('/v1/personas', { method: 'POST', headers: s.headers, body: createBody })),
   });
-  const reads = await compare([
-    get('before', before),
-    get('after', after),
-    refine('before', before),
-    refine('after', after),
-    refine('after', after, 1),
-  ]);
-  const writes = await compare([create('before', before), create('after', after)]);
+  const part = process.env.BENCH_PART ?? 'all'; // 'reads' | 'writes' | 'all'
+  const reads =
+    part === 'writes'
+      ? new Map<string, number>()
+      : await compare([
+          get('before', before),
+          get('after', after),
+          refine('before', before),
+          refine('after', after),
+          refine('after', after, 1),
+        ]);
+  const writes =
+    part === 'reads'
+      ? new Map<string, number>()
+      : await compare([create('before', before), create('after', after)]);
   const m = new Map([...reads, ...writes]);
   const us = (k: string) => m.get(k) ?? Number.NaN;
   const row = (label: string, b: string, a: string) =>

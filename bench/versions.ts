@@ -19,7 +19,9 @@ import { httpOk, type Proc, root, start } from './lib/processes.ts';
 const baseline = process.env.BENCH_BASELINE_DIR;
 if (!baseline) throw new Error('set BENCH_BASELINE_DIR to a built checkout of the commit before');
 const quick = process.env.BENCH_QUICK === '1';
-const runOpts = quick ? { warmup: 1, seconds: 1, runs: 1 } : { warmup: 2, seconds: 4, runs: 5 };
+const runOpts = quick
+  ? { warmup: 1, seconds: 1, runs: 1 }
+  : { warmup: 2, seconds: Number(process.env.BENCH_SECONDS ?? 4), runs: Number(process.env.BENCH_RUNS ?? 5) };
 const pgUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const work = mkdtempSync(join(tmpdir(), 'personakit-bench-versions-'));
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);

@@ -127,6 +127,8 @@ const configSchema = z.object({
     .min(0)
     .max(2 ** 40)
     .default(64 * 1024 * 1024),
+  /** Versions kept per persona, newest first (docs/versions.md); 0 keeps every version. */
+  PERSONAKIT_PERSONA_VERSIONS_KEEP: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
   /**
    * How long an Idempotency-Key claim holds without renewal: its process renews it while the request
    * runs, so after a crash a retry waits at most this long (30 s by default).

@@ -317,6 +317,86 @@ export interface paths {
         patch: operations["updatePersona"];
         trace?: never;
     };
+    "/v1/personas/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a persona's versions
+         * @description Newest first, without the fields (GET a version for those). Follow `next_cursor` for older versions.
+         */
+        get: operations["listPersonaVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/personas/{id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a persona version
+         * @description The persona exactly as it was at this version (every field, from any surface).
+         */
+        get: operations["getPersonaVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/personas/{id}/versions/{version}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Diff two persona versions
+         * @description A JSON Patch (RFC 6902) from version `from` (default: the one before) to `version`; `from` may also be the later one, or 0 (before version 1: the patch adds every field).
+         */
+        get: operations["diffPersonaVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/personas/{id}/versions/{version}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a persona version
+         * @description Makes a new version whose fields equal those of `version` (its `restored_from`), on every surface. Nothing is lost: the versions in between stay in the history.
+         */
+        post: operations["restorePersonaVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/refine": {
         parameters: {
             query?: never;
@@ -531,6 +611,20 @@ export interface components {
              * @example Persona not found
              */
             message: string;
+        };
+        JsonPatchOperation: {
+            /**
+             * @description `add`, `remove` or `replace`.
+             * @example replace
+             */
+            op: string;
+            /**
+             * @description JSON Pointer into the version fields.
+             * @example /name
+             */
+            path: string;
+            /** @example Friendlier Support */
+            value?: unknown;
         };
         KnowledgePassage: {
             chunk_id: string;
@@ -783,6 +877,104 @@ export interface components {
             /** @description Present only when something was stored but looks unintended, e.g. an attribute key one edit away from a style key. */
             warnings?: components["schemas"]["PersonaWarning"][];
         };
+        PersonaVersion: {
+            /**
+             * @description ISO-8601 time the version was made.
+             * @example 2026-01-01T00:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * @description Id of the API key that made the change; null when none did (system personas, and states recorded for personas that predate versions).
+             * @example k3k9x0c2m4q8r1t5v7w9y2a4b6
+             */
+            key_id: string | null;
+            persona: components["schemas"]["PersonaVersionFields"];
+            /**
+             * @description The persona.
+             * @example p3k9x0c2m4q8r1t5v7w9y2a4b6
+             */
+            persona_id: string;
+            /**
+             * @description For a version made by a restore, the version it copies; null otherwise.
+             * @example null
+             */
+            restored_from: number | null;
+            /**
+             * @description The version number, from 1, strictly increasing.
+             * @example 2
+             */
+            version: number;
+        };
+        PersonaVersionDiff: {
+            /** @example 1 */
+            from: number;
+            /** @description RFC 6902 JSON Patch turning the `persona` of version `from` into that of version `to`. */
+            patch: components["schemas"]["JsonPatchOperation"][];
+            /**
+             * @description The persona.
+             * @example p3k9x0c2m4q8r1t5v7w9y2a4b6
+             */
+            persona_id: string;
+            /** @example 2 */
+            to: number;
+        };
+        /** @description Every field of the persona at this version, whichever surface set it (secrets stay encrypted and are not shown). */
+        PersonaVersionFields: {
+            attributes: {
+                [key: string]: unknown;
+            };
+            /** @description Character-card fields. */
+            card: {
+                [key: string]: unknown;
+            } | null;
+            context: string | null;
+            default_replica_id: string | null;
+            description: string;
+            document_ids: string[];
+            document_tags: string[];
+            /** @description Tavus layers; secrets never shown. */
+            layers: {
+                [key: string]: unknown;
+            };
+            name: string;
+            pipeline_mode: string;
+            system_prompt: string | null;
+        };
+        PersonaVersionList: {
+            data: components["schemas"]["PersonaVersionSummary"][];
+            /**
+             * @description Pass as `cursor` to get the next (older) page; null on the last page.
+             * @example null
+             */
+            next_cursor: string | null;
+        };
+        PersonaVersionSummary: {
+            /**
+             * @description ISO-8601 time the version was made.
+             * @example 2026-01-01T00:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * @description Id of the API key that made the change; null when none did (system personas, and states recorded for personas that predate versions).
+             * @example k3k9x0c2m4q8r1t5v7w9y2a4b6
+             */
+            key_id: string | null;
+            /**
+             * @description The persona.
+             * @example p3k9x0c2m4q8r1t5v7w9y2a4b6
+             */
+            persona_id: string;
+            /**
+             * @description For a version made by a restore, the version it copies; null otherwise.
+             * @example null
+             */
+            restored_from: number | null;
+            /**
+             * @description The version number, from 1, strictly increasing.
+             * @example 2
+             */
+            version: number;
+        };
         PersonaWarning: {
             /**
              * @description The field, as a dotted path.
@@ -827,6 +1019,11 @@ export interface components {
              * @example p3k9x0c2m4q8r1t5v7w9y2a4b6
              */
             personaId: string;
+            /**
+             * @description Pin a version of the persona (see GET /v1/personas/{id}/versions): later edits don't change the answer. The latest version when absent; an unknown or pruned version is a 404.
+             * @example 3
+             */
+            personaVersion?: number;
             /**
              * @description The AI provider. `local` is the built-in rule engine (no key, no network); `openai-compatible` is any OpenAI-compatible server at `baseUrl` (vLLM, Ollama, LM Studio…).
              * @example openai
@@ -3192,7 +3389,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such persona for this account. */
+            /** @description No such persona (or persona version) for this account. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3508,6 +3705,224 @@ export interface operations {
             };
         };
     };
+    listPersonaVersions: {
+        parameters: {
+            query?: {
+                /** @description next_cursor from the previous page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonaVersionList"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such persona for this account. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPersonaVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description The version number (the persona's `version` when it was made). */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonaVersion"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such persona for this account. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    diffPersonaVersions: {
+        parameters: {
+            query?: {
+                /** @description The version to diff from; the one before `version` when absent. 0 is the nothing before version 1. */
+                from?: number | null;
+            };
+            header?: never;
+            path: {
+                id: string;
+                /** @description The version number (the persona's `version` when it was made). */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The patch. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonaVersionDiff"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such persona for this account. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    restorePersonaVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description The version number (the persona's `version` when it was made). */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonaVersion"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The persona cannot be changed (system persona). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such persona for this account. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     refineContent: {
         parameters: {
             query?: never;
@@ -3549,7 +3964,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such persona for this account. */
+            /** @description No such persona (or persona version) for this account. */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -18,6 +18,7 @@ import type { Ctx } from './context.ts';
 import { AppError, invalid } from './errors.ts';
 import type { Persona } from './persona.ts';
 import { personaLlm } from './persona-llm.ts';
+import { getPersonaVersion } from './persona-versions.ts';
 import { getPersona } from './personas.ts';
 
 /**
@@ -32,6 +33,8 @@ export interface RefineInput {
   provider: string;
   providerApiKey?: string | undefined;
   personaId: string;
+  /** Pin a version of the persona (docs/versions.md); the latest when absent. */
+  personaVersion?: number | undefined;
   content: string;
   model?: string | undefined;
   temperature?: number | undefined;
@@ -93,7 +96,10 @@ async function prepare(ctx: Ctx, input: RefineInput): Promise<Prepared> {
     }
   }
 
-  const persona = await getPersona(ctx, input.personaId);
+  const persona =
+    input.personaVersion === undefined
+      ? await getPersona(ctx, input.personaId)
+      : await getPersonaVersion(ctx, input.personaId, input.personaVersion);
 
   // openai-compatible with no baseUrl: the persona's own LLM (layers.llm), each request field winning.
   if (keyOptional && baseUrl === undefined) {

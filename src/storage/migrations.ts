@@ -408,6 +408,32 @@ migrations['0015_search_index'] = {
   },
 };
 
+/**
+ * Immutable persona versions (issue 16). Rows go with their persona (ON DELETE CASCADE, so no path that
+ * deletes a persona can leave versions behind). No backfill: a persona's current state is recorded
+ * lazily (core/persona-versions.ts), the first time its versions are read or it is changed, which also
+ * covers system personas and changes made by paths that predate versions.
+ */
+migrations['0012_persona_versions'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('persona_versions')
+      .addColumn('persona_id', 'text', (c) => c.notNull().references('personas.id').onDelete('cascade'))
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('key_id', 'text')
+      .addColumn('restored_from', 'integer')
+      .addColumn('fields', 'text', (c) => c.notNull())
+      // The primary key is also the index of every read: a version, a page newest first, pruning.
+      .addPrimaryKeyConstraint('persona_versions_pk', ['persona_id', 'version'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('persona_versions').execute();
+  },
+};
+
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
   const migrator = new Migrator({
     db,

@@ -46,6 +46,23 @@ export interface PersonasTable {
   version: Generated<number>;
 }
 
+/**
+ * One immutable row per state a persona has been in (issue 16): written in the transaction that made the
+ * change, never updated. `fields` is the JSON of fieldsToRow() (secrets still sealed), so a field added to
+ * personas later is captured without a migration here.
+ */
+export interface PersonaVersionsTable {
+  persona_id: string;
+  version: number;
+  account_id: string;
+  created_at: string;
+  /** The API key that made the change; null when no key did (system personas, recorded later). */
+  key_id: string | null;
+  /** Set on a version made by a restore: the version it copies. */
+  restored_from: number | null;
+  fields: string;
+}
+
 export interface IdempotencyKeysTable {
   account_id: string;
   key: string;
@@ -239,6 +256,7 @@ export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   personas: PersonasTable;
+  persona_versions: PersonaVersionsTable;
   idempotency_keys: IdempotencyKeysTable;
   clips: ClipsTable;
   suno_personas: SunoPersonasTable;
@@ -255,6 +273,8 @@ export interface Database {
 export type PersonaRow = Selectable<PersonasTable>;
 export type NewPersonaRow = Insertable<PersonasTable>;
 export type PersonaRowUpdate = Updateable<PersonasTable>;
+export type PersonaVersionRow = Selectable<PersonaVersionsTable>;
+export type NewPersonaVersionRow = Insertable<PersonaVersionsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AccountRow = Selectable<AccountsTable>;
 export type ClipRow = Selectable<ClipsTable>;

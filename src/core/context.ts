@@ -3,9 +3,12 @@ import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../log.ts';
 import type { Db } from '../storage/db.ts';
 import type { KeyCache } from './api-keys.ts';
+import type { BudgetGuard } from './budgets.ts';
 import type { PersonaCache } from './persona-cache.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import type { Principal } from './scopes.ts';
 import type { SecretBox } from './secrets.ts';
+import type { UsageRecorder } from './usage.ts';
 
 /**
  * Long-lived services, built once at start and shared by every request. Core functions reach the world
@@ -22,6 +25,9 @@ export interface Services {
   secrets: SecretBox;
   /** The durable job queue in the store (knowledge ingestion, callbacks). */
   jobs: JobQueue;
+  /** The usage log (batched writes) and the per-key daily budgets that read it. */
+  usage: UsageRecorder;
+  budgets: BudgetGuard;
   now: () => Date;
 }
 
@@ -30,5 +36,7 @@ export interface Ctx extends Services {
   accountId: string;
   /** The API key used for this call. */
   keyId: string;
+  /** What the key may do (scopes, operator); absent outside a request. */
+  principal?: Principal;
   log: Logger;
 }

@@ -9,6 +9,8 @@ export interface AccountsTable {
   id: string;
   name: string;
   created_at: string;
+  /** A disabled account's keys all stop working (0013). */
+  disabled_at: Generated<string | null>;
 }
 
 export interface ApiKeysTable {
@@ -20,6 +22,40 @@ export interface ApiKeysTable {
   prefix: string;
   created_at: string;
   revoked_at: string | null;
+  /** The fields below came with 0013 (keys over HTTP). */
+  name: Generated<string | null>;
+  /** JSON array of scopes (core/scopes.ts); null = every scope (keys made before 0013). */
+  scopes: Generated<string | null>;
+  expires_at: Generated<string | null>;
+  /** 1 for an operator key: manages accounts and any account's keys. */
+  operator: Generated<number>;
+  /** Per-day budgets (UTC days); null = none. */
+  budget_requests: Generated<number | null>;
+  budget_tokens: Generated<number | null>;
+  /** The key a rotation made in its place. */
+  replaced_by: Generated<string | null>;
+}
+
+/** One metered call (refine, chat, a conversation turn), appended in batches by core/usage.ts. */
+export interface UsageEventsTable {
+  id: string;
+  account_id: string;
+  key_id: string;
+  /** refine | chat | conversation */
+  kind: string;
+  persona_id: string | null;
+  provider: string;
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  /** 1 when the tokens are an estimate (the local engine reports none). */
+  estimated: number;
+  latency_ms: number;
+  /** ok, or the error code the call ended with. */
+  outcome: string;
+  /** The UTC day, YYYY-MM-DD: group_by=day and the daily budgets read it. */
+  day: string;
+  created_at: string;
 }
 
 export interface PersonasTable {
@@ -225,6 +261,7 @@ export interface Database {
   document_uploads: DocumentUploadsTable;
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
+  usage_events: UsageEventsTable;
   personas: PersonasTable;
   idempotency_keys: IdempotencyKeysTable;
   clips: ClipsTable;

@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Services } from '../../core/context.ts';
 import { authenticate } from '../../http/auth.ts';
 import type { AppEnv } from '../../http/env.ts';
+import { surfaceOperations } from '../../http/operation-lookup.ts';
 import { idempotency } from '../../http/idempotency.ts';
 import { jsonBody } from '../../http/json-body.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -20,7 +21,7 @@ export const routeModules = [create, list, get, update, del, refine, check];
 /** The OpenGiant-compatible surface, mounted at /v1. */
 export function openGiantSurface(services: Services) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use('*', authenticate(services), jsonBody(), idempotency());
+  app.use('*', authenticate(services, surfaceOperations(app, '/v1')), jsonBody(), idempotency());
   for (const m of routeModules) m.register(app);
   return { prefix: '/v1', app, errorMapper: openGiantError };
 }

@@ -3,6 +3,7 @@ import type { Services } from '../../core/context.ts';
 import { SunoUpstream } from '../../core/suno-upstream.ts';
 import { authenticate } from '../../http/auth.ts';
 import type { AppEnv } from '../../http/env.ts';
+import { surfaceOperations } from '../../http/operation-lookup.ts';
 import { idempotency } from '../../http/idempotency.ts';
 import { jsonBody } from '../../http/json-body.ts';
 import { validationHook } from '../../http/validation.ts';
@@ -31,7 +32,7 @@ export const upstreamRouteModules = [feed, personaCreate, generate, fetchTask];
  */
 export function sunoSurface(services: Services) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use('*', authenticate(services), jsonBody(), idempotency());
+  app.use('*', authenticate(services, surfaceOperations(app, '/suno')), jsonBody(), idempotency());
   for (const m of routeModules) m.register(app);
   const upstream = new SunoUpstream(services.config);
   for (const m of upstreamRouteModules) m.register(app, upstream);

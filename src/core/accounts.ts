@@ -64,7 +64,12 @@ export async function listAccounts(
  * Disables (or enables again) an account: every key of a disabled account stops working at once, on
  * every instance (the key caches drop their entries on the store's change signal).
  */
-export async function setAccountDisabled(db: Db, id: string, disabled: boolean, now: Date): Promise<AccountInfo> {
+export async function setAccountDisabled(
+  db: Db,
+  id: string,
+  disabled: boolean,
+  now: Date,
+): Promise<AccountInfo> {
   const row = await db.kysely.transaction().execute(async (tx) => {
     const current = await tx.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
     if (!current) return undefined;

@@ -86,7 +86,11 @@ export async function createKeyForAccount(
   options: KeyOptions,
   now: Date,
 ): Promise<{ key: string; info: KeyInfo }> {
-  const account = await db.kysely.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
+  const account = await db.kysely
+    .selectFrom('accounts')
+    .selectAll()
+    .where('id', '=', accountId)
+    .executeTakeFirst();
   if (!account) throw new AppError('not_found', 'Account not found');
   if (account.disabled_at) throw new AppError('conflict', 'The account is disabled');
   const { id, key } = await insertKey(db.kysely, account.id, options, now);
@@ -171,7 +175,9 @@ export async function listKeysPage(
   if (q.cursor) {
     const at = decodeCursor(q.cursor);
     if (!at) throw new AppError('invalid', 'cursor: not a cursor returned by this API', { field: 'cursor' });
-    query = query.where((eb) => eb(eb.refTuple('api_keys.created_at', 'api_keys.id'), '<', eb.tuple(at[0], at[1])));
+    query = query.where((eb) =>
+      eb(eb.refTuple('api_keys.created_at', 'api_keys.id'), '<', eb.tuple(at[0], at[1])),
+    );
   }
   const rows = await query.execute();
   const items = rows.slice(0, q.limit).map(toInfo);

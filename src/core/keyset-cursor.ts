@@ -10,7 +10,13 @@ export const encodeCursor = (createdAt: string, id: string): string =>
 export function decodeCursor(cursor: string): [string, string] | null {
   try {
     const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && isIsoTime(v[0]) && typeof v[1] === 'string' && idPattern.test(v[1]))
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      isIsoTime(v[0]) &&
+      typeof v[1] === 'string' &&
+      idPattern.test(v[1])
+    )
       return [v[0], v[1]];
   } catch {
     // not JSON: refused below

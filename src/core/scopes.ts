@@ -48,7 +48,10 @@ export function holds(p: Principal, scope: Scope): boolean {
 export function requireScope(p: Principal, scope: Scope, operationId: string): void {
   if (holds(p, scope)) return;
   if (scope === 'accounts')
-    throw new AppError('forbidden', `${operationId} needs an operator key (PERSONAKIT_ADMIN_KEY or keys create --operator)`);
+    throw new AppError(
+      'forbidden',
+      `${operationId} needs an operator key (PERSONAKIT_ADMIN_KEY or keys create --operator)`,
+    );
   throw new AppError('forbidden', `This API key lacks the scope "${scope}" that ${operationId} requires`);
 }
 

@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../storage/db.ts';
+import type { Ctx } from './context.ts';
+import { AppError } from './errors.ts';
 
 /** Usage sums from the store (both backends), grouped by key, persona, model or UTC day. */
 
@@ -59,9 +61,7 @@ export async function usageReport(
     eb.fn.sum<number | string | null>('input_tokens').as('input_tokens'),
     eb.fn.sum<number | string | null>('output_tokens').as('output_tokens'),
     eb.fn.sum<number | string | null>('estimated').as('estimated_requests'),
-    eb.fn
-      .sum<number | string | null>(sql<number>`CASE WHEN outcome = 'ok' THEN 0 ELSE 1 END`)
-      .as('errors'),
+    eb.fn.sum<number | string | null>(sql<number>`CASE WHEN outcome = 'ok' THEN 0 ELSE 1 END`).as('errors'),
     eb.fn.avg<number | string | null>('latency_ms').as('avg_latency_ms'),
   ]);
   let grouped = sums.select(cols).limit(MAX_GROUPS + 1);
@@ -74,7 +74,10 @@ export async function usageReport(
   return { data, totals: toSums(total), truncated: rows.length > MAX_GROUPS };
 }
 
-type Raw = Record<'requests' | 'input_tokens' | 'output_tokens' | 'estimated_requests' | 'errors' | 'avg_latency_ms', number | string | null>;
+type Raw = Record<
+  'requests' | 'input_tokens' | 'output_tokens' | 'estimated_requests' | 'errors' | 'avg_latency_ms',
+  number | string | null
+>;
 
 function toSums(r: Raw): UsageSums {
   const input = Number(r.input_tokens ?? 0);
@@ -88,4 +91,22 @@ function toSums(r: Raw): UsageSums {
     errors: Number(r.errors ?? 0),
     avg_latency_ms: Math.round(Number(r.avg_latency_ms ?? 0) * 10) / 10,
   };
+}
+
+/** The report a key may see: its own account's, or (operator) one account's or every account's. */
+export async function usageAs(
+  ctx: Ctx,
+  q: { accountId?: string | undefined; from: string; to: string; groupBy: UsageGroup },
+) {
+  const p = ctx.principal;
+  let accountId: string | null = ctx.accountId;
+  if (q.accountId !== undefined && q.accountId !== ctx.accountId) {
+    if (!p?.operator)
+      throw new AppError('forbidden', 'account_id: only an operator key reads other accounts');
+    accountId = q.accountId;
+  } else if (q.accountId === undefined && p?.operator) accountId = p.accountId === '' ? null : p.accountId;
+  if (q.from >= q.to) throw new AppError('invalid', 'from: must be before to', { field: 'from' });
+  // What this instance recorded but has not written yet belongs in the answer.
+  await ctx.usage.flush();
+  return usageReport(ctx.db, { accountId, from: q.from, to: q.to, groupBy: q.groupBy });
 }

@@ -38,7 +38,10 @@ export async function authorize(
     // Fail closed: an operation nobody gave a scope is open only to keys that hold every scope.
     if (scope) requireScope(principal, scope, operationId);
     else if (principal.scopes !== null || principal.accountId === '')
-      throw new AppError('forbidden', `${operationId} has no scope assigned; only full-access keys may call it`);
+      throw new AppError(
+        'forbidden',
+        `${operationId} has no scope assigned; only full-access keys may call it`,
+      );
   }
   await services.limiter.consume(principal.keyId);
   if (principal.budget && operationId !== undefined && meteredOperations.has(operationId))
@@ -50,7 +53,10 @@ export async function authorize(
 export function authenticate(services: Services, operations: OperationLookup): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     try {
-      c.set('ctx', await authorize(services, (n) => header(c, n), c.get('requestId'), operationOf(c, operations)));
+      c.set(
+        'ctx',
+        await authorize(services, (n) => header(c, n), c.get('requestId'), operationOf(c, operations)),
+      );
     } catch (err) {
       // Refused before its body was read: the connection closes after the answer (unread-body.ts).
       closeIfBodyUnreadHono(c);

@@ -24,8 +24,7 @@ export const operationScopes: Record<string, Scope> = {
   createAccount: 'accounts',
   listAccounts: 'accounts',
   getAccount: 'accounts',
-  disableAccount: 'accounts',
-  enableAccount: 'accounts',
+  updateAccount: 'accounts',
   getUsage: 'usage',
   // /v2 (Tavus)
   createTavusPersona: 'personas:write',

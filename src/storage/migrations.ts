@@ -389,7 +389,8 @@ migrations['0013_keys_scopes_usage'] = {
       ['budget_tokens', 'integer'],
       ['replaced_by', 'text'],
     ];
-    for (const [name, type] of keyColumns) await db.schema.alterTable('api_keys').addColumn(name, type).execute();
+    for (const [name, type] of keyColumns)
+      await db.schema.alterTable('api_keys').addColumn(name, type).execute();
     await db.schema
       .alterTable('api_keys')
       .addColumn('operator', 'integer', (c) => c.notNull().defaultTo(0))
@@ -422,13 +423,25 @@ migrations['0013_keys_scopes_usage'] = {
       .on('usage_events')
       .columns(['account_id', 'created_at'])
       .execute();
-    await db.schema.createIndex('usage_events_key_day').on('usage_events').columns(['key_id', 'day']).execute();
+    await db.schema
+      .createIndex('usage_events_key_day')
+      .on('usage_events')
+      .columns(['key_id', 'day'])
+      .execute();
   },
   async down(db: Kysely<unknown>) {
     await db.schema.dropTable('usage_events').execute();
     await db.schema.dropIndex('api_keys_account_created').execute();
     await db.schema.alterTable('accounts').dropColumn('disabled_at').execute();
-    for (const name of ['name', 'scopes', 'expires_at', 'budget_requests', 'budget_tokens', 'replaced_by', 'operator'])
+    for (const name of [
+      'name',
+      'scopes',
+      'expires_at',
+      'budget_requests',
+      'budget_tokens',
+      'replaced_by',
+      'operator',
+    ])
       await db.schema.alterTable('api_keys').dropColumn(name).execute();
   },
 };

@@ -2,10 +2,11 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Services } from '../../core/context.ts';
 import { authenticate } from '../../http/auth.ts';
 import type { AppEnv } from '../../http/env.ts';
-import { surfaceOperations } from '../../http/operation-lookup.ts';
 import { idempotency } from '../../http/idempotency.ts';
 import { jsonBody } from '../../http/json-body.ts';
+import { surfaceOperations } from '../../http/operation-lookup.ts';
 import { validationHook } from '../../http/validation.ts';
+import { adminRouteModules } from '../admin/index.ts';
 import * as check from './check.ts';
 import { openGiantError } from './errors.ts';
 import * as create from './personas-create.ts';
@@ -16,7 +17,7 @@ import * as update from './personas-update.ts';
 import * as refine from './refine.ts';
 
 /** Route modules of the /v1 surface; later capabilities (refine) add theirs here. */
-export const routeModules = [create, list, get, update, del, refine, check];
+export const routeModules = [create, list, get, update, del, refine, check, ...adminRouteModules];
 
 /** The OpenGiant-compatible surface, mounted at /v1. */
 export function openGiantSurface(services: Services) {

@@ -60,9 +60,9 @@ export async function createKeyAs(ctx: Ctx, input: CreateKeyInput): Promise<{ ke
   if (scopes) {
     for (const s of scopes) {
       if (!GRANTABLE_SCOPES.includes(s))
-        throw new AppError('invalid', `scopes: "${s}" cannot be granted`, { field: 'scopes' });
+        throw new AppError('invalid', `scopes: '${s}' cannot be granted`, { field: 'scopes' });
       if (!p.operator && p.scopes !== null && !p.scopes.has(s))
-        throw new AppError('forbidden', `scopes: this key cannot grant "${s}", which it does not hold`);
+        throw new AppError('forbidden', `scopes: this key cannot grant '${s}', which it does not hold`);
     }
     scopes = [...new Set(scopes)];
   }

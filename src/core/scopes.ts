@@ -52,7 +52,7 @@ export function requireScope(p: Principal, scope: Scope, operationId: string): v
       'forbidden',
       `${operationId} needs an operator key (PERSONAKIT_ADMIN_KEY or keys create --operator)`,
     );
-  throw new AppError('forbidden', `This API key lacks the scope "${scope}" that ${operationId} requires`);
+  throw new AppError('forbidden', `This API key lacks the scope '${scope}' that ${operationId} requires`);
 }
 
 /** The scopes a key holds, as listed on the wire. */

@@ -87,7 +87,7 @@ export const CreateKeyBody = z
       }),
     expires_at: isoInstant
       .optional()
-      .openapi({ description: 'When the key stops working.', example: '2027-01-01T00:00:00Z' }),
+      .openapi({ description: 'When the key stops working.', example: '2099-01-01T00:00:00Z' }),
     account_id: accountIdField,
     budget: z
       .object({

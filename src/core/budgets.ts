@@ -1,5 +1,4 @@
 import type { Db } from '../storage/db.ts';
-import type { UsageEventsTable } from '../storage/schema.ts';
 import { AppError } from './errors.ts';
 import type { Principal } from './scopes.ts';
 import type { UsageRecorder } from './usage.ts';
@@ -34,7 +33,7 @@ export class BudgetGuard {
     this.#db = db;
     this.#usage = usage;
     this.#now = now;
-    usage.listener = { charged: (row) => this.#charge(row) };
+    usage.listener = { charged: (keyId, day, tokens) => this.#charge(keyId, day, tokens) };
   }
 
   /** Throws 429 when the key's budget for today is spent. */
@@ -66,9 +65,9 @@ export class BudgetGuard {
 
   async #read(keyId: string, day: string): Promise<Counter> {
     const r = await this.#db.kysely
-      .selectFrom('usage_events')
+      .selectFrom('usage_rollups')
       .select((eb) => [
-        eb.fn.countAll<number | string>().as('requests'),
+        eb.fn.sum<number | string | null>('requests').as('requests'),
         eb.fn.sum<number | string | null>(eb('input_tokens', '+', eb.ref('output_tokens'))).as('tokens'),
       ])
       .where('key_id', '=', keyId)
@@ -77,7 +76,7 @@ export class BudgetGuard {
     const pending = this.#usage.pending(keyId, day);
     const c: Counter = {
       day,
-      requests: Number(r.requests) + pending.requests,
+      requests: Number(r.requests ?? 0) + pending.requests,
       tokens: Number(r.tokens ?? 0) + pending.tokens,
       readAt: performance.now(),
     };
@@ -85,11 +84,11 @@ export class BudgetGuard {
     return c;
   }
 
-  #charge(row: UsageEventsTable): void {
-    const c = this.#counters.get(row.key_id);
-    if (!c || c.day !== row.day) return;
+  #charge(keyId: string, day: string, tokens: number): void {
+    const c = this.#counters.get(keyId);
+    if (!c || c.day !== day) return;
     c.requests++;
-    c.tokens += row.input_tokens + row.output_tokens;
+    c.tokens += tokens;
   }
 }
 

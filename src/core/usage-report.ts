@@ -52,17 +52,17 @@ export async function usageReport(
 ): Promise<{ data: UsageRow[]; totals: UsageSums; truncated: boolean }> {
   const cols = groupColumns[q.groupBy];
   let base = db.kysely
-    .selectFrom('usage_events')
+    .selectFrom('usage_rollups')
     .where('created_at', '>=', q.from)
     .where('created_at', '<', q.to);
   if (q.accountId !== null) base = base.where('account_id', '=', q.accountId);
   const sums = base.select((eb) => [
-    eb.fn.countAll<number | string>().as('requests'),
+    eb.fn.sum<number | string | null>('requests').as('requests'),
     eb.fn.sum<number | string | null>('input_tokens').as('input_tokens'),
     eb.fn.sum<number | string | null>('output_tokens').as('output_tokens'),
     eb.fn.sum<number | string | null>('estimated').as('estimated_requests'),
     eb.fn.sum<number | string | null>(sql<number>`CASE WHEN outcome = 'ok' THEN 0 ELSE 1 END`).as('errors'),
-    eb.fn.avg<number | string | null>('latency_ms').as('avg_latency_ms'),
+    eb.fn.sum<number | string | null>('latency_ms_total').as('latency_ms_total'),
   ]);
   let grouped = sums.select(cols).limit(MAX_GROUPS + 1);
   for (const c of cols) grouped = grouped.groupBy(c).orderBy(c);
@@ -75,21 +75,22 @@ export async function usageReport(
 }
 
 type Raw = Record<
-  'requests' | 'input_tokens' | 'output_tokens' | 'estimated_requests' | 'errors' | 'avg_latency_ms',
+  'requests' | 'input_tokens' | 'output_tokens' | 'estimated_requests' | 'errors' | 'latency_ms_total',
   number | string | null
 >;
 
 function toSums(r: Raw): UsageSums {
   const input = Number(r.input_tokens ?? 0);
   const output = Number(r.output_tokens ?? 0);
+  const requests = Number(r.requests ?? 0);
   return {
-    requests: Number(r.requests ?? 0),
+    requests,
     input_tokens: input,
     output_tokens: output,
     total_tokens: input + output,
     estimated_requests: Number(r.estimated_requests ?? 0),
     errors: Number(r.errors ?? 0),
-    avg_latency_ms: Math.round(Number(r.avg_latency_ms ?? 0) * 10) / 10,
+    avg_latency_ms: requests === 0 ? 0 : Math.round((Number(r.latency_ms_total ?? 0) / requests) * 10) / 10,
   };
 }
 

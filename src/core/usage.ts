@@ -1,15 +1,16 @@
 import type { Logger } from '../log.ts';
 import type { Db } from '../storage/db.ts';
-import type { UsageEventsTable } from '../storage/schema.ts';
 import type { Ctx } from './context.ts';
 import { AppError } from './errors.ts';
 import { newId } from './ids.ts';
 
 /**
- * The usage log: every metered call (refine, chat, a conversation turn) appends one row. Off the hot
- * path: record() only pushes onto an array; rows reach the store as one multi-row INSERT per batch, on a
- * timer, when a batch is full, and on close (shutdown). A failed write keeps its rows for the next
- * flush, up to a bound, so a database blip loses nothing it can help.
+ * The usage log: every metered call (refine, chat, a conversation turn) is counted. Off the hot path:
+ * record() adds the call to an in-memory sum per second and per (account, key, persona, provider, model,
+ * kind, outcome); the sums reach the store as one multi-row INSERT on a timer (every second), when many
+ * are pending, and on close (shutdown). So a server refining thousands of times a second writes a few
+ * rows a second, not thousands (ADR 0042). A failed write keeps its rows for the next flush, up to a
+ * bound, so a database blip loses nothing it can help.
  */
 
 export type UsageKind = 'refine' | 'chat' | 'conversation';
@@ -32,27 +33,47 @@ export interface UsageEvent {
   outcome: string;
 }
 
-type Row = UsageEventsTable;
+/** A pending sum, as it will be written. */
+interface Sum {
+  id: string;
+  account_id: string;
+  key_id: string;
+  kind: string;
+  persona_id: string | null;
+  provider: string;
+  model: string;
+  outcome: string;
+  day: string;
+  created_at: string;
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  estimated: number;
+  latency_ms_total: number;
+}
 
-/** Rows per INSERT: 14 columns × 500 stays far below SQLite's bound-parameter limit. */
+/** Rows per INSERT: 15 columns × 500 stays far below SQLite's bound-parameter limit. */
 const MAX_BATCH = 500;
-/** Rows held while the store refuses them; past this the oldest are dropped (and logged). */
+/** Pending sums that trigger a flush before the timer. */
+const FLUSH_AT = 2000;
+/** Sums held while the store refuses them; past this the oldest are dropped (and logged). */
 const MAX_PENDING = 100_000;
 
 /** About four characters per token for English text (the figure OpenAI documents); rounded up. */
 export const estimateTokens = (text: string | undefined): number => (text ? Math.ceil(text.length / 4) : 0);
 
 export interface UsageListener {
-  /** Told of each row as it is recorded (the budget counters). */
-  charged(row: Row): void;
+  /** Told of each call as it is recorded (the budget counters). */
+  charged(keyId: string, day: string, tokens: number): void;
 }
 
 export class UsageRecorder {
   readonly #db: Db;
   readonly #log: Logger;
   readonly #now: () => Date;
-  #queue: Row[] = [];
-  #writing: Row[] = [];
+  #open = new Map<string, Sum>();
+  #retry: Sum[] = [];
+  #writing: Sum[] = [];
   #flushing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   readonly #intervalMs: number;
@@ -66,32 +87,40 @@ export class UsageRecorder {
   }
 
   record(e: UsageEvent): void {
-    const at = this.#now();
-    const created = at.toISOString();
+    const second = `${this.#now().toISOString().slice(0, 19)}.000Z`;
+    const day = second.slice(0, 10);
     const estimated = e.inputTokens === null || e.outputTokens === null;
-    const row: Row = {
-      id: newId('use_'),
-      account_id: e.accountId,
-      key_id: e.keyId,
-      kind: e.kind,
-      persona_id: e.personaId,
-      provider: e.provider,
-      model: e.model,
-      input_tokens: e.inputTokens ?? estimateTokens(e.inputText),
-      output_tokens: e.outputTokens ?? estimateTokens(e.outputText),
-      estimated: estimated ? 1 : 0,
-      latency_ms: Math.max(0, Math.round(e.latencyMs)),
-      outcome: e.outcome,
-      day: created.slice(0, 10),
-      created_at: created,
-    };
-    this.#queue.push(row);
-    this.listener?.charged(row);
-    if (this.#queue.length > MAX_PENDING) {
-      this.#queue.splice(0, this.#queue.length - MAX_PENDING);
-      this.#log.error({ dropped: true }, 'usage rows dropped: the store refused writes for too long');
+    const input = e.inputTokens ?? estimateTokens(e.inputText);
+    const output = e.outputTokens ?? estimateTokens(e.outputText);
+    const key = `${second}\u0000${e.keyId}\u0000${e.personaId}\u0000${e.provider}\u0000${e.model}\u0000${e.kind}\u0000${e.outcome}`;
+    let sum = this.#open.get(key);
+    if (!sum) {
+      sum = {
+        id: newId('use_'),
+        account_id: e.accountId,
+        key_id: e.keyId,
+        kind: e.kind,
+        persona_id: e.personaId,
+        provider: e.provider,
+        model: e.model,
+        outcome: e.outcome,
+        day,
+        created_at: second,
+        requests: 0,
+        input_tokens: 0,
+        output_tokens: 0,
+        estimated: 0,
+        latency_ms_total: 0,
+      };
+      this.#open.set(key, sum);
     }
-    if (this.#queue.length >= MAX_BATCH) void this.flush();
+    sum.requests++;
+    sum.input_tokens += input;
+    sum.output_tokens += output;
+    if (estimated) sum.estimated++;
+    sum.latency_ms_total += Math.max(0, Math.round(e.latencyMs));
+    this.listener?.charged(e.keyId, day, input + output);
+    if (this.#open.size >= FLUSH_AT) void this.flush();
     else if (!this.#timer) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
@@ -101,19 +130,19 @@ export class UsageRecorder {
     }
   }
 
-  /** Whether rows are on their way to the store right now (the budget counters wait for a quiet moment). */
+  /** Whether sums are on their way to the store right now (the budget counters wait for a quiet moment). */
   get writing(): boolean {
     return this.#writing.length > 0;
   }
 
-  /** Rows of this key and day recorded but not yet in the store. */
+  /** Calls of this key and day recorded but not yet in the store. */
   pending(keyId: string, day: string): { requests: number; tokens: number } {
     let requests = 0;
     let tokens = 0;
-    for (const list of [this.#writing, this.#queue])
+    for (const list of [this.#writing, this.#retry, this.#open.values()])
       for (const r of list)
         if (r.key_id === keyId && r.day === day) {
-          requests++;
+          requests += r.requests;
           tokens += r.input_tokens + r.output_tokens;
         }
     return { requests, tokens };
@@ -122,7 +151,7 @@ export class UsageRecorder {
   /** Writes everything recorded so far; resolves once it is in the store (or kept for a retry). */
   async flush(): Promise<void> {
     while (this.#flushing) await this.#flushing;
-    if (this.#queue.length === 0) return;
+    if (this.#open.size === 0 && this.#retry.length === 0) return;
     this.#flushing = this.#drain();
     try {
       await this.#flushing;
@@ -132,16 +161,20 @@ export class UsageRecorder {
   }
 
   async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      this.#writing = this.#queue.splice(0, MAX_BATCH);
+    // Sums still open take calls until here; from now on new calls start new sums.
+    const queue = [...this.#retry, ...this.#open.values()];
+    this.#retry = [];
+    this.#open = new Map();
+    while (queue.length > 0) {
+      this.#writing = queue.splice(0, MAX_BATCH);
       try {
-        await this.#db.kysely.insertInto('usage_events').values(this.#writing).execute();
+        await this.#db.kysely.insertInto('usage_rollups').values(this.#writing).execute();
         this.#writing = [];
       } catch (err) {
-        // Kept, in order, for the next flush: the timer is re-armed by the next record() or close().
-        this.#queue.unshift(...this.#writing);
+        // Kept, in order, for the next flush (re-armed by the next record() or by close()).
+        this.#retry = [...this.#writing, ...queue, ...this.#retry].slice(-MAX_PENDING);
         this.#writing = [];
-        this.#log.error({ err }, 'usage rows could not be written; kept for the next flush');
+        this.#log.error({ err }, 'usage sums could not be written; kept for the next flush');
         return;
       }
     }

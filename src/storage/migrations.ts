@@ -376,7 +376,7 @@ migrations['0010_persona_card'] = {
 /**
  * Keys over HTTP (issue 17): a name, scopes (null = every scope, which is what keys made before this
  * migration keep), an expiry, the operator flag, optional daily budgets; accounts can be disabled; and
- * the usage log every metered call appends to (written in batches, src/core/usage.ts).
+ * the usage log every metered call adds to (sums per second, written in batches: src/core/usage.ts).
  */
 migrations['0013_keys_scopes_usage'] = {
   async up(db: Kysely<unknown>) {
@@ -401,8 +401,10 @@ migrations['0013_keys_scopes_usage'] = {
       .columns(['account_id', 'created_at', 'id'])
       .execute();
     await db.schema.alterTable('accounts').addColumn('disabled_at', 'text').execute();
+    // Sums, not one row per call: calls of one second with the same account, key, persona, provider,
+    // model, kind and outcome share a row (ADR 0042), so thousands of calls a second cost a few rows.
     await db.schema
-      .createTable('usage_events')
+      .createTable('usage_rollups')
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('account_id', 'text', (c) => c.notNull())
       .addColumn('key_id', 'text', (c) => c.notNull())
@@ -410,27 +412,28 @@ migrations['0013_keys_scopes_usage'] = {
       .addColumn('persona_id', 'text')
       .addColumn('provider', 'text', (c) => c.notNull())
       .addColumn('model', 'text', (c) => c.notNull())
-      .addColumn('input_tokens', 'integer', (c) => c.notNull())
-      .addColumn('output_tokens', 'integer', (c) => c.notNull())
-      .addColumn('estimated', 'integer', (c) => c.notNull())
-      .addColumn('latency_ms', 'integer', (c) => c.notNull())
       .addColumn('outcome', 'text', (c) => c.notNull())
       .addColumn('day', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('requests', 'integer', (c) => c.notNull())
+      .addColumn('input_tokens', 'bigint', (c) => c.notNull())
+      .addColumn('output_tokens', 'bigint', (c) => c.notNull())
+      .addColumn('estimated', 'integer', (c) => c.notNull())
+      .addColumn('latency_ms_total', 'bigint', (c) => c.notNull())
       .execute();
     await db.schema
-      .createIndex('usage_events_account_created')
-      .on('usage_events')
+      .createIndex('usage_rollups_account_created')
+      .on('usage_rollups')
       .columns(['account_id', 'created_at'])
       .execute();
     await db.schema
-      .createIndex('usage_events_key_day')
-      .on('usage_events')
+      .createIndex('usage_rollups_key_day')
+      .on('usage_rollups')
       .columns(['key_id', 'day'])
       .execute();
   },
   async down(db: Kysely<unknown>) {
-    await db.schema.dropTable('usage_events').execute();
+    await db.schema.dropTable('usage_rollups').execute();
     await db.schema.dropIndex('api_keys_account_created').execute();
     await db.schema.alterTable('accounts').dropColumn('disabled_at').execute();
     for (const name of [

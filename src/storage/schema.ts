@@ -36,8 +36,11 @@ export interface ApiKeysTable {
   replaced_by: Generated<string | null>;
 }
 
-/** One metered call (refine, chat, a conversation turn), appended in batches by core/usage.ts. */
-export interface UsageEventsTable {
+/**
+ * Metered calls (refine, chat, conversation turns) summed per second and per account, key, persona,
+ * provider, model, kind and outcome (core/usage.ts): written in batches of a few rows however many calls.
+ */
+export interface UsageRollupsTable {
   id: string;
   account_id: string;
   key_id: string;
@@ -46,16 +49,18 @@ export interface UsageEventsTable {
   persona_id: string | null;
   provider: string;
   model: string;
-  input_tokens: number;
-  output_tokens: number;
-  /** 1 when the tokens are an estimate (the local engine reports none). */
-  estimated: number;
-  latency_ms: number;
-  /** ok, or the error code the call ended with. */
+  /** ok, or the error code the calls ended with. */
   outcome: string;
   /** The UTC day, YYYY-MM-DD: group_by=day and the daily budgets read it. */
   day: string;
+  /** The second the calls ended in (ISO-8601, milliseconds zero). */
   created_at: string;
+  requests: number;
+  input_tokens: number | string;
+  output_tokens: number | string;
+  /** How many of the calls have estimated tokens (the local engine reports none). */
+  estimated: number;
+  latency_ms_total: number | string;
 }
 
 export interface PersonasTable {
@@ -261,7 +266,7 @@ export interface Database {
   document_uploads: DocumentUploadsTable;
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
-  usage_events: UsageEventsTable;
+  usage_rollups: UsageRollupsTable;
   personas: PersonasTable;
   idempotency_keys: IdempotencyKeysTable;
   clips: ClipsTable;

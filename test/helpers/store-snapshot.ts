@@ -22,7 +22,7 @@ export async function tableNames(db: Db): Promise<string[]> {
  * call, failed ones included (that is its job).
  */
 export async function stateTables(db: Db): Promise<string[]> {
-  return (await tableNames(db)).filter((t) => t !== 'usage_events');
+  return (await tableNames(db)).filter((t) => t !== 'usage_rollups');
 }
 
 /** Every row of every table, as one string: equal strings mean an unchanged store. Rows are sorted. */

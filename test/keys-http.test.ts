@@ -76,6 +76,22 @@ describeEachBackend(
       assert.equal(got.body.prefix, key.slice(0, 9));
     });
 
+    test('a new key is not kept for Idempotency-Key replays: the retry is a 409, the secret is not stored', async () => {
+      const { key } = await accountWithKey(h(), ['keys']);
+      const headers = { 'idempotency-key': unique('idem') };
+      const first = await h().request('POST', '/v1/keys', { account: as(key), json: { name: 'once' }, headers });
+      assert.equal(first.status, 201, first.text);
+      assert.equal(first.headers.get('cache-control'), 'no-store');
+      const again = await h().request('POST', '/v1/keys', { account: as(key), json: { name: 'once' }, headers });
+      refused(again, 409, /secret shown once/);
+      const stored = await h()
+        .services.db.kysely.selectFrom('idempotency_keys')
+        .select('body')
+        .where('key', '=', headers['idempotency-key'])
+        .executeTakeFirstOrThrow();
+      assert.equal(stored.body, null);
+    });
+
     test('list pages newest first with a cursor and never shows a secret', async () => {
       const { key, accountId } = await accountWithKey(h(), ['keys']);
       const secrets = [key];

@@ -50,6 +50,8 @@ interface Sum {
   output_tokens: number;
   estimated: number;
   latency_ms_total: number;
+  /** Its key in the open sums (not written). */
+  mapKey: string;
 }
 
 /** Rows per INSERT: 15 columns × 500 stays far below SQLite's bound-parameter limit. */
@@ -72,6 +74,7 @@ export class UsageRecorder {
   readonly #log: Logger;
   readonly #now: () => Date;
   #open = new Map<string, Sum>();
+  #last: Sum | undefined;
   #retry: Sum[] = [];
   #writing: Sum[] = [];
   #flushing: Promise<void> | undefined;
@@ -102,8 +105,21 @@ export class UsageRecorder {
     const estimated = e.inputTokens === null || e.outputTokens === null;
     const input = e.inputTokens ?? estimateTokens(e.inputText);
     const output = e.outputTokens ?? estimateTokens(e.outputText);
-    const key = `${second}\u0000${e.keyId}\u0000${e.personaId}\u0000${e.provider}\u0000${e.model}\u0000${e.kind}\u0000${e.outcome}`;
-    let sum = this.#open.get(key);
+    // Calls in a row from one client usually share their sum: compared field by field, no key is built.
+    let sum = this.#last;
+    if (
+      sum === undefined ||
+      sum.created_at !== second ||
+      sum.key_id !== e.keyId ||
+      sum.persona_id !== e.personaId ||
+      sum.provider !== e.provider ||
+      sum.model !== e.model ||
+      sum.kind !== e.kind ||
+      sum.outcome !== e.outcome
+    ) {
+      const key = `${second}\u0000${e.keyId}\u0000${e.personaId}\u0000${e.provider}\u0000${e.model}\u0000${e.kind}\u0000${e.outcome}`;
+      sum = this.#open.get(key);
+    }
     if (!sum) {
       sum = {
         id: newId('use_'),
@@ -121,9 +137,11 @@ export class UsageRecorder {
         output_tokens: 0,
         estimated: 0,
         latency_ms_total: 0,
+        mapKey: `${second}\u0000${e.keyId}\u0000${e.personaId}\u0000${e.provider}\u0000${e.model}\u0000${e.kind}\u0000${e.outcome}`,
       };
-      this.#open.set(key, sum);
+      this.#open.set(sum.mapKey, sum);
     }
+    this.#last = sum;
     sum.requests++;
     sum.input_tokens += input;
     sum.output_tokens += output;
@@ -175,10 +193,12 @@ export class UsageRecorder {
     const queue = [...this.#retry, ...this.#open.values()];
     this.#retry = [];
     this.#open = new Map();
+    this.#last = undefined;
     while (queue.length > 0) {
       this.#writing = queue.splice(0, MAX_BATCH);
       try {
-        await this.#db.kysely.insertInto('usage_rollups').values(this.#writing).execute();
+        const rows = this.#writing.map(({ mapKey: _, ...row }) => row);
+        await this.#db.kysely.insertInto('usage_rollups').values(rows).execute();
         this.#writing = [];
       } catch (err) {
         // Kept, in order, for the next flush (re-armed by the next record() or by close()).

@@ -35,6 +35,8 @@ export function register(app: OpenAPIHono<AppEnv>) {
       budgetRequests: b.budget?.requests_per_day,
       budgetTokens: b.budget?.tokens_per_day,
     });
+    // The secret is shown once: no cache, and no Idempotency-Key replay keeps it (http/idempotency.ts).
+    c.header('cache-control', 'no-store');
     return c.json({ ...info, key }, 201);
   });
 }

@@ -31,6 +31,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { id } = c.req.valid('param');
     const r = await rotateKeyAs(c.get('ctx'), id, c.req.valid('json').grace_period_seconds);
+    c.header('cache-control', 'no-store');
     return c.json({ ...r.info, key: r.key, previous: r.previous }, 201);
   });
 }

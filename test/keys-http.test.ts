@@ -79,10 +79,18 @@ describeEachBackend(
     test('a new key is not kept for Idempotency-Key replays: the retry is a 409, the secret is not stored', async () => {
       const { key } = await accountWithKey(h(), ['keys']);
       const headers = { 'idempotency-key': unique('idem') };
-      const first = await h().request('POST', '/v1/keys', { account: as(key), json: { name: 'once' }, headers });
+      const first = await h().request('POST', '/v1/keys', {
+        account: as(key),
+        json: { name: 'once' },
+        headers,
+      });
       assert.equal(first.status, 201, first.text);
       assert.equal(first.headers.get('cache-control'), 'no-store');
-      const again = await h().request('POST', '/v1/keys', { account: as(key), json: { name: 'once' }, headers });
+      const again = await h().request('POST', '/v1/keys', {
+        account: as(key),
+        json: { name: 'once' },
+        headers,
+      });
       refused(again, 409, /secret shown once/);
       const stored = await h()
         .services.db.kysely.selectFrom('idempotency_keys')

@@ -136,6 +136,8 @@ const configSchema = z.object({
   PERSONAKIT_IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Browser origins allowed to call the API (CORS): comma-separated origins or `*`; unset = off. */
   PERSONAKIT_CORS_ORIGINS: corsOrigins,
+  /** The operator's key: manages accounts and every account's keys over HTTP (/v1/accounts, /v1/keys). */
+  PERSONAKIT_ADMIN_KEY: z.string().optional(),
   /** Shares rate-limit counters between instances. */
   /**
    * Metrics (docs/operations.md "Metrics"): GET /metrics on the API port needs this token as

@@ -2,12 +2,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { type Config, ConfigError } from './config.ts';
 import { KeyCache } from './core/api-keys.ts';
+import { BudgetGuard } from './core/budgets.ts';
 import type { Services } from './core/context.ts';
 import { PersonaCache } from './core/persona-cache.ts';
 import { firstSecret } from './core/persona-secrets.ts';
 import { createRateLimiter } from './core/rate-limit.ts';
 import { createSecretBox, newEncryptionKey, parseEncryptionKey, type SecretBox } from './core/secrets.ts';
 import { ensureSystemPersonas } from './core/system-personas.ts';
+import { UsageRecorder } from './core/usage.ts';
 import { createJobQueue } from './jobs/queue.ts';
 import { jobCounts } from './jobs/store.ts';
 import { registerKnowledgeJobs } from './knowledge/ingest.ts';
@@ -28,7 +30,11 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     await ensureSystemPersonas(db, new Date());
     const limiter = await createRateLimiter(config);
     await limiter.ready();
-    const keys = new KeyCache(db);
+    // The clock is read through services.now, so a test that replaces it moves expiry, usage days and
+    // budgets together.
+    const now = () => services.now();
+    const usage = new UsageRecorder(db, log, now);
+    const keys = new KeyCache(db, { adminKey: config.PERSONAKIT_ADMIN_KEY, now: () => now().getTime() });
     const personas = new PersonaCache(
       db,
       config.PERSONAKIT_PERSONA_CACHE_SIZE,
@@ -44,6 +50,8 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
       limiter,
       // Built here, started by the server (startServer) or a test: a CLI command never runs jobs.
       jobs: createJobQueue(db, log),
+      usage,
+      budgets: new BudgetGuard(db, usage, now),
       metrics: await metricsFor(config, db, personas, keys),
       tracing,
       now: () => new Date(),
@@ -163,6 +171,7 @@ async function metricsFor(
 /** Releases what createServices opened. */
 export async function closeServices(services: Services): Promise<void> {
   await services.jobs.stop();
+  await services.usage.close();
   await services.db.close();
   await services.limiter.close();
   await services.tracing?.shutdown();

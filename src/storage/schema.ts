@@ -9,6 +9,8 @@ export interface AccountsTable {
   id: string;
   name: string;
   created_at: string;
+  /** A disabled account's keys all stop working (0013). */
+  disabled_at: Generated<string | null>;
 }
 
 export interface ApiKeysTable {
@@ -20,6 +22,45 @@ export interface ApiKeysTable {
   prefix: string;
   created_at: string;
   revoked_at: string | null;
+  /** The fields below came with 0013 (keys over HTTP). */
+  name: Generated<string | null>;
+  /** JSON array of scopes (core/scopes.ts); null = every scope (keys made before 0013). */
+  scopes: Generated<string | null>;
+  expires_at: Generated<string | null>;
+  /** 1 for an operator key: manages accounts and any account's keys. */
+  operator: Generated<number>;
+  /** Per-day budgets (UTC days); null = none. */
+  budget_requests: Generated<number | null>;
+  budget_tokens: Generated<number | null>;
+  /** The key a rotation made in its place. */
+  replaced_by: Generated<string | null>;
+}
+
+/**
+ * Metered calls (refine, chat, conversation turns) summed per second and per account, key, persona,
+ * provider, model, kind and outcome (core/usage.ts): written in batches of a few rows however many calls.
+ */
+export interface UsageRollupsTable {
+  id: string;
+  account_id: string;
+  key_id: string;
+  /** refine | chat | conversation */
+  kind: string;
+  persona_id: string | null;
+  provider: string;
+  model: string;
+  /** ok, or the error code the calls ended with. */
+  outcome: string;
+  /** The UTC day, YYYY-MM-DD: group_by=day and the daily budgets read it. */
+  day: string;
+  /** The second the calls ended in (ISO-8601, milliseconds zero). */
+  created_at: string;
+  requests: number;
+  input_tokens: number | string;
+  output_tokens: number | string;
+  /** How many of the calls have estimated tokens (the local engine reports none). */
+  estimated: number;
+  latency_ms_total: number | string;
 }
 
 export interface PersonasTable {
@@ -255,6 +296,7 @@ export interface Database {
   document_uploads: DocumentUploadsTable;
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
+  usage_rollups: UsageRollupsTable;
   personas: PersonasTable;
   persona_versions: PersonaVersionsTable;
   idempotency_keys: IdempotencyKeysTable;

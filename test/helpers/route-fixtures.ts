@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ensureAccount } from '../../src/core/api-keys.ts';
 import type { Base } from './fuzz-mutations.ts';
 import type { Account, Harness } from './harness.ts';
 import { exampleOf, label, type OpenApiDoc, pathParams, routesOf } from './openapi-routes.ts';
@@ -10,7 +11,7 @@ import { clipBody } from './suno.ts';
  * travel as tokens (@V1P@, @V2P@, @CLIP@, @SUNOP@, @TASK@) that Fixtures.fill replaces with the current ids.
  */
 
-export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP' | 'TASK' | 'DOC';
+export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP' | 'TASK' | 'DOC' | 'KEY' | 'ACCT';
 
 /** Which fixture fills each route's path parameter; a new route with a path parameter must be added. */
 export const pathFixtures: Record<string, Token> = {
@@ -28,6 +29,9 @@ export const pathFixtures: Record<string, Token> = {
   '/v2/documents/{document_id}': 'DOC',
   '/v2/documents/{document_id}/recrawl': 'DOC',
   '/v2/documents/{document_id}/content': 'DOC',
+  '/v1/keys/{id}': 'KEY',
+  '/v1/keys/{id}/rotate': 'KEY',
+  '/v1/accounts/{id}': 'ACCT',
 };
 
 /** Path parameters that are not resource ids: a value every fixture resource has. */
@@ -121,6 +125,26 @@ export class Fixtures {
     ) {
       this.ids.DOC = await this.#document();
     }
+    // A second key of the account (never the one the requests use: a fuzzed DELETE may revoke it).
+    const key = this.ids.KEY
+      ? await db
+          .selectFrom('api_keys')
+          .select('id')
+          .where('id', '=', this.ids.KEY)
+          .where('revoked_at', 'is', null)
+          .where('replaced_by', 'is', null)
+          .executeTakeFirst()
+      : undefined;
+    if (!key) {
+      const r = await this.h.request('POST', '/v1/keys', {
+        account: this.account,
+        json: { name: 'fixture' },
+      });
+      assert.equal(r.status, 201, `fixture /v1/keys: ${r.text}`);
+      this.ids.KEY = String(r.body.id);
+    }
+    // Another account (a fuzzed PATCH may disable it; disabling the caller's own would lock it out).
+    this.ids.ACCT ??= (await ensureAccount(this.h.services.db, `fixture-${this.account.accountId}`)).id;
     // A generation task of this account (tasks exist only through an upstream; without one the polling
     // route answers 501 whatever the id).
     const task = this.ids.TASK
@@ -170,7 +194,7 @@ export class Fixtures {
   }
 
   fill(s: string): string {
-    return s.replace(/@(V1P|V2P|CLIP|SUNOP|TASK|DOC)@/g, (_, k: Token) => this.ids[k]);
+    return s.replace(/@(V1P|V2P|CLIP|SUNOP|TASK|DOC|KEY|ACCT)@/g, (_, k: Token) => this.ids[k]);
   }
 }
 

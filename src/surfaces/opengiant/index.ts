@@ -4,7 +4,9 @@ import { authenticate } from '../../http/auth.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { idempotency } from '../../http/idempotency.ts';
 import { jsonBody } from '../../http/json-body.ts';
+import { surfaceOperations } from '../../http/operation-lookup.ts';
 import { validationHook } from '../../http/validation.ts';
+import { adminRouteModules } from '../admin/index.ts';
 import * as check from './check.ts';
 import { openGiantError } from './errors.ts';
 import * as create from './personas-create.ts';
@@ -16,12 +18,27 @@ import * as refine from './refine.ts';
 import { unlessBodilessRestore, versionRouteModules } from './versions.ts';
 
 /** Route modules of the /v1 surface; later capabilities (refine) add theirs here. */
-export const routeModules = [create, list, get, update, del, refine, check, ...versionRouteModules];
+export const routeModules = [
+  create,
+  list,
+  get,
+  update,
+  del,
+  refine,
+  check,
+  ...versionRouteModules,
+  ...adminRouteModules,
+];
 
 /** The OpenGiant-compatible surface, mounted at /v1. */
 export function openGiantSurface(services: Services) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use('*', authenticate(services), unlessBodilessRestore(jsonBody()), idempotency());
+  app.use(
+    '*',
+    authenticate(services, surfaceOperations(app, '/v1')),
+    unlessBodilessRestore(jsonBody()),
+    idempotency(),
+  );
   for (const m of routeModules) m.register(app);
   return { prefix: '/v1', app, errorMapper: openGiantError };
 }

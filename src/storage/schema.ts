@@ -219,6 +219,15 @@ export interface DocumentUploadsTable {
   data: Uint8Array;
 }
 
+/** A persona's card image (`role` icon) and other card assets (`role` asset), by path (0014). */
+export interface PersonaImagesTable {
+  persona_id: string;
+  path: string;
+  role: string;
+  media_type: string;
+  data: Uint8Array;
+}
+
 export interface Database {
   documents: DocumentsTable;
   document_contents: DocumentContentsTable;
@@ -235,6 +244,7 @@ export interface Database {
   knowledge_chunks: KnowledgeChunksTable;
   knowledge_terms: KnowledgeTermsTable;
   knowledge_doc_stats: KnowledgeDocStatsTable;
+  persona_images: PersonaImagesTable;
 }
 
 export type PersonaRow = Selectable<PersonasTable>;

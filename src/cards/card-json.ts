@@ -1,0 +1,55 @@
+import { nestedTooDeep } from '../http/json-body.ts';
+import { notACard } from './card-errors.ts';
+
+/** Real cards nest a few levels (lorebook entry extensions); this leaves room and bounds the walks. */
+const MAX_DEPTH = 64;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Card JSON from bytes (a file, a PNG chunk's base64 payload, card.json in a CHARX). `where` names the
+ * container in the error. A BOM is tolerated; nesting is bounded before parsing.
+ */
+export function parseCardJson(bytes: Uint8Array, where: string): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw notACard(`${where} is not UTF-8 text`);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (nestedTooDeep(text, MAX_DEPTH)) throw notACard(`${where} nests more than ${MAX_DEPTH} levels`);
+  try {
+    return sanitize(JSON.parse(text));
+  } catch {
+    throw notACard(`${where} is not valid JSON`);
+  }
+}
+
+/**
+ * Strings the store can hold: NUL removed (PostgreSQL text refuses it) and lone surrogates made U+FFFD
+ * (UTF-8 cannot encode them). Keys too. Depth is bounded by the check before parsing.
+ */
+export function sanitize(v: unknown): unknown {
+  if (typeof v === 'string') return cleanString(v);
+  if (Array.isArray(v)) return v.map(sanitize);
+  if (typeof v === 'object' && v !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      // defineProperty: a `__proto__` key stays data, never a prototype.
+      Object.defineProperty(out, cleanString(k), {
+        value: sanitize(x),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+  return v;
+}
+
+const cleanString = (s: string) => {
+  const w = s.isWellFormed() ? s : s.toWellFormed();
+  return w.includes('\0') ? w.replaceAll('\0', '') : w;
+};

@@ -90,12 +90,15 @@ describeEachBackend('Character card import', (h) => {
     assert.deepEqual(book.entries[0]?.extensions, sillyTavernV2().data.character_book.entries[0]?.extensions);
     assert.equal(book.entries[1]?.position, undefined);
     assert.deepEqual(book.entries[1]?.extra, { position: 1 });
+    assert.equal(book.entries[1]?.useRegex, false);
   });
 
   test('V3 JSON: nickname, group greetings, V3-only and unknown fields kept; regex keys checked', async () => {
     const account = await h().newAccount();
     const card = v3Card();
-    card.data.character_book.entries[0]?.keys.push('(?<=x)lookbehind');
+    const entry = card.data.character_book.entries[0] as { keys: string[]; id: number | string };
+    entry.keys.push('(?<=x)lookbehind');
+    entry.id = 'neon-1';
     const res = await importFile(h(), account, Buffer.from(JSON.stringify(card)));
     assert.equal(res.status, 200, res.text);
     assert.equal(res.body.card.spec, 'v3');

@@ -50,13 +50,19 @@ export function lorebookFromSpec(book: JsonObject): Lorebook {
   });
 }
 
+/**
+ * An entry `position` the spec does not name (a number, as some tools write) is kept in `extra`; on export
+ * it moves into the entry's extensions under this key, so the exported card stays valid, and comes back.
+ */
+const OTHER_POSITION = 'personakit/position';
+
 function entryFromSpec(e: JsonObject): LorebookEntry {
   const position = e.position === 'before_char' || e.position === 'after_char' ? e.position : undefined;
   let extra = rest(e, entryKeys);
-  // A position the spec does not name (SillyTavern writes numbers) is kept as it was.
-  if (position === undefined && e.position !== undefined && e.position !== null) {
-    extra = { ...extra, position: e.position };
-  }
+  const extensions = { ...(obj(e.extensions) ?? {}) };
+  const other = e.position ?? extensions[OTHER_POSITION];
+  delete extensions[OTHER_POSITION];
+  if (position === undefined && other !== undefined && other !== null) extra = { ...extra, position: other };
   const id = typeof e.id === 'number' || typeof e.id === 'string' ? e.id : undefined;
   return compact({
     id,
@@ -68,12 +74,13 @@ function entryFromSpec(e: JsonObject): LorebookEntry {
     enabled: bool(e.enabled) ?? true,
     insertionOrder: num(e.insertion_order) ?? 0,
     caseSensitive: bool(e.case_sensitive),
-    useRegex: bool(e.use_regex),
+    // Stored as the export writes it (V3 requires the field), so a round trip gives the same entry.
+    useRegex: bool(e.use_regex) ?? false,
     constant: bool(e.constant),
     selective: bool(e.selective),
     priority: num(e.priority),
     position,
-    extensions: obj(e.extensions) ?? {},
+    extensions,
     extra,
   });
 }
@@ -101,7 +108,10 @@ export function lorebookToSpec(book: Lorebook, spec: 'v2' | 'v3'): JsonObject {
         ...e.extra,
         keys: e.keys,
         content: spec === 'v2' ? stripDecorators(e.content) : e.content,
-        extensions: e.extensions ?? {},
+        extensions:
+          e.position === undefined && e.extra?.position !== undefined
+            ? { ...e.extensions, [OTHER_POSITION]: e.extra.position }
+            : (e.extensions ?? {}),
         enabled: e.enabled,
         insertion_order: e.insertionOrder,
         case_sensitive: e.caseSensitive,
@@ -114,7 +124,7 @@ export function lorebookToSpec(book: Lorebook, spec: 'v2' | 'v3'): JsonObject {
         id: e.id,
         selective: e.selective,
         secondary_keys: e.secondaryKeys,
-        position: e.position ?? e.extra?.position,
+        position: e.position,
       }),
     ),
   });

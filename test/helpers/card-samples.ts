@@ -134,7 +134,7 @@ export const v3Card = () => ({
       extensions: {},
       entries: [
         {
-          id: 'neon-1',
+          id: 7,
           keys: ['/neon\\s+city/i'],
           content: '@@depth 2\nThe neon city never sleeps.',
           enabled: true,

@@ -15,6 +15,8 @@ const expected: Record<string, string> = {
   'DELETE /v1/personas/{id}': 'deletePersona',
   'POST /v1/refine': 'refineContent',
   'POST /v1/check': 'checkContent',
+  'POST /v1/personas/import': 'importPersona',
+  'GET /v1/personas/{id}/export': 'exportPersona',
   'POST /v2/personas': 'createTavusPersona',
   'GET /v2/personas': 'listTavusPersonas',
   'GET /v2/personas/{persona_id}': 'getTavusPersona',

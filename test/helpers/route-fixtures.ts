@@ -15,6 +15,7 @@ export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP' | 'TASK' | 'DOC';
 /** Which fixture fills each route's path parameter; a new route with a path parameter must be added. */
 export const pathFixtures: Record<string, Token> = {
   '/v1/personas/{id}': 'V1P',
+  '/v1/personas/{id}/export': 'V1P',
   '/v2/personas/{persona_id}': 'V2P',
   '/suno/clips/{id}': 'CLIP',
   '/suno/feed/{ids}': 'CLIP',

@@ -98,7 +98,10 @@ test('regex keys match with a linear-time engine; JS-literal flags honoured; uns
 });
 
 test('recursive_scanning: activated content can trigger other entries, only when set', () => {
-  const entries = [entry('The king lives in the castle.', { keys: ['king'] }), entry('Castle lore.', { keys: ['castle'] })];
+  const entries = [
+    entry('The king lives in the castle.', { keys: ['king'] }),
+    entry('Castle lore.', { keys: ['castle'] }),
+  ];
   assert.deepEqual(before(book(entries), ['the king']), ['The king lives in the castle.']);
   assert.deepEqual(before(book(entries, { recursiveScanning: true }), ['the king']), [
     'The king lives in the castle.',
@@ -122,4 +125,17 @@ test('macros: {{char}} (nickname), {{user}} with a default, V1 <BOT>/<USER>, {{o
     original: 'Be kind.',
   });
   assert.equal(out, 'K greets User. K/User. Be kind. {{random:a,b}}');
+});
+
+test('card JSON: NUL and lone surrogates cleaned in values and keys; __proto__ stays a plain key', async () => {
+  const { parseCardJson } = await import('../src/cards/card-json.ts');
+  const parsed = parseCardJson(
+    Buffer.from('{"na\\u0000me":"A\\u0000b","x":["\\ud800"],"__proto__":{"polluted":"\\u0000yes"}}'),
+    'test',
+  ) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(parsed), ['name', 'x', '__proto__']);
+  assert.equal(parsed.name, 'Ab');
+  assert.deepEqual(parsed.x, ['\ufffd']);
+  assert.equal(Object.getPrototypeOf(parsed), Object.prototype);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value, { polluted: 'yes' });
 });

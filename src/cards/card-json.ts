@@ -28,25 +28,43 @@ export function parseCardJson(bytes: Uint8Array, where: string): unknown {
 
 /**
  * Strings the store can hold: NUL removed (PostgreSQL text refuses it) and lone surrogates made U+FFFD
- * (UTF-8 cannot encode them). Keys too. Depth is bounded by the check before parsing.
+ * (UTF-8 cannot encode them). Keys too. Works in place on freshly parsed JSON (JSON.parse makes every
+ * key, `__proto__` included, an own data property); an object is rebuilt only when a key must change.
+ * Depth is bounded by the check before parsing.
  */
 export function sanitize(v: unknown): unknown {
   if (typeof v === 'string') return cleanString(v);
-  if (Array.isArray(v)) return v.map(sanitize);
-  if (typeof v === 'object' && v !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
-      // defineProperty: a `__proto__` key stays data, never a prototype.
-      Object.defineProperty(out, cleanString(k), {
-        value: sanitize(x),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
-    return out;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = sanitize(v[i]);
+    return v;
   }
-  return v;
+  if (typeof v !== 'object' || v === null) return v;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.every((k) => cleanString(k) === k)) {
+    for (const k of keys) {
+      const x = o[k];
+      if (typeof x !== 'object' && typeof x !== 'string') continue;
+      const clean = sanitize(x);
+      if (clean === x) continue;
+      // An assignment to `__proto__` would set the prototype: that key is redefined as data.
+      if (k === '__proto__')
+        Object.defineProperty(o, k, { value: clean, enumerable: true, writable: true, configurable: true });
+      else o[k] = clean;
+    }
+    return o;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    // defineProperty: a `__proto__` key stays data, never a prototype.
+    Object.defineProperty(out, cleanString(k), {
+      value: sanitize(o[k]),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }
 
 const cleanString = (s: string) => {

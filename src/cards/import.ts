@@ -7,7 +7,7 @@ import { type CardSpec, cardToPersona } from './card-to-persona.ts';
 import { isZip, readCharx } from './charx.ts';
 import { type CardFile, mediaTypeOf, saveCardFiles } from './images.ts';
 import { compileRegexKey } from './key-match.ts';
-import { isPng, readTextChunks, rewriteTextChunks } from './png.ts';
+import { isPng, takeTextChunks } from './png.ts';
 
 export type CardFormat = 'png' | 'json' | 'charx';
 
@@ -48,7 +48,7 @@ export async function parseCardFile(bytes: Buffer): Promise<ParsedCard> {
  * the other one. The stored image is the PNG without its card chunks: the export writes fresh ones.
  */
 function fromPng(png: Buffer): ParsedCard {
-  const chunks = readTextChunks(png, isCardKeyword);
+  const { texts: chunks, rest: image } = takeTextChunks(png, isCardKeyword);
   const ordered = [
     ...chunks.filter((c) => c.keyword.toLowerCase() === 'ccv3'),
     ...chunks.filter((c) => c.keyword.toLowerCase() === 'chara'),
@@ -64,7 +64,6 @@ function fromPng(png: Buffer): ParsedCard {
       const { spec, fields } = cardToPersona(parseCardJson(json, `the PNG's "${chunk.keyword}" chunk`));
       if (chunk !== ordered[0])
         warnings.push(`the "${ordered[0]?.keyword}" chunk could not be read; used "${chunk.keyword}"`);
-      const image = rewriteTextChunks(png, isCardKeyword);
       const files: CardFile[] = [{ path: PNG_ICON_PATH, role: 'icon', mediaType: 'image/png', data: image }];
       return { format: 'png', spec, fields, files, warnings };
     } catch (err) {

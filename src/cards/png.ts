@@ -62,15 +62,24 @@ function keywordOf(png: Buffer, c: Chunk): string | undefined {
   return png.toString('latin1', c.dataStart, nul);
 }
 
-/** The tEXt chunks whose keyword `want` selects (keywords compared as written; callers lowercase). */
-export function readTextChunks(png: Buffer, want: (keyword: string) => boolean): TextChunk[] {
-  const out: TextChunk[] = [];
+/**
+ * One walk for an import: the tEXt chunks `take` selects, and the PNG without them (the image to keep).
+ */
+export function takeTextChunks(
+  png: Buffer,
+  take: (keyword: string) => boolean,
+): { texts: TextChunk[]; rest: Buffer } {
+  const texts: TextChunk[] = [];
+  const parts: Buffer[] = [SIGNATURE];
   for (const c of chunksOf(png)) {
     const keyword = keywordOf(png, c);
-    if (keyword === undefined || !want(keyword)) continue;
-    out.push({ keyword, text: png.toString('latin1', c.dataStart + keyword.length + 1, c.end - 4) });
+    if (keyword !== undefined && take(keyword)) {
+      texts.push({ keyword, text: png.toString('latin1', c.dataStart + keyword.length + 1, c.end - 4) });
+    } else {
+      parts.push(png.subarray(c.start, c.end));
+    }
   }
-  return out;
+  return { texts, rest: Buffer.concat(parts) };
 }
 
 /**

@@ -61,15 +61,15 @@ export const route = createRoute({
     body: {
       required: true,
       content: {
+        'application/json': {
+          schema: { type: 'object', additionalProperties: true, example: exampleCard },
+        },
         'multipart/form-data': {
           schema: {
             type: 'object',
             required: ['file'],
             properties: { file: { ...binary, description: 'The card file (32 MiB at most).' } },
           },
-        },
-        'application/json': {
-          schema: { type: 'object', additionalProperties: true, example: exampleCard },
         },
         'image/png': { schema: binary },
         'application/octet-stream': { schema: binary },

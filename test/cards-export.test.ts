@@ -16,6 +16,7 @@ import {
 } from './helpers/card-files.ts';
 import { sillyTavernV2, v1Card, v3Card } from './helpers/card-samples.ts';
 import { type Account, describeEachBackend, type Harness } from './helpers/harness.ts';
+import { newClip, newPersona } from './helpers/suno.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: cards are arbitrary JSON
 type Card = Record<string, any>;
@@ -240,5 +241,25 @@ describeEachBackend('Character card export', (h) => {
     assert.deepEqual(support.data.extensions.personakit, {
       attributes: { tone: 'warm', formality: 'casual' },
     });
+  });
+
+  test('a /suno music persona exports with its style and imports back as a plain persona', async () => {
+    const account = await h().newAccount();
+    const clip = await newClip(h(), account);
+    const music = await newPersona(h(), account, clip.id);
+    const id = music.persona_id ?? music.id;
+    const exported = await exportFile(h(), account, id, '?format=json');
+    assert.equal(exported.status, 200);
+    const card: Card = JSON.parse(exported.bytes.toString());
+    assert.equal(CCardLib.character.check(card), 'v3');
+    assert.equal(card.data.name, 'Neon');
+    assert.equal(card.data.description, 'Night music');
+    const source = await storedPersona(h(), id);
+    // The clip's tags became the music persona's style attributes; they travel in the card.
+    assert.ok(Object.keys(source.attributes).length > 0);
+    assert.deepEqual(card.data.extensions.personakit.attributes, source.attributes);
+    const back = await storedPersona(h(), await imported(h(), account, exported.bytes));
+    assert.equal(back.name, source.name);
+    assert.deepEqual(back.attributes, source.attributes);
   });
 });

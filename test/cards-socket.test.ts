@@ -27,6 +27,13 @@ describeEachBackend('Character cards over a socket', (h) => {
         body: form,
       });
       assert.equal(multipart.status, 200);
+      const json = await fetch(`${server.url}/v1/personas/import`, {
+        method: 'POST',
+        headers: { ...account.auth, 'content-type': 'application/json' },
+        body: JSON.stringify(sillyTavernV2()),
+      });
+      assert.equal(json.status, 200);
+      assert.equal(((await json.json()) as { card: { format: string } }).card.format, 'json');
       const exported = await fetch(`${server.url}/v1/personas/${id}/export`, { headers: account.auth });
       assert.equal(exported.status, 200);
       const card = fromB64Json(textChunksOf(Buffer.from(await exported.arrayBuffer())).get('ccv3')) as {

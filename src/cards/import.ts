@@ -83,6 +83,10 @@ async function fromCharx(zip: Buffer): Promise<ParsedCard> {
   const files: CardFile[] = [];
   for (const [path, data] of entries) {
     if (path === 'card.json') continue;
+    // Paths are stored as text: PostgreSQL refuses NUL, and UTF-8 cannot hold a lone surrogate.
+    if (path.includes('\0') || !path.isWellFormed() || path.length > 1024) {
+      throw notACard('the CHARX archive holds a file with an invalid name');
+    }
     files.push({ path, role: path === iconPath ? 'icon' : 'asset', mediaType: mediaTypeOf(path), data });
   }
   const warnings = iconPath && !entries.has(iconPath) ? [`the icon ${iconPath} is not in the archive`] : [];

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CCardLib } from '@risuai/ccardlib';
 import { parseToV2, v2 as v2Schema } from 'character-card-utils';
-import { storedPersona } from './cards-import.test.ts';
 import {
   exportFile,
   fromB64Json,
@@ -10,6 +9,7 @@ import {
   pixelsOf,
   png,
   pngCard,
+  storedPersona,
   textChunksOf,
   unzip,
   zip,

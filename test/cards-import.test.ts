@@ -1,19 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { rowToPersona } from '../src/core/persona.ts';
-import { importFile, png, pngCard, zip } from './helpers/card-files.ts';
+import { importFile, png, pngCard, storedPersona, zip } from './helpers/card-files.ts';
 import { sillyTavernV2, tavernAiCard, v1Card, v3Card } from './helpers/card-samples.ts';
-import { describeEachBackend, type Harness } from './helpers/harness.ts';
-
-/** The stored persona (with its card), read from the store: the API's persona view does not show cards. */
-export async function storedPersona(h: Harness, id: string) {
-  const row = await h.services.db.kysely
-    .selectFrom('personas')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirstOrThrow();
-  return rowToPersona(row);
-}
+import { describeEachBackend } from './helpers/harness.ts';
 
 describeEachBackend('Character card import', (h) => {
   test('V1 flat JSON: fields mapped, CRLF made LF, macros kept as written', async () => {

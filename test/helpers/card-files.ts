@@ -2,6 +2,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import extractChunks from 'png-chunks-extract';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
+import { rowToPersona } from '../../src/core/persona.ts';
 import type { Account, Harness, Reply } from './harness.ts';
 
 /**
@@ -146,4 +147,14 @@ export async function exportFile(
 ): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
   const res = await h.app.request(`/v1/personas/${id}/export${query}`, { headers: account.auth });
   return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** The stored persona (with its card), read from the store: the API's persona view does not show cards. */
+export async function storedPersona(h: Harness, id: string) {
+  const row = await h.services.db.kysely
+    .selectFrom('personas')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  return rowToPersona(row);
 }

@@ -139,3 +139,11 @@ test('card JSON: NUL and lone surrogates cleaned in values and keys; __proto__ s
   assert.equal(Object.getPrototypeOf(parsed), Object.prototype);
   assert.deepEqual(Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value, { polluted: 'yes' });
 });
+
+test('regex keys over 1,000 characters never match (compiling is bounded too)', () => {
+  const long = `/${'a'.repeat(1001)}/`;
+  const b = book([entry('long', { keys: [long], useRegex: true })]);
+  assert.deepEqual(before(b, ['a'.repeat(2000)]), []);
+  const fine = book([entry('ok', { keys: [`/${'a'.repeat(900)}/`], useRegex: true })]);
+  assert.deepEqual(before(fine, ['a'.repeat(2000)]), ['ok']);
+});

@@ -7,8 +7,23 @@ import { RE2JS } from 're2js';
  * backreferences) does not compile; the V3 spec makes an invalid regex match nothing, and import warns.
  */
 
-/** SillyTavern writes regex keys as JS literals: `/dragons?/i`. The flags RE2 knows are honoured. */
-const literal = /^\/([\s\S]+)\/([a-z]*)$/;
+/** Longer regex keys are refused (never match): compiling is bounded too. */
+export const MAX_REGEX_KEY_CHARS = 1000;
+
+/**
+ * SillyTavern writes regex keys as JS literals: `/dragons?/i`. Split without a regex (a backtracking
+ * pattern over the author's key would be the very risk this module avoids).
+ */
+function literal(key: string): { source: string; flags: string } {
+  const end = key.lastIndexOf('/');
+  if (key.startsWith('/') && end > 1) {
+    const flags = key.slice(end + 1);
+    let letters = true;
+    for (const ch of flags) if (ch < 'a' || ch > 'z') letters = false;
+    if (letters) return { source: key.slice(1, end), flags };
+  }
+  return { source: key, flags: '' };
+}
 
 export interface CompiledKey {
   test(text: string): boolean;
@@ -24,9 +39,8 @@ export function compileRegexKey(key: string, caseSensitive: boolean): CompiledKe
   if (hit) return hit;
   let result: CompiledKey | Error;
   try {
-    const m = literal.exec(key);
-    const source = m ? (m[1] as string) : key;
-    const flags = m ? (m[2] as string) : '';
+    if (key.length > MAX_REGEX_KEY_CHARS) throw new Error(`longer than ${MAX_REGEX_KEY_CHARS} characters`);
+    const { source, flags } = literal(key);
     let f = 0;
     if (!caseSensitive || flags.includes('i')) f |= RE2JS.CASE_INSENSITIVE;
     if (flags.includes('s')) f |= RE2JS.DOTALL;

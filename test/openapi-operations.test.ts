@@ -29,6 +29,8 @@ const expected: Record<string, string> = {
   'GET /v1/accounts/{id}': 'getAccount',
   'PATCH /v1/accounts/{id}': 'updateAccount',
   'GET /v1/usage': 'getUsage',
+  'POST /v1/personas/import': 'importPersona',
+  'GET /v1/personas/{id}/export': 'exportPersona',
   'POST /v2/personas': 'createTavusPersona',
   'GET /v2/personas': 'listTavusPersonas',
   'GET /v2/personas/{persona_id}': 'getTavusPersona',

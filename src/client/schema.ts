@@ -433,6 +433,26 @@ export interface paths {
         patch: operations["updatePersona"];
         trace?: never;
     };
+    "/v1/personas/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export a persona as a character card
+         * @description Any persona (made through /v1, /v2, /suno or imported) as a character card file: PNG (the imported image, or a generated one, with `ccv3` and a V2 backfill in `chara`), JSON, or CHARX (card.json and its assets). Importing the file again gives the same persona.
+         */
+        get: operations["exportPersona"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/personas/{id}/versions": {
         parameters: {
             query?: never;
@@ -507,6 +527,26 @@ export interface paths {
          * @description Makes a new version whose fields equal those of `version` (its `restored_from`), on every surface. Nothing is lost: the versions in between stay in the history.
          */
         post: operations["restorePersonaVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/personas/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a character card
+         * @description Creates a persona from a community character card: a PNG with the card in its `ccv3` or `chara` text chunk, a card JSON (V1, V2, V3, TavernAI) or a CHARX archive; as `multipart/form-data` with a `file` part, or as the body itself. The format is read from the bytes. The image (PNG, or the CHARX icon) is kept for export. A file that is not a card (a lorebook, an image without a card, a damaged file) is a 400 naming what was found. See docs/character-cards.md for the field mapping.
+         */
+        post: operations["importPersona"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1006,6 +1046,25 @@ export interface components {
             name: string;
             /** @description Present only when something was stored but looks unintended, e.g. an attribute key one edit away from a style key. */
             warnings?: components["schemas"]["PersonaWarning"][];
+        };
+        PersonaImported: components["schemas"]["Persona"] & {
+            /** @description What was imported. */
+            card: {
+                /** @description Images and assets stored with the persona. */
+                files: number;
+                /**
+                 * @description The container the file was.
+                 * @enum {string}
+                 */
+                format: "png" | "json" | "charx";
+                /**
+                 * @description The card's version, from its `spec` field.
+                 * @enum {string}
+                 */
+                spec: "v1" | "v2" | "v3" | "tavern_ai";
+            };
+            /** @description Present when something was imported but will not behave as the file meant. */
+            warnings?: string[];
         };
         PersonaList: {
             data: components["schemas"]["Persona"][];
@@ -4563,6 +4622,62 @@ export interface operations {
             };
         };
     };
+    exportPersona: {
+        parameters: {
+            query?: {
+                /** @description The container. */
+                format?: "png" | "json" | "charx";
+                /** @description Card version. A v3 PNG also carries a V2 copy in `chara` for older readers. */
+                spec?: "v3" | "v2";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The card file (Content-Disposition names it). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                    "application/zip": string;
+                    "image/png": string;
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such persona for this account. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listPersonaVersions: {
         parameters: {
             query?: {
@@ -4772,6 +4887,68 @@ export interface operations {
             };
             /** @description No such persona for this account. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    importPersona: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+                "application/octet-stream": string;
+                "image/png": string;
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The card file (32 MiB at most).
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new persona. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonaImported"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body over 1 MiB. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

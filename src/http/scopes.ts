@@ -17,6 +17,8 @@ export const operationScopes: Record<string, Scope> = {
   getPersonaVersion: 'personas:read',
   diffPersonaVersions: 'personas:read',
   restorePersonaVersion: 'personas:write',
+  importPersona: 'personas:write',
+  exportPersona: 'personas:read',
   refineContent: 'refine',
   checkContent: 'refine',
   // /v1 keys, accounts, usage

@@ -510,6 +510,28 @@ migrations['0013_keys_scopes_usage'] = {
   },
 };
 
+/**
+ * A persona's card image and CHARX assets (issue 16), apart from the persona row so persona reads (the hot
+ * path and its cache) never carry megabytes of image. Deleting the persona deletes them.
+ */
+migrations['0014_persona_images'] = {
+  async up(db: Kysely<unknown>) {
+    const bytes = db.getExecutor().adapter instanceof PostgresAdapter ? 'bytea' : 'blob';
+    await db.schema
+      .createTable('persona_images')
+      .addColumn('persona_id', 'text', (c) => c.notNull().references('personas.id').onDelete('cascade'))
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('media_type', 'text', (c) => c.notNull())
+      .addColumn('data', sql.raw(bytes), (c) => c.notNull())
+      .addPrimaryKeyConstraint('persona_images_pk', ['persona_id', 'path'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('persona_images').execute();
+  },
+};
+
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
   const migrator = new Migrator({
     db,

@@ -290,6 +290,15 @@ export interface DocumentUploadsTable {
   data: Uint8Array;
 }
 
+/** A persona's card image (`role` icon) and other card assets (`role` asset), by path (0014). */
+export interface PersonaImagesTable {
+  persona_id: string;
+  path: string;
+  role: string;
+  media_type: string;
+  data: Uint8Array;
+}
+
 export interface Database {
   documents: DocumentsTable;
   document_contents: DocumentContentsTable;
@@ -310,6 +319,7 @@ export interface Database {
   knowledge_doc_stats: KnowledgeDocStatsTable;
   knowledge_index_accounts: KnowledgeIndexAccountsTable;
   knowledge_index_docs: KnowledgeIndexDocsTable;
+  persona_images: PersonaImagesTable;
 }
 
 export type PersonaRow = Selectable<PersonasTable>;

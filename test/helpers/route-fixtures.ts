@@ -20,6 +20,7 @@ export const pathFixtures: Record<string, Token> = {
   '/v1/personas/{id}/versions/{version}': 'V1P',
   '/v1/personas/{id}/versions/{version}/diff': 'V1P',
   '/v1/personas/{id}/versions/{version}/restore': 'V1P',
+  '/v1/personas/{id}/export': 'V1P',
   '/v2/personas/{persona_id}': 'V2P',
   '/suno/clips/{id}': 'CLIP',
   '/suno/feed/{ids}': 'CLIP',

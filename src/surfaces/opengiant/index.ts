@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import type { Services } from '../../core/context.ts';
 import { authenticate } from '../../http/auth.ts';
 import type { AppEnv } from '../../http/env.ts';
@@ -11,7 +12,9 @@ import * as check from './check.ts';
 import { openGiantError } from './errors.ts';
 import * as create from './personas-create.ts';
 import * as del from './personas-delete.ts';
+import * as cardExport from './personas-export.ts';
 import * as get from './personas-get.ts';
+import * as cardImport from './personas-import.ts';
 import * as list from './personas-list.ts';
 import * as update from './personas-update.ts';
 import * as refine from './refine.ts';
@@ -28,6 +31,8 @@ export const routeModules = [
   check,
   ...versionRouteModules,
   ...adminRouteModules,
+  cardImport,
+  cardExport,
 ];
 
 /** The OpenGiant-compatible surface, mounted at /v1. */
@@ -36,11 +41,20 @@ export function openGiantSurface(services: Services) {
   app.use(
     '*',
     authenticate(services, surfaceOperations(app, '/v1')),
-    unlessBodilessRestore(jsonBody()),
-    idempotency(),
+    unlessCardImport(unlessBodilessRestore(jsonBody())),
+    unlessCardImport(idempotency()),
   );
   for (const m of routeModules) m.register(app);
   return { prefix: '/v1', app, errorMapper: openGiantError };
+}
+
+/**
+ * POST /v1/personas/import reads its own body (a PNG, a CHARX or a card JSON of up to 32 MiB, multipart or
+ * not): the JSON guard (1 MiB, JSON only) and the idempotency fingerprint must not read it first.
+ */
+function unlessCardImport(mw: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
+  return (c, next) =>
+    c.req.method === 'POST' && c.req.path === '/v1/personas/import' ? next() : mw(c, next);
 }
 
 /** The hot routes, also served on the native fast path (src/http/native.ts). */

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { pngCard } from './helpers/card-files.ts';
+import { sillyTavernV2 } from './helpers/card-samples.ts';
 import { type DocBlock, pageScript, shellBlocks } from './helpers/doc-blocks.ts';
 import { startFakeSunoUpstream } from './helpers/fake-suno-upstream.ts';
 import { type Fake, startFake } from './helpers/fake-upstreams.ts';
@@ -90,6 +92,8 @@ describe('docs examples are run against a live server', () => {
         PERSONAKIT_GOOGLE_BASE_URL: google.origin,
         PERSONAKIT_SUNO_BASE_URL: suno.url,
         PERSONAKIT_SUNO_API_KEY: 'suno-docs-test',
+        // The operator key the operations guide's examples use.
+        PERSONAKIT_ADMIN_KEY: 'change-me-to-a-long-random-secret',
       };
       const server = await spawnServer(env);
       try {
@@ -100,6 +104,8 @@ describe('docs examples are run against a live server', () => {
           join(dir, 'handbook.pdf'),
           pdf([['Employees get 25 vacation days a year.']], 'Handbook'),
         );
+        writeFileSync(join(dir, 'Seraphina.png'), pngCard('chara', sillyTavernV2()));
+        writeFileSync(join(dir, 'seraphina.json'), JSON.stringify(sillyTavernV2()));
         const script = pageScript(blocks, server.url, (_b: DocBlock, n: number) =>
           join(dir, `block-${n}.sh`),
         );

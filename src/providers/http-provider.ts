@@ -1,10 +1,11 @@
 import { AppError } from '../core/errors.ts';
+import { readJsonAnswer } from './large-answer.ts';
 import { SseParser, SseTooLong } from './sse.ts';
 import { type Target, trustedTarget } from './transport.ts';
 import type { Call, ChatRequest, Completion, OpenStream, Provider } from './types.ts';
 import { callFailure, malformed, scrub, statusError } from './upstream-errors.ts';
 import { type Answer, BodyTooLarge, type StreamBody, UpstreamExchange } from './upstream-exchange.ts';
-import { parseJson, StreamErrorEvent, WireError, type WireFormat } from './wire.ts';
+import { StreamErrorEvent, WireError, type WireFormat } from './wire.ts';
 
 /**
  * A 2xx answer larger than this is refused, streamed or not (legit answers are bounded by maxTokens, far
@@ -61,7 +62,7 @@ export function httpProvider(meta: HttpProviderMeta, wire: WireFormat): Provider
       }
       if (answer.status < 200 || answer.status >= 300) throw refused(c, answer);
       try {
-        return wire.parse(parseJson(answer.text, 'body'), req);
+        return wire.parse(await readJsonAnswer(answer.body), req);
       } catch (err) {
         if (err instanceof WireError) throw malformed(id, err.message);
         throw err;

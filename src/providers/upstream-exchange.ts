@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from 'undici';
+import { AnswerBody } from './answer-body.ts';
 import type { Outgoing } from './transport.ts';
 import type { Call, ClientSignal, DeltaSink } from './types.ts';
 
@@ -14,11 +15,14 @@ import type { Call, ClientSignal, DeltaSink } from './types.ts';
 
 export class BodyTooLarge extends Error {}
 
-/** The answer's head, and its text for JSON answers and error bodies. */
+/** The answer's head, and its body for JSON answers and error bodies. */
 export interface Answer {
   status: number;
   headers: IncomingHttpHeaders;
-  text: string;
+  /** The body as received; a large JSON answer is parsed from it off the event loop (large-answer.ts). */
+  body: AnswerBody;
+  /** The body decoded, on first use (an answer read from its bytes is never decoded here). */
+  readonly text: string;
 }
 
 /** A 2xx streamed answer: its text is passed on as it arrives. */
@@ -59,7 +63,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   #status = 0;
   #headers: IncomingHttpHeaders = {};
   // Collected text (JSON answers, error bodies)
-  #chunks: Buffer[] = [];
+  #body = new AnswerBody();
+  /** Bytes received (a stream's are counted, not kept). */
   #size = 0;
   #cut = false;
   // A 2xx stream (set once its head arrived): text waits in #pending until read() gives it a place to go.
@@ -176,7 +181,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
         return;
       }
       // An error body is only read for its message: keep its start, drop the connection.
-      this.#chunks.push(chunk.subarray(0, max - this.#size));
+      this.#body.push(chunk.subarray(0, max - this.#size));
       this.#size = max;
       this.#cut = true;
       this.#finish();
@@ -184,7 +189,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       controller.abort(new BodyTooLarge('error body cut'));
       return;
     }
-    this.#chunks.push(chunk);
+    this.#body.push(chunk);
     this.#size += chunk.length;
   }
 
@@ -213,12 +218,18 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   #collected(): Answer {
-    const text =
-      this.#chunks.length === 1
-        ? (this.#chunks[0] as Buffer).toString('utf8')
-        : Buffer.concat(this.#chunks, this.#size).toString('utf8');
-    this.#chunks = [];
-    return { status: this.#status, headers: this.#headers, text };
+    const body = this.#body;
+    this.#body = new AnswerBody();
+    let text: string | undefined;
+    return {
+      status: this.#status,
+      headers: this.#headers,
+      body,
+      get text() {
+        text ??= body.bytes().toString('utf8');
+        return text;
+      },
+    };
   }
 
   #read(onText: DeltaSink): Promise<void> {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type Transferable, Worker } from 'node:worker_threads';
 import type { JsonObject } from '../core/persona.ts';
 import { checkStyle, type StyleCheck } from './checks.ts';
 import { applyLocalStyle } from './engine.ts';
@@ -21,8 +21,15 @@ export interface Styled {
 }
 
 interface Pending {
-  resolve: (s: Styled) => void;
+  resolve: (m: WorkerAnswer) => void;
   reject: (e: Error) => void;
+}
+
+/** What a worker sends back: the job's id and its result fields, or an error message. */
+export interface WorkerAnswer {
+  id: number;
+  error?: string;
+  [field: string]: unknown;
 }
 
 interface Slot {
@@ -55,23 +62,46 @@ function startSlot(): Slot | undefined {
   const worker = new Worker(url);
   const slot: Slot = { worker, busy: 0, jobs: new Set() };
   worker.unref();
-  worker.on('message', (m: { id: number; text?: string; checks?: StyleCheck[]; error?: string }) => {
+  worker.on('message', (m: WorkerAnswer) => {
     const job = pending.get(m.id);
     pending.delete(m.id);
     slot.jobs.delete(m.id);
     if (--slot.busy === 0) worker.unref();
     if (!job) return;
     if (m.error !== undefined) job.reject(new Error(m.error));
-    else job.resolve({ text: m.text ?? '', checks: m.checks ?? [] });
+    else job.resolve(m);
   });
   worker.on('error', (err) => {
-    // its jobs fail over to inline work (styleText); the slot is replaced on next use
+    // its jobs fail over to inline work (the callers' fallback); the slot is replaced on next use
     slots.splice(slots.indexOf(slot), 1);
     for (const id of slot.jobs) pending.get(id)?.reject(err);
     slot.jobs.clear();
   });
   slots.push(slot);
   return slot;
+}
+
+/**
+ * Runs one job on the pool (the same threads for every kind of large work, so that it never takes more
+ * than the pool's cores): the worker's answer, or undefined when no worker can start (the caller then
+ * does the work inline). `transfer` moves buffers to the worker instead of copying them on this thread.
+ * Rejects with the worker's error message when the job itself failed.
+ */
+export function inWorker(
+  job: Record<string, unknown>,
+  transfer: Transferable[] = [],
+): Promise<WorkerAnswer> | undefined {
+  if (unavailable) return undefined;
+  const free = slots.find((s) => s.busy === 0);
+  const slot =
+    free ?? (slots.length < POOL_SIZE ? startSlot() : slots.reduce((a, b) => (a.busy <= b.busy ? a : b)));
+  if (!slot) return undefined;
+  const id = nextId++;
+  const result = new Promise<WorkerAnswer>((resolve, reject) => pending.set(id, { resolve, reject }));
+  slot.jobs.add(id);
+  if (slot.busy++ === 0) slot.worker.ref();
+  slot.worker.postMessage({ ...job, id }, transfer);
+  return result;
 }
 
 function inline(text: string, attributes: JsonObject, apply: boolean, check: boolean): Styled {
@@ -88,20 +118,12 @@ export async function styleText(
   attributes: JsonObject,
   { apply, check }: { apply: boolean; check: boolean },
 ): Promise<Styled> {
-  if (text.length < OFF_THREAD_CHARS || unavailable || (!apply && !check)) {
-    return inline(text, attributes, apply, check);
-  }
-  const free = slots.find((s) => s.busy === 0);
-  const slot =
-    free ?? (slots.length < POOL_SIZE ? startSlot() : slots.reduce((a, b) => (a.busy <= b.busy ? a : b)));
-  if (!slot) return inline(text, attributes, apply, check);
-  const id = nextId++;
-  const result = new Promise<Styled>((resolve, reject) => pending.set(id, { resolve, reject }));
-  slot.jobs.add(id);
-  if (slot.busy++ === 0) slot.worker.ref();
-  slot.worker.postMessage({ id, text, attributes, apply, check });
+  if (text.length < OFF_THREAD_CHARS || (!apply && !check)) return inline(text, attributes, apply, check);
+  const job = inWorker({ kind: 'style', text, attributes, apply, check });
+  if (!job) return inline(text, attributes, apply, check);
   try {
-    return await result;
+    const m = await job;
+    return { text: typeof m.text === 'string' ? m.text : text, checks: m.checks as StyleCheck[] };
   } catch {
     return inline(text, attributes, apply, check);
   }

@@ -11,9 +11,15 @@ import { applyLocalStyle } from './engine.ts';
  * every other request. Texts above OFF_THREAD_CHARS go to a small pool of worker threads (at most two,
  * started on first use and unref'd, so an idle pool holds no process open); smaller ones run inline, where
  * a thread hop would cost more than the work. A pool that cannot start (no worker file) runs inline.
+ *
+ * A thread idle for IDLE_EXIT_MS exits: the heap it grew for a 16 MiB answer (a hundred MiB and more)
+ * would otherwise stay resident, since an idle thread allocates nothing that would make V8 collect it,
+ * and the next large job would start from there (the RSS of the adversarial suite ratcheted up attack
+ * after attack). Starting a thread again costs tens of ms, on that thread, only after a quiet spell.
  */
 export const OFF_THREAD_CHARS = 64 * 1024;
 const POOL_SIZE = Math.max(1, Math.min(2, availableParallelism() - 1));
+const IDLE_EXIT_MS = 2000;
 
 export interface Styled {
   text: string;
@@ -36,6 +42,12 @@ interface Slot {
   worker: Worker;
   busy: number;
   jobs: Set<number>;
+  idle: NodeJS.Timeout | undefined;
+}
+
+function retire(slot: Slot): void {
+  const i = slots.indexOf(slot);
+  if (i >= 0) slots.splice(i, 1);
 }
 
 const slots: Slot[] = [];
@@ -60,20 +72,27 @@ function startSlot(): Slot | undefined {
     return undefined;
   }
   const worker = new Worker(url);
-  const slot: Slot = { worker, busy: 0, jobs: new Set() };
+  const slot: Slot = { worker, busy: 0, jobs: new Set(), idle: undefined };
   worker.unref();
   worker.on('message', (m: WorkerAnswer) => {
     const job = pending.get(m.id);
     pending.delete(m.id);
     slot.jobs.delete(m.id);
-    if (--slot.busy === 0) worker.unref();
+    if (--slot.busy === 0) {
+      worker.unref();
+      slot.idle = setTimeout(() => {
+        retire(slot);
+        void worker.terminate();
+      }, IDLE_EXIT_MS);
+      slot.idle.unref();
+    }
     if (!job) return;
     if (m.error !== undefined) job.reject(new Error(m.error));
     else job.resolve(m);
   });
   worker.on('error', (err) => {
     // its jobs fail over to inline work (the callers' fallback); the slot is replaced on next use
-    slots.splice(slots.indexOf(slot), 1);
+    retire(slot);
     for (const id of slot.jobs) pending.get(id)?.reject(err);
     slot.jobs.clear();
   });
@@ -99,6 +118,7 @@ export function inWorker(
   const id = nextId++;
   const result = new Promise<WorkerAnswer>((resolve, reject) => pending.set(id, { resolve, reject }));
   slot.jobs.add(id);
+  clearTimeout(slot.idle);
   if (slot.busy++ === 0) slot.worker.ref();
   slot.worker.postMessage({ ...job, id }, transfer);
   return result;

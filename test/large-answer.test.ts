@@ -9,6 +9,7 @@ import type { Target } from '../src/providers/transport.ts';
 import type { Call } from '../src/providers/types.ts';
 import { type StreamBody, UpstreamExchange } from '../src/providers/upstream-exchange.ts';
 import { WireError } from '../src/providers/wire.ts';
+import { poolThreads, styleText } from '../src/style/off-thread.ts';
 
 /**
  * Issue 11: a provider's 16 MiB answer must not hold the event loop. Counted, not timed: while the work
@@ -161,4 +162,20 @@ test('a stream whose megabytes arrive in one read is handed on in slices, the lo
   const most = Math.max(...perTurn.values());
   assert.ok(most <= 256 * 1024, `${most} chars were handed on in one turn`);
   assert.ok(perTurn.size >= 10, `handed on in ${perTurn.size} turns`);
+});
+
+test('a thread that did a heavy job exits once idle (its heap goes with it); one that did ordinary work stays', async () => {
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await wait(2500); // threads that took the heavy jobs of the tests above are gone
+  await styleText(
+    'Yeah, gonna work!\n'.repeat(10_000),
+    { formality: 'formal' },
+    { apply: true, check: true },
+  );
+  assert.ok(poolThreads() >= 1);
+  await wait(2500);
+  assert.ok(poolThreads() >= 1, 'a thread that styled 180 KB exited');
+  await readJsonAnswer(bodyOf(completion(' '.repeat(5 * 1024 * 1024))));
+  await wait(2500);
+  assert.equal(poolThreads(), 0, 'the thread that parsed 5 MiB is still running');
 });

@@ -12,7 +12,7 @@ export const LARGE_REPLY_CHARS = 256 * 1024;
 
 export async function encodeReply(value: unknown, chars: number): Promise<EncodedJson> {
   if (chars < LARGE_REPLY_CHARS) return encodeJson(value);
-  const job = inWorker({ kind: 'encode-json', value });
+  const job = inWorker({ kind: 'encode-json', value }, chars);
   if (!job) return encodeJson(value);
   try {
     const { bytes } = await job;

@@ -23,6 +23,7 @@ export async function readJsonAnswer(body: AnswerBody, what = 'body'): Promise<u
   if (!slabs) return parseAnswerBytes(body.bytes(), what);
   const job = inWorker(
     { kind: 'parse-json', slabs, what },
+    body.size,
     slabs.map((s) => s.buffer),
   );
   // No worker: parse here (the slabs are still this thread's).

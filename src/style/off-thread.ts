@@ -12,14 +12,17 @@ import { applyLocalStyle } from './engine.ts';
  * started on first use and unref'd, so an idle pool holds no process open); smaller ones run inline, where
  * a thread hop would cost more than the work. A pool that cannot start (no worker file) runs inline.
  *
- * A thread idle for IDLE_EXIT_MS exits: the heap it grew for a 16 MiB answer (a hundred MiB and more)
- * would otherwise stay resident, since an idle thread allocates nothing that would make V8 collect it,
- * and the next large job would start from there (the RSS of the adversarial suite ratcheted up attack
- * after attack). Starting a thread again costs tens of ms, on that thread, only after a quiet spell.
+ * A thread that did a very large job (HEAVY_JOB, e.g. a 16 MiB answer) exits once idle for IDLE_EXIT_MS:
+ * the heap it grew (a hundred MiB and more) would otherwise stay resident, since an idle thread allocates
+ * nothing that would make V8 collect it (the RSS of the adversarial suite ratcheted up attack after
+ * attack). Threads that only did ordinary large texts stay: starting one costs the event loop a few ms
+ * (~100 on a loaded machine), worth paying only after megabytes of work.
  */
 export const OFF_THREAD_CHARS = 64 * 1024;
 const POOL_SIZE = Math.max(1, Math.min(2, availableParallelism() - 1));
 const IDLE_EXIT_MS = 2000;
+/** Characters or bytes of one job past which its thread exits when idle. */
+const HEAVY_JOB = 4 * 1024 * 1024;
 
 export interface Styled {
   text: string;
@@ -43,7 +46,12 @@ interface Slot {
   busy: number;
   jobs: Set<number>;
   idle: NodeJS.Timeout | undefined;
+  /** It ran a job of HEAVY_JOB or more since it was last busy. */
+  heavy: boolean;
 }
+
+/** Threads the pool has running (for tests and diagnostics). */
+export const poolThreads = (): number => slots.length;
 
 function retire(slot: Slot): void {
   const i = slots.indexOf(slot);
@@ -72,7 +80,7 @@ function startSlot(): Slot | undefined {
     return undefined;
   }
   const worker = new Worker(url);
-  const slot: Slot = { worker, busy: 0, jobs: new Set(), idle: undefined };
+  const slot: Slot = { worker, busy: 0, jobs: new Set(), idle: undefined, heavy: false };
   worker.unref();
   worker.on('message', (m: WorkerAnswer) => {
     const job = pending.get(m.id);
@@ -80,11 +88,13 @@ function startSlot(): Slot | undefined {
     slot.jobs.delete(m.id);
     if (--slot.busy === 0) {
       worker.unref();
-      slot.idle = setTimeout(() => {
-        retire(slot);
-        void worker.terminate();
-      }, IDLE_EXIT_MS);
-      slot.idle.unref();
+      if (slot.heavy) {
+        slot.idle = setTimeout(() => {
+          retire(slot);
+          void worker.terminate();
+        }, IDLE_EXIT_MS);
+        slot.idle.unref();
+      }
     }
     if (!job) return;
     if (m.error !== undefined) job.reject(new Error(m.error));
@@ -104,10 +114,12 @@ function startSlot(): Slot | undefined {
  * Runs one job on the pool (the same threads for every kind of large work, so that it never takes more
  * than the pool's cores): the worker's answer, or undefined when no worker can start (the caller then
  * does the work inline). `transfer` moves buffers to the worker instead of copying them on this thread.
- * Rejects with the worker's error message when the job itself failed.
+ * Rejects with the worker's error message when the job itself failed. `size` (characters or bytes)
+ * says how much the job weighs: a heavy one makes its thread exit once idle.
  */
 export function inWorker(
   job: Record<string, unknown>,
+  size: number,
   transfer: Transferable[] = [],
 ): Promise<WorkerAnswer> | undefined {
   if (unavailable) return undefined;
@@ -119,6 +131,7 @@ export function inWorker(
   const result = new Promise<WorkerAnswer>((resolve, reject) => pending.set(id, { resolve, reject }));
   slot.jobs.add(id);
   clearTimeout(slot.idle);
+  if (size >= HEAVY_JOB) slot.heavy = true;
   if (slot.busy++ === 0) slot.worker.ref();
   slot.worker.postMessage({ ...job, id }, transfer);
   return result;
@@ -139,7 +152,7 @@ export async function styleText(
   { apply, check }: { apply: boolean; check: boolean },
 ): Promise<Styled> {
   if (text.length < OFF_THREAD_CHARS || (!apply && !check)) return inline(text, attributes, apply, check);
-  const job = inWorker({ kind: 'style', text, attributes, apply, check });
+  const job = inWorker({ kind: 'style', text, attributes, apply, check }, text.length);
   if (!job) return inline(text, attributes, apply, check);
   try {
     const m = await job;

@@ -42,7 +42,7 @@ const MAX_ERROR_BYTES = 64 * 1024;
  * a stream's text waits in its queue for the next turn and its upstream is paused meanwhile; the many
  * small deltas of ordinary streams stay far below it.
  */
-const TURN_CHARS = 256 * 1024;
+const TURN_CHARS = 64 * 1024;
 let turnChars = 0;
 let turnEnding = false;
 let nextTurn: (() => void)[] = [];

@@ -41,13 +41,16 @@ const KNOWN_OPEN: Record<string, string> =
   process.env.ADVERSARIAL_STRICT === '1'
     ? {}
     : {
-        'refine openai stream enforce: 7,000,000 newlines in 64 Ki deltas':
-          'the first remote refine of the every-rule persona compiles its 2,600 banned phrases on the event ' +
-          'loop (~100 ms on a loaded machine), with the tables of the enforcer: p99 ~350 ms against a ' +
-          'control of ~90 ms under a load average of ~20',
+        'refine openai JSON: 7,500,000 newlines answered (15 MB), checked against every rule':
+          'parsed, styled and encoded in the worker now (ADR 0026), but the 15 MB text is still copied on ' +
+          'the event loop into the style worker and out of the parse (tens of ms each under load), and its ' +
+          'garbage collected there: p99 ~150 ms against a control of ~25 ms under a load average of ~12',
+        'refine openai JSON enforce: 15,000,000 chars of ". " answered, repaired and checked':
+          'as above, plus the repaired 15 MB text copied back from the worker: p99 ~145 ms against a ' +
+          'control of ~40 ms under a load average of ~12 (passed in 2 of 5 strict runs)',
         'persona cache: 120 personas with 1 MiB context, each read once':
-          'RSS now within bound (+110 to +220 MiB); but SQLite writes of 1 MiB rows and the 1 MiB JSON ' +
-          'answers run on the event loop: p99 0.9-1.3 s under a load average of ~20 (81 ms on a quiet machine)',
+          'RSS within bound now (+110 to +235 MiB); but SQLite writes of 1 MiB rows and the 1 MiB JSON ' +
+          'answers run on the event loop: p99 0.6-2 s under a load average of 10-25 (81 ms on a quieter machine)',
       };
 
 const summary = (f: AttackFigures) =>

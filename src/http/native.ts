@@ -28,9 +28,12 @@ import { zodToAppError } from './validation.ts';
 /** The handler wrote the response itself (a stream). */
 export const SENT = Symbol('sent');
 
-/** JSON text ready to send, with its length in UTF-8 bytes (handlers that keep answers encoded). */
+/**
+ * JSON ready to send, with its length in UTF-8 bytes (handlers that keep answers encoded): text, or the
+ * bytes of a large reply encoded off the event loop (large-json.ts).
+ */
 export interface EncodedJson {
-  text: string;
+  text: string | Buffer;
   bytes: number;
 }
 

@@ -132,6 +132,12 @@ const configSchema = z.object({
    * runs, so after a crash a retry waits at most this long (30 s by default).
    */
   PERSONAKIT_IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /**
+   * How long a background job's claim (a document's ingestion) holds without renewal: the process running
+   * it renews it every third of this, so after a crash another instance, or this one restarted, resumes
+   * the work at most this long later (30 s by default).
+   */
+  PERSONAKIT_JOB_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   /** Browser origins allowed to call the API (CORS): comma-separated origins or `*`; unset = off. */
   PERSONAKIT_CORS_ORIGINS: corsOrigins,
   /** Shares rate-limit counters between instances. */

@@ -31,7 +31,9 @@ interface IngestPayload {
 export function registerKnowledgeJobs(services: Services): void {
   services.jobs.handle(INGEST_JOB, (job, signal) => ingest(services, job, signal), {
     concurrency: INGEST_CONCURRENCY,
-    leaseMs: 5 * 60_000,
+    // Renewed while it runs (extraction is in a worker thread, so the event loop is free to renew): a
+    // short lease only bounds how long a crashed process's document waits before another takes it over.
+    leaseMs: services.config.PERSONAKIT_JOB_LEASE_MS,
     onFailed: async (job, err) => {
       services.log.error({ err, jobId: job.id }, 'document ingestion failed');
       const p = job.payload as IngestPayload;

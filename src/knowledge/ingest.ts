@@ -8,7 +8,8 @@ import type { CrawlConfig } from './document-wire.ts';
 import { INGEST_JOB, MAX_UPLOAD_BYTES } from './documents.ts';
 import { extractDocument } from './extract/index.ts';
 import { type ExtractedBlock, type ExtractedDocument, KnowledgeError } from './extract/types.ts';
-import { crawlSite, fetchUrl } from './fetch/index.ts';
+import { crawlSite, fetchUrl, type HostLock } from './fetch/index.ts';
+import { storeHostLock } from './host-leases.ts';
 import { replaceChunks } from './index-store.ts';
 
 /**
@@ -29,7 +30,9 @@ interface IngestPayload {
 }
 
 export function registerKnowledgeJobs(services: Services): void {
-  services.jobs.handle(INGEST_JOB, (job, signal) => ingest(services, job, signal), {
+  // Crawls take turns per host with every instance on this store, not only within this process.
+  const hostLock = storeHostLock(services.db);
+  services.jobs.handle(INGEST_JOB, (job, signal) => ingest(services, job, signal, hostLock), {
     concurrency: INGEST_CONCURRENCY,
     // Renewed while it runs (extraction is in a worker thread, so the event loop is free to renew): a
     // short lease only bounds how long a crashed process's document waits before another takes it over.
@@ -45,7 +48,12 @@ export function registerKnowledgeJobs(services: Services): void {
   });
 }
 
-async function ingest(services: Services, job: JobRecord, signal: AbortSignal): Promise<void> {
+async function ingest(
+  services: Services,
+  job: JobRecord,
+  signal: AbortSignal,
+  hostLock: HostLock,
+): Promise<void> {
   const p = job.payload as IngestPayload;
   const doc = await current(services, p);
   if (!doc) return;
@@ -60,7 +68,7 @@ async function ingest(services: Services, job: JobRecord, signal: AbortSignal): 
   let extracted: ExtractedDocument;
   let crawledUrls: string[] | undefined;
   try {
-    const source = await load(services, doc, signal);
+    const source = await load(services, doc, signal, hostLock);
     if (signal.aborted || !(await update(services, p, { progress: 50 }))) return;
     extracted = source.doc;
     crawledUrls = source.crawledUrls;
@@ -182,6 +190,7 @@ async function load(
   services: Services,
   doc: DocumentRow,
   signal: AbortSignal,
+  hostLock: HostLock,
 ): Promise<{ doc: ExtractedDocument; crawledUrls?: string[] }> {
   if (doc.document_url === null) {
     const bytes = await readUpload(services, doc.id);
@@ -209,7 +218,7 @@ async function load(
   let title: string | undefined;
   await crawlSite(
     doc.document_url,
-    { ...fetchOptions, depth: crawl.depth, maxPages: crawl.max_pages },
+    { ...fetchOptions, depth: crawl.depth, maxPages: crawl.max_pages, hostLock },
     async (page) => {
       try {
         const one = await extractDocument(pageInput(page));

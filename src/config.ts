@@ -138,6 +138,11 @@ const configSchema = z.object({
    * the work at most this long later (30 s by default).
    */
   PERSONAKIT_JOB_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /**
+   * Documents one instance ingests at once (each parse in its own worker thread, up to 512 MB of heap):
+   * more instances on one PostgreSQL share the queue.
+   */
+  PERSONAKIT_INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   /** Browser origins allowed to call the API (CORS): comma-separated origins or `*`; unset = off. */
   PERSONAKIT_CORS_ORIGINS: corsOrigins,
   /** Shares rate-limit counters between instances. */

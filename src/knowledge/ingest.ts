@@ -22,7 +22,6 @@ import { replaceChunks } from './index-store.ts';
  */
 
 const FETCH_TIMEOUT_MS = 60_000;
-const INGEST_CONCURRENCY = 2;
 
 interface IngestPayload {
   documentId: string;
@@ -33,7 +32,7 @@ export function registerKnowledgeJobs(services: Services): void {
   // Crawls take turns per host with every instance on this store, not only within this process.
   const hostLock = storeHostLock(services.db);
   services.jobs.handle(INGEST_JOB, (job, signal) => ingest(services, job, signal, hostLock), {
-    concurrency: INGEST_CONCURRENCY,
+    concurrency: services.config.PERSONAKIT_INGEST_CONCURRENCY,
     // Renewed while it runs (extraction is in a worker thread, so the event loop is free to renew): a
     // short lease only bounds how long a crashed process's document waits before another takes it over.
     leaseMs: services.config.PERSONAKIT_JOB_LEASE_MS,
@@ -140,7 +139,7 @@ type Outcome =
 
 /** The terminal write: chunks, text and status together, only if the document is still this generation. */
 async function finish(services: Services, p: IngestPayload, outcome: Outcome): Promise<void> {
-  await services.db.kysely.transaction().execute(async (tx) => {
+  const written = await services.db.kysely.transaction().execute(async (tx) => {
     let q = tx
       .selectFrom('documents')
       .selectAll()
@@ -148,7 +147,7 @@ async function finish(services: Services, p: IngestPayload, outcome: Outcome): P
       .where('generation', '=', p.generation);
     if (services.db.dialect === 'postgres') q = q.forUpdate();
     const row = await q.executeTakeFirst();
-    if (!row) return;
+    if (!row) return false;
     const now = services.now().toISOString();
     const next: DocumentRow = { ...row, status: outcome.status, progress: null, updated_at: now };
     if (outcome.status === 'ready') {
@@ -183,7 +182,17 @@ async function finish(services: Services, p: IngestPayload, outcome: Outcome): P
     // An upload is only read by its one ingestion: once it ends, the bytes go.
     await tx.deleteFrom('document_uploads').where('document_id', '=', row.id).execute();
     await enqueueCallback(services, next, tx);
+    return true;
   });
+  if (!written) return;
+  services.log.info(
+    {
+      documentId: p.documentId,
+      status: outcome.status,
+      ...(outcome.status === 'ready' ? { chunks: outcome.chunks.length } : { code: outcome.code }),
+    },
+    'document processed',
+  );
 }
 
 async function load(

@@ -143,6 +143,10 @@ const configSchema = z.object({
    * more instances on one PostgreSQL share the queue.
    */
   PERSONAKIT_INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  /** One deadline for downloading a document's URL (or one crawled page), every redirect included. */
+  PERSONAKIT_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  /** Time to extract the text of one file or page; past it the parser is stopped (processing_timeout). */
+  PERSONAKIT_EXTRACT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
   /** Browser origins allowed to call the API (CORS): comma-separated origins or `*`; unset = off. */
   PERSONAKIT_CORS_ORIGINS: corsOrigins,
   /** Shares rate-limit counters between instances. */

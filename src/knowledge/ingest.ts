@@ -22,7 +22,6 @@ import { replaceChunks } from './index-store.ts';
  * document says `internal_error`.
  */
 
-const FETCH_TIMEOUT_MS = 60_000;
 /** Upload rows (1 MiB each) read per query while assembling an upload. */
 const UPLOAD_READ_ROWS = 4;
 
@@ -204,25 +203,31 @@ async function load(
   signal: AbortSignal,
   hostLock: HostLock,
 ): Promise<{ doc: ExtractedDocument; crawledUrls?: string[] }> {
+  // The parser is stopped when the job is (a deleted document, a lost claim, shutdown), not only at its timeout.
+  const limits = { timeoutMs: services.config.PERSONAKIT_EXTRACT_TIMEOUT_MS };
   if (doc.document_url === null) {
     const bytes = await readUpload(services, doc);
     return {
-      doc: await extractDocument({
-        bytes,
-        ...(doc.file_name !== null ? { fileName: doc.file_name } : {}),
-        ...(doc.content_type !== null ? { contentType: doc.content_type } : {}),
-      }),
+      doc: await extractDocument(
+        {
+          bytes,
+          signal,
+          ...(doc.file_name !== null ? { fileName: doc.file_name } : {}),
+          ...(doc.content_type !== null ? { contentType: doc.content_type } : {}),
+        },
+        limits,
+      ),
     };
   }
   const fetchOptions = {
     allowedHosts: allowListOf(services.config.PERSONAKIT_ALLOWED_HOSTS),
     maxBytes: MAX_UPLOAD_BYTES,
-    timeoutMs: FETCH_TIMEOUT_MS,
+    timeoutMs: services.config.PERSONAKIT_FETCH_TIMEOUT_MS,
     signal,
   };
   if (doc.crawl_config === null) {
     const page = await fetchUrl(doc.document_url, fetchOptions);
-    return { doc: await extractDocument(pageInput(page)) };
+    return { doc: await extractDocument(pageInput(page, signal), limits) };
   }
   const crawl = JSON.parse(doc.crawl_config) as CrawlConfig;
   const blocks: ExtractedBlock[] = [];
@@ -233,7 +238,7 @@ async function load(
     { ...fetchOptions, depth: crawl.depth, maxPages: crawl.max_pages, hostLock },
     async (page) => {
       try {
-        const one = await extractDocument(pageInput(page));
+        const one = await extractDocument(pageInput(page, signal), limits);
         title ??= one.title;
         for (const b of one.blocks) blocks.push({ ...b, url: b.url ?? page.finalUrl });
         urls.push(page.finalUrl);
@@ -249,8 +254,12 @@ async function load(
   return { doc: { format: 'html', ...(title !== undefined ? { title } : {}), blocks }, crawledUrls: urls };
 }
 
-const pageInput = (page: { bytes: Uint8Array; contentType?: string; finalUrl: string }) => ({
+const pageInput = (
+  page: { bytes: Uint8Array; contentType?: string; finalUrl: string },
+  signal: AbortSignal,
+) => ({
   bytes: page.bytes,
+  signal,
   url: page.finalUrl,
   ...(page.contentType !== undefined ? { contentType: page.contentType } : {}),
   fileName: new URL(page.finalUrl).pathname,

@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { FormData, Pool } from 'undici';
@@ -373,6 +373,7 @@ export async function knowledgeIngestBench(pgUrl: string, log: (s: string) => vo
   const quality: ScifactResult[] = [];
   const speed: ThroughputResult[] = [];
   const memory: MemoryResult[] = [];
+  const loadAtStart = loadavg()[0] ?? 0;
   const work = mkdtempSync(join(tmpdir(), 'personakit-ingest-bench-'));
   const stores: { backend: string; url: () => Promise<{ url: string; drop(): Promise<void> } | null> }[] = [
     {
@@ -405,7 +406,7 @@ export async function knowledgeIngestBench(pgUrl: string, log: (s: string) => vo
   return [
     SECTION,
     '',
-    `Run: ${new Date().toISOString()}, Node ${process.version}, through the HTTP API of \`personakit serve\` (the bundle), ingestion concurrency ${INGEST_CONCURRENCY} per instance, uploads ${UPLOAD_CONCURRENCY} at a time.`,
+    `Run: ${new Date().toISOString()}, Node ${process.version}, through the HTTP API of \`personakit serve\` (the bundle), ingestion concurrency ${INGEST_CONCURRENCY} per instance, uploads ${UPLOAD_CONCURRENCY} at a time. Load average at start ${loadAtStart.toFixed(1)}, at end ${(loadavg()[0] ?? 0).toFixed(1)} on ${availableParallelism()} cores: times are those of a shared machine; quality figures are not affected.`,
     '',
     `BEIR SciFact through the API: each of the ${corpus.docs.length} abstracts uploaded as a Markdown file (\`# title\` + abstract; \`document_name\` = corpus id), ingested by the job queue, then the ${corpus.queries.size} test claims sent to \`POST /v2/knowledge/search\` (limit 100, full text only; a document ranks at its best passage). Compare with the direct figures of "Knowledge retrieval" above (same corpus through replaceChunks/searchChunks) and BEIR's published BM25 nDCG@10 ${PUBLISHED_BM25}.`,
     '',

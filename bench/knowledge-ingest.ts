@@ -40,6 +40,7 @@ const NOTES =
   "The first measurement missed the target (SQLite: 159 MiB above idle, PostgreSQL 155): the upload was read from its 1 MiB rows and concatenated (the file held twice, 100 MB at once), and the parse worker ran with V8's default young generation (48 MB of semi-spaces, filled with pdf.js garbage). " +
   'Now the upload is assembled into one buffer of its size, a few rows at a time, and moved into the worker, whose young generation is 16 MB (ADR 0031). ' +
   'Small text/Markdown/CSV files (≤ 64 KiB) are parsed inline: with a worker per file, the SciFact upload was bound by worker start-up. ' +
+  "PostgreSQL still misses it (~175–185 MiB above idle): node-postgres receives bytea as hex text, so each 1 MiB upload row arrives as a 2 MB message and string before it is decoded, and these large strings (~100 MB for a 50 MB upload, plus the upload's own insert buffers) are only reclaimed by a full GC; reading one row per query took it from ~197 to ~180 MiB. The fix left to do: read upload rows in binary format (node-postgres' `binary` query mode decoded random bytes as UTF-8 when tried, so it needs a raw bytea reader or storing uploads as large objects). " +
   'The 300-page PDF is bound by pdf.js (text extraction, ~30 ms a page on this loaded machine); the PostgreSQL ingest is slower than SQLite by its per-document term statistics (written with the chunks, in the same transaction).';
 
 interface Corpus {

@@ -22,8 +22,11 @@ import { replaceChunks } from './index-store.ts';
  * document says `internal_error`.
  */
 
-/** Upload rows (1 MiB each) read per query while assembling an upload. */
-const UPLOAD_READ_ROWS = 4;
+/**
+ * Upload rows (1 MiB each) read per query while assembling an upload: one, as PostgreSQL sends bytea as
+ * hex text (a 2 MB string per row, garbage at once) and fewer of them at a time lowered the peak.
+ */
+const UPLOAD_READ_ROWS = 1;
 
 interface IngestPayload {
   documentId: string;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { adversarialBench } from './adversarial.ts';
 import { knowledgeBench, writeKnowledgeSection } from './knowledge.ts';
+import { knowledgeIngestBench, writeKnowledgeIngestSection } from './knowledge-ingest.ts';
 import {
   type Latency,
   type LoadSpec,
@@ -651,11 +652,20 @@ const adversarial = process.env.BENCH_ADVERSARIAL;
 // BENCH_KNOWLEDGE=1 adds the knowledge section (SciFact quality, 100k-chunk search latency; issue 13), =only
 // runs it alone; its section of bench/RESULTS.md is replaced.
 const knowledge = process.env.BENCH_KNOWLEDGE;
-if (knowledge !== 'only' && adversarial !== 'only') await main();
+// BENCH_KNOWLEDGE_INGEST=1 adds the ingestion section (SciFact through the API of a live server, PDF
+// throughput, peak RSS for a 50 MB file; issue 13), =only runs it alone; its section of bench/RESULTS.md is
+// replaced. It spawns the bundle: build first.
+const knowledgeIngest = process.env.BENCH_KNOWLEDGE_INGEST;
+if (knowledge !== 'only' && adversarial !== 'only' && knowledgeIngest !== 'only') await main();
 if (knowledge === '1' || knowledge === 'only') {
   const md = await knowledgeBench(pgUrl, log);
   process.stdout.write(`${md}\n`);
   if (!quick) writeKnowledgeSection(md);
+}
+if (knowledgeIngest === '1' || knowledgeIngest === 'only') {
+  const md = await knowledgeIngestBench(pgUrl, log);
+  process.stdout.write(`${md}\n`);
+  if (!quick) writeKnowledgeIngestSection(md);
 }
 if (adversarial === '1' || adversarial === 'only') {
   const { failed } = await adversarialBench(log);

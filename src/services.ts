@@ -49,7 +49,11 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
       secrets,
       limiter,
       // Built here, started by the server (startServer) or a test: a CLI command never runs jobs.
-      jobs: createJobQueue(db, log),
+      // On PostgreSQL, other instances' enqueues wake this one (LISTEN), so a document accepted by one
+      // instance is started by whichever is idle at once rather than at its next poll.
+      jobs: createJobQueue(db, log, {
+        ...(db.dialect === 'postgres' ? { databaseUrl: config.DATABASE_URL } : {}),
+      }),
       usage,
       budgets: new BudgetGuard(db, usage, now),
       metrics: await metricsFor(config, db, personas, keys),

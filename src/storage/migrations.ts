@@ -532,6 +532,24 @@ migrations['0014_persona_images'] = {
   },
 };
 
+/**
+ * Crawl politeness across instances (ADR 0030): one row per host being crawled, held by one request at a
+ * time of any instance sharing the store, with an expiry so a crashed holder frees the host by itself.
+ */
+migrations['0011_ingest_locks'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('crawl_host_leases')
+      .addColumn('host', 'text', (c) => c.primaryKey())
+      .addColumn('holder', 'text', (c) => c.notNull())
+      .addColumn('locked_until', 'text', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('crawl_host_leases').execute();
+  },
+};
+
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
   const migrator = new Migrator({
     db,

@@ -299,7 +299,15 @@ export interface PersonaImagesTable {
   data: Uint8Array;
 }
 
+/** A host's crawl turn (migration 0011): who holds it and until when (ISO time; lapsed = free). */
+export interface CrawlHostLeasesTable {
+  host: string;
+  holder: string;
+  locked_until: string;
+}
+
 export interface Database {
+  crawl_host_leases: CrawlHostLeasesTable;
   documents: DocumentsTable;
   document_contents: DocumentContentsTable;
   document_uploads: DocumentUploadsTable;

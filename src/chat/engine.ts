@@ -1,7 +1,6 @@
 import type { Ctx } from '../core/context.ts';
 import { invalid } from '../core/errors.ts';
 import type { Persona } from '../core/persona.ts';
-import { getPersona } from '../core/personas.ts';
 import type { ConverseDelta, ConverseRequest, ConverseResult, ToolDef } from '../providers/chat-types.ts';
 import { ClientGone } from '../providers/upstream-errors.ts';
 import { styleText } from '../style/off-thread.ts';
@@ -10,6 +9,7 @@ import { knowledgeQuery, retrieveCitations } from './knowledge.ts';
 import { type ChatLlm, resolveLlm } from './llm.ts';
 import { deltasOf, LOCAL_MODEL, localAnswer } from './local-engine.ts';
 import { activeLore } from './lore.ts';
+import { chatPersona } from './persona-version.ts';
 import { assemblePrompt } from './prompt.ts';
 import type { ChatInput, ChatResult, ChatStream, Citation } from './types.ts';
 
@@ -44,7 +44,7 @@ function validate(input: ChatInput): void {
 
 async function prepare(ctx: Ctx, input: ChatInput): Promise<Prepared> {
   validate(input);
-  const persona = await getPersona(ctx, input.personaId);
+  const persona = await chatPersona(ctx, input.personaId, input.version);
   const [llm, citations] = await Promise.all([
     resolveLlm(ctx, persona, input.byo, input.signal),
     retrieveCitations(ctx, persona, input.messages, {

@@ -128,7 +128,7 @@ export async function resolveLlm(
 
   const id = operatorProvider(ctx.config);
   const provider = providers.get(id);
-  if (!provider || !provider.remote) return { kind: 'local' };
+  if (!provider?.remote) return { kind: 'local' };
   const apiKey = operatorKey(ctx.config, id) ?? '';
   if (!apiKey && !KEY_OPTIONAL.has(id)) {
     throw new AppError(

@@ -27,6 +27,8 @@ export interface BringYourOwn {
 export interface ChatInput {
   /** A persona id the caller may read (its own, or a system persona). */
   personaId: string;
+  /** A pinned persona version; the current one when unset. */
+  version?: number | undefined;
   /** The caller's conversation: system, user, assistant and tool turns in order. */
   messages: ChatMessage[];
   tools?: ToolDef[] | undefined;

@@ -1,9 +1,12 @@
 import type { Config } from '../config.ts';
 import { anthropicWire } from './anthropic.ts';
+import { anthropicChatWire } from './anthropic-chat.ts';
+import { type ChatWire, chatAdapter } from './chat-wire.ts';
 import { cohereWire } from './cohere.ts';
 import { googleWire } from './google.ts';
 import { httpProvider } from './http-provider.ts';
 import { localProvider } from './local.ts';
+import { openAiChatWire } from './openai-chat.ts';
 import { openAiCompatibleWire } from './openai-compatible.ts';
 import type { Provider } from './types.ts';
 import type { WireFormat } from './wire.ts';
@@ -34,11 +37,16 @@ interface Preset {
   baseUrl: string | null;
   env: BaseUrlEnv | null;
   wire: WireFormat;
+  /** Multi-turn chat with tools (issue 14); null until the vendor's adapter exists. */
+  chat: ChatWire | null;
 }
 
 const openAi = openAiCompatibleWire({ maxTokensField: 'max_completion_tokens', streamUsage: true });
 const compatible = openAiCompatibleWire({ maxTokensField: 'max_tokens', streamUsage: false });
 const compatibleWithUsage = openAiCompatibleWire({ maxTokensField: 'max_tokens', streamUsage: true });
+const openAiChat = openAiChatWire({ maxTokensField: 'max_completion_tokens', streamUsage: true });
+const compatibleChat = openAiChatWire({ maxTokensField: 'max_tokens', streamUsage: false });
+const compatibleChatWithUsage = openAiChatWire({ maxTokensField: 'max_tokens', streamUsage: true });
 
 const presets: Record<Exclude<ProviderId, 'local'>, Preset> = {
   openai: {
@@ -46,24 +54,28 @@ const presets: Record<Exclude<ProviderId, 'local'>, Preset> = {
     baseUrl: 'https://api.openai.com/v1',
     env: 'PERSONAKIT_OPENAI_BASE_URL',
     wire: openAi,
+    chat: openAiChat,
   },
   anthropic: {
     defaultModel: 'claude-haiku-5-5',
     baseUrl: 'https://api.anthropic.com',
     env: 'PERSONAKIT_ANTHROPIC_BASE_URL',
     wire: anthropicWire,
+    chat: anthropicChatWire,
   },
   cohere: {
     defaultModel: 'command-a-plus-05-2026',
     baseUrl: 'https://api.cohere.com',
     env: 'PERSONAKIT_COHERE_BASE_URL',
     wire: cohereWire,
+    chat: null,
   },
   google: {
     defaultModel: 'gemini-3.8-flash',
     baseUrl: 'https://generativelanguage.googleapis.com',
     env: 'PERSONAKIT_GOOGLE_BASE_URL',
     wire: googleWire,
+    chat: null,
   },
   mistral: {
     defaultModel: 'mistral-medium-latest',
@@ -71,33 +83,45 @@ const presets: Record<Exclude<ProviderId, 'local'>, Preset> = {
     env: 'PERSONAKIT_MISTRAL_BASE_URL',
     // Mistral sends usage in the last chunk by itself and rejects unknown fields.
     wire: compatible,
+    chat: compatibleChat,
   },
   groq: {
     defaultModel: 'openai/gpt-oss-120b',
     baseUrl: 'https://api.groq.com/openai/v1',
     env: 'PERSONAKIT_GROQ_BASE_URL',
     wire: openAiCompatibleWire({ maxTokensField: 'max_completion_tokens', streamUsage: false }),
+    chat: openAiChatWire({ maxTokensField: 'max_completion_tokens', streamUsage: false }),
   },
   deepseek: {
     defaultModel: 'deepseek-v4-flash',
     baseUrl: 'https://api.deepseek.com',
     env: 'PERSONAKIT_DEEPSEEK_BASE_URL',
     wire: compatibleWithUsage,
+    chat: compatibleChatWithUsage,
   },
   together: {
     defaultModel: 'openai/gpt-oss-120b',
     baseUrl: 'https://api.together.xyz/v1',
     env: 'PERSONAKIT_TOGETHER_BASE_URL',
     wire: compatible,
+    chat: compatibleChat,
   },
   openrouter: {
     defaultModel: 'openrouter/auto',
     baseUrl: 'https://openrouter.ai/api/v1',
     env: 'PERSONAKIT_OPENROUTER_BASE_URL',
     wire: compatible,
+    chat: compatibleChat,
   },
   // vLLM, Ollama, LM Studio, llama.cpp…: the request (or the persona's layers.llm) brings baseUrl and model.
-  'openai-compatible': { defaultModel: null, baseUrl: null, env: null, wire: keyless(compatibleWithUsage) },
+  'openai-compatible': {
+    defaultModel: null,
+    baseUrl: null,
+    env: null,
+    wire: keyless(compatibleWithUsage),
+    // Sends no Authorization header when the key is '' (keyless local servers).
+    chat: compatibleChatWithUsage,
+  },
 };
 
 /**
@@ -131,7 +155,8 @@ export function providersFor(config: Config): ReadonlyMap<string, Provider> {
   const map = new Map<string, Provider>([['local', localProvider]]);
   for (const [id, p] of Object.entries(presets)) {
     const baseUrl = (p.env ? config[p.env] : undefined) ?? p.baseUrl;
-    map.set(id, httpProvider({ id, defaultModel: p.defaultModel, baseUrl }, p.wire));
+    const provider = httpProvider({ id, defaultModel: p.defaultModel, baseUrl }, p.wire);
+    map.set(id, p.chat ? { ...provider, chat: chatAdapter(id, p.chat) } : provider);
   }
   registry = map;
   registries.set(config, registry);

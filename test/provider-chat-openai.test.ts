@@ -197,8 +197,14 @@ test('openai family: every preset speaks the same wire with its own max-tokens f
     fake.next({
       sse: sse.openai([chunk({ content: `hi from ${id}` }), chunk({}, 'stop', { usage: USAGE })]),
     });
-    const { result } = await streamed(id, fake, { ...simple('m', marker), maxTokens: 99 }, prefix);
+    const req = { ...simple('m', marker), maxTokens: 99, user: 'u-1' };
+    req.messages = [{ role: 'user', content: `Say hi ${marker}`, name: 'ann' }];
+    const { result } = await streamed(id, fake, req, prefix);
     const sent = last(fake);
+    // Mistral refuses fields it does not know and has no `user` nor message names.
+    const named = id !== 'mistral';
+    assert.equal(sent.body.user, named ? 'u-1' : undefined, id);
+    assert.equal(sent.body.messages[0].name, named ? 'ann' : undefined, id);
     assert.equal(sent.path, `${prefix}/chat/completions`, id);
     assert.equal(sent.body[field], 99, id);
     assert.equal(sent.body.stream_options !== undefined, usage, id);
@@ -334,4 +340,39 @@ test('openai: aborting mid-stream closes the upstream connection at once', async
   });
   await assert.rejects(reading, (e) => e instanceof ClientGone);
   await sent.connectionClosed;
+});
+
+test('every remote provider has a chat adapter; the local engine has none', async () => {
+  const { providersFor } = await import('../src/providers/registry.ts');
+  const { testConfig } = await import('../src/config.ts');
+  for (const [id, provider] of providersFor(testConfig())) {
+    assert.equal(provider.chat !== undefined, provider.remote, id);
+  }
+});
+
+test('openai: compatible servers that leave out tool-call indexes are followed by id; a wild index is a 502', async () => {
+  fake.next({
+    sse: sse.openai([
+      chunk({ tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{"x":1}' } }] }),
+      chunk({ tool_calls: [{ id: 'b', type: 'function', function: { name: 'g', arguments: '{}' } }] }),
+      chunk({}, 'stop'),
+    ]),
+  });
+  const { result } = await streamed('openai', fake, simple('m', 'noindex'), '/v1');
+  assert.deepEqual(result.toolCalls, [
+    { id: 'a', name: 'f', arguments: '{"x":1}' },
+    { id: 'b', name: 'g', arguments: '{}' },
+  ]);
+  // A server saying "stop" beside tool calls: OpenAI clients decide on tool_calls.
+  assert.equal(result.finishReason, 'tool_calls');
+
+  fake.next({
+    sse: sse.openai([
+      chunk({ tool_calls: [{ index: 1e9, id: 'x', function: { name: 'f' } }] }),
+      chunk({}, 'stop'),
+    ]),
+  });
+  const err = await appError(streamed('openai', fake, simple('m', 'wild'), '/v1'));
+  assert.equal(err.status, 502);
+  assert.match(err.message, /out of range/);
 });

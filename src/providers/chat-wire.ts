@@ -10,7 +10,7 @@ import type {
 import type { Outgoing } from './transport.ts';
 import type { Call, Usage } from './types.ts';
 import { openSse, postForJson, shapeOf, type UpstreamId } from './upstream-call.ts';
-import { noUsage } from './wire.ts';
+import { noUsage, WireError } from './wire.ts';
 
 /**
  * What a vendor's chat adapter supplies: its request shape, how to read its JSON answer and its stream,
@@ -69,6 +69,9 @@ export abstract class ChatStreamReport {
  * Builds the whole answer from its deltas: text pieces joined once at the end, tool calls by index
  * (id and name from their first fragment, arguments appended in order).
  */
+/** More tool calls in one answer than any model makes; past it the stream is not a vendor's. */
+export const MAX_TOOL_CALLS = 1024;
+
 export class AnswerAssembler {
   readonly #parts: string[] = [];
   readonly #calls: ToolCall[] = [];
@@ -77,6 +80,9 @@ export class AnswerAssembler {
     if (delta.type === 'text') {
       this.#parts.push(delta.text);
       return;
+    }
+    if (!Number.isInteger(delta.index) || delta.index < 0 || delta.index >= MAX_TOOL_CALLS) {
+      throw new WireError(`tool call index ${delta.index} is out of range`);
     }
     let call = this.#calls[delta.index];
     if (!call) {

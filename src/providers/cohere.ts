@@ -16,10 +16,10 @@ import {
  * cohere-ai's types are camelCase (its serializer renames fields on the wire), so they are mapped to
  * the snake_case wire form at the type level and checked against that (type-only import).
  */
-type Snake<S extends string> = S extends `${infer H}${infer T}`
+export type Snake<S extends string> = S extends `${infer H}${infer T}`
   ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${Snake<T>}`
   : S;
-type Wire<T> = T extends string | number | boolean | null | undefined
+export type Wire<T> = T extends string | number | boolean | null | undefined
   ? T
   : T extends readonly (infer U)[]
     ? Wire<U>[]

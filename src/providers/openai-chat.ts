@@ -40,6 +40,11 @@ export interface OpenAiChatOptions {
   maxTokensField: 'max_completion_tokens' | 'max_tokens';
   /** Ask for usage in the last stream chunk (stream_options.include_usage). */
   streamUsage: boolean;
+  /**
+   * Send `user` and messages' `name` (default true). Mistral refuses fields it does not know (422 "Extra
+   * inputs are not permitted") and has neither, so its preset leaves them out.
+   */
+  userFields?: boolean;
 }
 
 type Body = ChatCompletionCreateParamsBase & Json;
@@ -68,7 +73,11 @@ export function finishOf(reason: unknown): FinishReason {
   }
 }
 
-function messageOf(m: ChatMessage): ChatCompletionMessageParam {
+function messageOf(m: ChatMessage, names: boolean): ChatCompletionMessageParam {
+  if (!names && m.name !== undefined) {
+    const { name: _, ...rest } = m;
+    return messageOf(rest, true);
+  }
   switch (m.role) {
     case 'system':
       return m.name
@@ -131,9 +140,14 @@ function toolCallsOf(v: unknown): ToolCall[] {
 }
 
 export function openAiChatWire(options: OpenAiChatOptions): ChatWire {
+  const userFields = options.userFields ?? true;
   return {
     request(req, stream, apiKey) {
-      const ours: Body = { model: req.model, messages: req.messages.map(messageOf), stream };
+      const ours: Body = {
+        model: req.model,
+        messages: req.messages.map((m) => messageOf(m, userFields)),
+        stream,
+      };
       if (req.tools && req.tools.length > 0) ours.tools = req.tools.map(toolOf);
       if (req.toolChoice !== undefined && req.tools && req.tools.length > 0) {
         ours.tool_choice = toolChoiceOf(req.toolChoice);
@@ -145,7 +159,7 @@ export function openAiChatWire(options: OpenAiChatOptions): ChatWire {
       if (req.responseFormat !== undefined) {
         ours.response_format = req.responseFormat as unknown as Body['response_format'];
       }
-      if (req.user !== undefined) ours.user = req.user;
+      if (req.user !== undefined && userFields) ours.user = req.user;
       if (stream && options.streamUsage) ours.stream_options = { include_usage: true };
       // The persona's extra_body adds fields (a vendor's own parameters); ours win where both set one,
       // so it cannot turn a stream into a JSON answer under the reader's feet.
@@ -236,12 +250,8 @@ class ChatCompletionStream extends ChatStreamReport implements ChatStreamDecoder
     const fn = optObject(item.function);
     const id = optString(item.id);
     let index: number;
-    if (
-      typeof item.index === 'number' &&
-      Number.isInteger(item.index) &&
-      item.index >= 0 &&
-      item.index < 1024
-    ) {
+    // An index out of range is refused by the assembler (chat-wire.ts) as a malformed stream.
+    if (typeof item.index === 'number') {
       index = item.index;
     } else if (id !== undefined && id !== '' && !this.#indexOfId.has(id)) {
       index = this.#lastIndex + 1;

@@ -3,7 +3,9 @@ import { anthropicWire } from './anthropic.ts';
 import { anthropicChatWire } from './anthropic-chat.ts';
 import { type ChatWire, chatAdapter } from './chat-wire.ts';
 import { cohereWire } from './cohere.ts';
+import { cohereChatWire } from './cohere-chat.ts';
 import { googleWire } from './google.ts';
+import { googleChatWire } from './google-chat.ts';
 import { httpProvider } from './http-provider.ts';
 import { localProvider } from './local.ts';
 import { openAiChatWire } from './openai-chat.ts';
@@ -37,8 +39,8 @@ interface Preset {
   baseUrl: string | null;
   env: BaseUrlEnv | null;
   wire: WireFormat;
-  /** Multi-turn chat with tools (issue 14); null until the vendor's adapter exists. */
-  chat: ChatWire | null;
+  /** Multi-turn chat with tools (issue 14), on the same target and key as `wire`. */
+  chat: ChatWire;
 }
 
 const openAi = openAiCompatibleWire({ maxTokensField: 'max_completion_tokens', streamUsage: true });
@@ -68,14 +70,14 @@ const presets: Record<Exclude<ProviderId, 'local'>, Preset> = {
     baseUrl: 'https://api.cohere.com',
     env: 'PERSONAKIT_COHERE_BASE_URL',
     wire: cohereWire,
-    chat: null,
+    chat: cohereChatWire,
   },
   google: {
     defaultModel: 'gemini-3.8-flash',
     baseUrl: 'https://generativelanguage.googleapis.com',
     env: 'PERSONAKIT_GOOGLE_BASE_URL',
     wire: googleWire,
-    chat: null,
+    chat: googleChatWire,
   },
   mistral: {
     defaultModel: 'mistral-medium-latest',
@@ -83,7 +85,7 @@ const presets: Record<Exclude<ProviderId, 'local'>, Preset> = {
     env: 'PERSONAKIT_MISTRAL_BASE_URL',
     // Mistral sends usage in the last chunk by itself and rejects unknown fields.
     wire: compatible,
-    chat: compatibleChat,
+    chat: openAiChatWire({ maxTokensField: 'max_tokens', streamUsage: false, userFields: false }),
   },
   groq: {
     defaultModel: 'openai/gpt-oss-120b',
@@ -156,7 +158,7 @@ export function providersFor(config: Config): ReadonlyMap<string, Provider> {
   for (const [id, p] of Object.entries(presets)) {
     const baseUrl = (p.env ? config[p.env] : undefined) ?? p.baseUrl;
     const provider = httpProvider({ id, defaultModel: p.defaultModel, baseUrl }, p.wire);
-    map.set(id, p.chat ? { ...provider, chat: chatAdapter(id, p.chat) } : provider);
+    map.set(id, { ...provider, chat: chatAdapter(id, p.chat) });
   }
   registry = map;
   registries.set(config, registry);

@@ -119,7 +119,8 @@ function anthropic(path: string, headers: IncomingHttpHeaders, b: Body): Problem
   for (const [i, m] of b.messages.entries()) {
     if (m.role !== 'user' && m.role !== 'assistant')
       return { message: `messages.${i}.role: Input should be 'user' or 'assistant'` };
-    if (i === 0 && m.role !== 'user') return { message: 'messages: first message must use the "user" role' };
+    // The first-party API takes an assistant turn first (Bedrock does not); consecutive turns of one
+    // role were refused by older versions and are still merged by the adapter, which this checks.
     if (i > 0 && b.messages[i - 1].role === m.role)
       return { message: 'messages: roles must alternate between "user" and "assistant"' };
     const blocks = isString(m.content) ? [{ type: 'text', text: m.content }] : m.content;

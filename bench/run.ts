@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { adversarialBench } from './adversarial.ts';
+import { chatBench, writeChatSection } from './chat.ts';
 import { knowledgeBench, writeKnowledgeSection } from './knowledge.ts';
 import {
   type Latency,
@@ -647,7 +648,15 @@ const adversarial = process.env.BENCH_ADVERSARIAL;
 // BENCH_KNOWLEDGE=1 adds the knowledge section (SciFact quality, 100k-chunk search latency; issue 13), =only
 // runs it alone; its section of bench/RESULTS.md is replaced.
 const knowledge = process.env.BENCH_KNOWLEDGE;
-if (knowledge !== 'only' && adversarial !== 'only') await main();
+// BENCH_CHAT=1 adds the chat section (issue 14: chat latency with and without a 100k-chunk persona,
+// streams, throughput; minutes, most of it indexing), =only runs it alone; its section is replaced.
+const chatOnly = process.env.BENCH_CHAT === 'only';
+if (knowledge !== 'only' && adversarial !== 'only' && !chatOnly) await main();
+if (process.env.BENCH_CHAT === '1' || chatOnly) {
+  const md = await chatBench(log);
+  process.stdout.write(`${md}\n`);
+  if (!quick) writeChatSection(md);
+}
 if (knowledge === '1' || knowledge === 'only') {
   const md = await knowledgeBench(pgUrl, log);
   process.stdout.write(`${md}\n`);

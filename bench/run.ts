@@ -17,6 +17,7 @@ import {
 } from './lib/load.ts';
 import { httpOk, type Proc, root, rssMb, runJson, start } from './lib/processes.ts';
 import { cpuCounters, type Row, render } from './lib/report.ts';
+import { observabilityCost } from './observability.ts';
 
 /**
  * npm run bench: personakit side by side with its peers, in one run on one machine. Every figure is
@@ -193,6 +194,9 @@ async function main() {
       lowerIsBetter: true,
     },
   );
+
+  // 1b. The same refine with metrics and with traces on (issue 17: metrics under 3% of throughput).
+  rows.push(...(await observabilityCost({ bin, work, mockUrl, runOpts, log })));
 
   // 2. refine, JSON, 1 connection: added latency over the mock.
   log('refine JSON x1 latency');

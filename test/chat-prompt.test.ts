@@ -195,10 +195,9 @@ test('the local engine answers extractively with a citation marker per passage, 
 test('model ids: a persona id, or one pinned to a version with @n', () => {
   assert.deepEqual(parseModelId('p123'), { personaId: 'p123' });
   assert.deepEqual(parseModelId('p123@4'), { personaId: 'p123', version: 4 });
-  assert.equal(parseModelId('p123@'), undefined);
-  assert.equal(parseModelId('p123@0'), undefined);
-  assert.equal(parseModelId('@4'), undefined);
-  assert.equal(parseModelId('p123@x'), undefined);
+  // Anything else is taken whole as an id, which no persona has: model_not_found.
+  for (const odd of ['p123@', 'p123@0', '@4', 'p123@x']) assert.deepEqual(parseModelId(odd), { personaId: odd });
+  assert.equal(parseModelId(''), undefined);
 });
 
 test("the operator's default provider: the one named, else the first with a key, else the local engine", () => {

@@ -371,13 +371,19 @@ describeEachBackend(
         [`${p.id}@2`, 'warm'],
       ] as const) {
         fake.next({ json: completion('ok') });
-        const r = await client(a).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
+        const r = await client(a).chat.completions.create({
+          model,
+          messages: [{ role: 'user', content: 'hi' }],
+        });
         assert.equal(r.model, model);
         assert.match(last().body.messages[0].content, new RegExp(`- tone: ${tone}$`, 'm'), model);
       }
       const err = await client(a)
         .chat.completions.create({ model: `${p.id}@3`, messages: [{ role: 'user', content: 'hi' }] })
-        .then(() => assert.fail('no error'), (e: unknown) => e);
+        .then(
+          () => assert.fail('no error'),
+          (e: unknown) => e,
+        );
       assert.ok(err instanceof OpenAI.NotFoundError);
       assert.equal(err.code, 'model_not_found');
     });

@@ -196,7 +196,8 @@ test('model ids: a persona id, or one pinned to a version with @n', () => {
   assert.deepEqual(parseModelId('p123'), { personaId: 'p123' });
   assert.deepEqual(parseModelId('p123@4'), { personaId: 'p123', version: 4 });
   // Anything else is taken whole as an id, which no persona has: model_not_found.
-  for (const odd of ['p123@', 'p123@0', '@4', 'p123@x']) assert.deepEqual(parseModelId(odd), { personaId: odd });
+  for (const odd of ['p123@', 'p123@0', '@4', 'p123@x'])
+    assert.deepEqual(parseModelId(odd), { personaId: odd });
   assert.equal(parseModelId(''), undefined);
 });
 

@@ -1,8 +1,8 @@
 import type { Ctx } from '../core/context.ts';
 import { AppError } from '../core/errors.ts';
 import type { Persona } from '../core/persona.ts';
-import { getPersona } from '../core/personas.ts';
 import { getPersonaVersion, parsePersonaRef } from '../core/persona-versions.ts';
+import { getPersona } from '../core/personas.ts';
 
 /**
  * The persona a chat speaks as: the caller's own or a system persona, optionally pinned to one of its
@@ -12,7 +12,9 @@ import { getPersonaVersion, parsePersonaRef } from '../core/persona-versions.ts'
  */
 export async function chatPersona(ctx: Ctx, personaId: string, version?: number): Promise<Persona> {
   try {
-    return version === undefined ? await getPersona(ctx, personaId) : await getPersonaVersion(ctx, personaId, version);
+    return version === undefined
+      ? await getPersona(ctx, personaId)
+      : await getPersonaVersion(ctx, personaId, version);
   } catch (err) {
     if (err instanceof AppError && err.code === 'not_found') throw personaNotFound(personaId, version);
     throw err;

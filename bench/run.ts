@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { adversarialBench } from './adversarial.ts';
+import { chatBench, writeChatSection } from './chat.ts';
 import { knowledgeBench, writeKnowledgeSection } from './knowledge.ts';
 import { knowledgeIngestBench, writeKnowledgeIngestSection } from './knowledge-ingest.ts';
 import {
@@ -656,7 +657,16 @@ const knowledge = process.env.BENCH_KNOWLEDGE;
 // throughput, peak RSS for a 50 MB file; issue 13), =only runs it alone; its section of bench/RESULTS.md is
 // replaced. It spawns the bundle: build first.
 const knowledgeIngest = process.env.BENCH_KNOWLEDGE_INGEST;
-if (knowledge !== 'only' && adversarial !== 'only' && knowledgeIngest !== 'only') await main();
+
+// BENCH_CHAT=1 adds the chat section (issue 14: chat latency with and without a 100k-chunk persona,
+// streams, throughput; minutes, most of it indexing), =only runs it alone; its section is replaced.
+const chatOnly = process.env.BENCH_CHAT === 'only';
+if (knowledge !== 'only' && adversarial !== 'only' && knowledgeIngest !== 'only' && !chatOnly) await main();
+if (process.env.BENCH_CHAT === '1' || chatOnly) {
+  const md = await chatBench(log);
+  process.stdout.write(`${md}\n`);
+  if (!quick) writeChatSection(md);
+}
 if (knowledge === '1' || knowledge === 'only') {
   const md = await knowledgeBench(pgUrl, log);
   process.stdout.write(`${md}\n`);

@@ -10,6 +10,7 @@ import { finishOperations } from './http/openapi-operations.ts';
 import { header, requestContext, requestLog } from './http/request-context.ts';
 import { validationHook } from './http/validation.ts';
 import { metricsAnswer } from './observability/metrics-endpoint.ts';
+import { openAiSurface } from './surfaces/openai/index.ts';
 import { openGiantError } from './surfaces/opengiant/errors.ts';
 import { openGiantSurface } from './surfaces/opengiant/index.ts';
 import { sunoSurface } from './surfaces/suno/index.ts';
@@ -19,11 +20,14 @@ export interface Surface {
   prefix: string;
   app: OpenAPIHono<AppEnv>;
   errorMapper: ErrorMapper;
+  /** Which paths are this surface's, when it shares its prefix with another (OpenAI and OpenGiant on /v1). */
+  owns?: (path: string) => boolean;
 }
 
 /** Every API surface, each a thin mapping of one vendor's wire format onto the core. */
 export function buildSurfaces(services: Services): Surface[] {
-  return [openGiantSurface(services), tavusSurface(services), sunoSurface(services)];
+  // The OpenAI surface comes first: it shares /v1 with OpenGiant and answers only its own paths.
+  return [openAiSurface(services), openGiantSurface(services), tavusSurface(services), sunoSurface(services)];
 }
 
 const VERSION = '0.1.0';
@@ -36,7 +40,8 @@ export function createApp(services: Services) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const surfaces = buildSurfaces(services);
   const mapperFor = (path: string): ErrorMapper =>
-    surfaces.find((s) => path === s.prefix || path.startsWith(`${s.prefix}/`))?.errorMapper ?? openGiantError;
+    surfaces.find((s) => (s.owns ? s.owns(path) : path === s.prefix || path.startsWith(`${s.prefix}/`)))
+      ?.errorMapper ?? openGiantError;
 
   app.use('*', requestContext(services));
   const cors = corsMiddleware(services.config);

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { redactUrlValue } from './core/redact-url.ts';
+import { PROVIDER_IDS } from './providers/registry.ts';
 
 /**
  * The whole environment surface of personakit, read once at start. Nothing else reads process.env:
@@ -108,6 +109,27 @@ const configSchema = z.object({
   PERSONAKIT_GOOGLE_BASE_URL: optionalUrl,
   PERSONAKIT_SUNO_BASE_URL: optionalUrl,
   PERSONAKIT_SUNO_API_KEY: z.string().optional(),
+  /**
+   * Chat (issue 14, docs/chat.md): the operator's default LLM for personas that bring none. The provider
+   * is one of the refine provider ids; unset, the first provider whose key is set below answers, and with
+   * no key at all the local engine does. The model defaults to the provider's documented default;
+   * PERSONAKIT_CHAT_BASE_URL (trusted, like every env URL) points the default provider elsewhere, and is
+   * what an `openai-compatible` default (vLLM, Ollama) needs.
+   */
+  PERSONAKIT_CHAT_PROVIDER: z.enum(PROVIDER_IDS).optional(),
+  PERSONAKIT_CHAT_MODEL: z.string().min(1).max(200).optional(),
+  PERSONAKIT_CHAT_BASE_URL: optionalUrl,
+  /** Operator keys for chat, one per provider; never sent back, never logged. */
+  PERSONAKIT_OPENAI_API_KEY: z.string().optional(),
+  PERSONAKIT_ANTHROPIC_API_KEY: z.string().optional(),
+  PERSONAKIT_COHERE_API_KEY: z.string().optional(),
+  PERSONAKIT_GOOGLE_API_KEY: z.string().optional(),
+  PERSONAKIT_MISTRAL_API_KEY: z.string().optional(),
+  PERSONAKIT_GROQ_API_KEY: z.string().optional(),
+  PERSONAKIT_DEEPSEEK_API_KEY: z.string().optional(),
+  PERSONAKIT_TOGETHER_API_KEY: z.string().optional(),
+  PERSONAKIT_OPENROUTER_API_KEY: z.string().optional(),
+  PERSONAKIT_OPENAI_COMPATIBLE_API_KEY: z.string().optional(),
   /** Optional semantic retrieval (ADR 0024): an OpenAI-compatible embeddings endpoint, model and key. */
   PERSONAKIT_EMBEDDINGS_URL: optionalUrl,
   PERSONAKIT_EMBEDDINGS_MODEL: z.string().min(1).optional(),

@@ -9,6 +9,8 @@ import type { ErrorMapper } from './http/error-shape.ts';
 import { nativeListener } from './http/native.ts';
 import { startMetricsServer } from './observability/metrics-endpoint.ts';
 import { closeServices } from './services.ts';
+import { openAiError } from './surfaces/openai/errors.ts';
+import { openAiNativeRoutes, ownsPath } from './surfaces/openai/index.ts';
 import { openGiantError } from './surfaces/opengiant/errors.ts';
 import { openGiantNativeRoutes } from './surfaces/opengiant/index.ts';
 import { sunoError } from './surfaces/suno/errors.ts';
@@ -44,7 +46,10 @@ export async function bootstrapKey(services: Services, write: (s: string) => voi
 export function createNativeServer(services: Services): typeof createServer {
   // The option is typed as createServer itself (all its overloads); @hono/node-server calls this one.
   const create = (options: ServerOptions, honoListener: RequestListener) =>
-    createServer(options, nativeListener(services, openGiantNativeRoutes, honoListener));
+    createServer(
+      options,
+      nativeListener(services, [...openGiantNativeRoutes, ...openAiNativeRoutes], honoListener),
+    );
   return create as typeof createServer;
 }
 
@@ -58,7 +63,10 @@ const surfaceErrors: [string, ErrorMapper][] = [
   ['/suno', sunoError],
 ];
 const mapperFor = (path: string): ErrorMapper =>
-  surfaceErrors.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`))?.[1] ?? openGiantError;
+  ownsPath(path)
+    ? openAiError
+    : (surfaceErrors.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`))?.[1] ??
+      openGiantError);
 
 export async function startServer(services: Services): Promise<RunningServer> {
   const app = createApp(services);

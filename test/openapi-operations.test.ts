@@ -31,6 +31,10 @@ const expected: Record<string, string> = {
   'GET /v1/usage': 'getUsage',
   'POST /v1/personas/import': 'importPersona',
   'GET /v1/personas/{id}/export': 'exportPersona',
+  // OpenAI's own operationIds, so clients generated from either document name them alike.
+  'POST /v1/chat/completions': 'createChatCompletion',
+  'GET /v1/models': 'listModels',
+  'GET /v1/models/{model}': 'retrieveModel',
   'POST /v2/personas': 'createTavusPersona',
   'GET /v2/personas': 'listTavusPersonas',
   'GET /v2/personas/{persona_id}': 'getTavusPersona',
@@ -81,7 +85,7 @@ describeEachBackend('OpenAPI operations', (h) => {
 
   test('both schemes really work on every surface', async () => {
     const account = await h().newAccount();
-    for (const path of ['/v1/personas', '/v2/personas', '/suno/personas']) {
+    for (const path of ['/v1/personas', '/v1/models', '/v2/personas', '/suno/personas']) {
       const bearer = await h().request('GET', path, { headers: { authorization: `Bearer ${account.key}` } });
       const apiKey = await h().request('GET', path, { headers: { 'x-api-key': account.key } });
       assert.equal(bearer.status, 200, path);

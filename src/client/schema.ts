@@ -299,6 +299,26 @@ export interface paths {
         patch: operations["updateAccount"];
         trace?: never;
     };
+    "/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a chat completion
+         * @description Chat with a persona through OpenAI's Chat Completions API: `model` is the persona id. The answer comes from the caller's provider (`X-Personakit-Provider`, `X-Personakit-Provider-Key`, `X-Personakit-Provider-Base-Url`, `X-Personakit-Provider-Model`: used for this request only, never stored or logged), else the persona's `layers.llm`, else the operator default, else the local engine (no key, no network). personakit adds `citations` and `checks` to the completion (and to the streamed chunk with `finish_reason`).
+         */
+        post: operations["createChatCompletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/check": {
         parameters: {
             query?: never;
@@ -381,6 +401,46 @@ export interface paths {
          * @description A new secret with the same account, name, scopes, budgets and expiry. The old key keeps working for `grace_period_seconds` (default a day; 0 stops it at once), so clients can be redeployed. Send `{}` for the default.
          */
         post: operations["rotateApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List models
+         * @description Your personas (newest first, at most 10000) and the system personas, as models.
+         */
+        get: operations["listModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{model}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a model
+         * @description One persona as a model; `<persona_id>@<version>` names a version.
+         */
+        get: operations["retrieveModel"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -817,6 +877,280 @@ export interface components {
         ApiKeyRotated: components["schemas"]["ApiKeyCreated"] & {
             previous: components["schemas"]["ApiKey"] & unknown;
         };
+        ChatCitation: {
+            chunk_id: string;
+            document_id: string;
+            document_name: string;
+            /**
+             * @description The marker: `[1]` is index 1.
+             * @example 1
+             */
+            index: number;
+            position: {
+                [key: string]: unknown;
+            };
+            score: number;
+            text: string;
+        };
+        ChatCompletion: {
+            /** @description personakit: the persona's rules checked on the answer. */
+            checks: components["schemas"]["ChatStyleCheck"][];
+            choices: {
+                /** @enum {string} */
+                finish_reason: "stop" | "length" | "tool_calls" | "content_filter";
+                index: number;
+                logprobs: null;
+                message: {
+                    content: string | null;
+                    refusal: null;
+                    /** @enum {string} */
+                    role: "assistant";
+                    tool_calls?: components["schemas"]["ChatToolCall"][];
+                };
+            }[];
+            /** @description personakit: the passages the answer was given. */
+            citations: components["schemas"]["ChatCitation"][];
+            created: number;
+            /** @example chatcmpl-7d3f0c1e2b4a */
+            id: string;
+            /** @description The model as requested (the persona id). */
+            model: string;
+            /** @enum {string} */
+            object: "chat.completion";
+            system_fingerprint: string | null;
+            usage: components["schemas"]["ChatUsage"];
+        };
+        ChatCompletionRequest: {
+            /**
+             * @description personakit: documents searched for this answer besides the persona's own.
+             * @example [
+             *       "d1234567890abcdef"
+             *     ]
+             */
+            document_ids?: string[];
+            /**
+             * @description personakit: documents with any of these tags searched besides the persona's own.
+             * @example [
+             *       "faq"
+             *     ]
+             */
+            document_tags?: string[];
+            /**
+             * @description personakit: repair the answer with the local rule engine before it leaves (default: the persona's `attributes.enforce`).
+             * @example true
+             */
+            enforce?: boolean;
+            max_completion_tokens?: number | null;
+            max_tokens?: number | null;
+            messages: components["schemas"]["ChatMessage"][];
+            /**
+             * @description The persona id (see GET /v1/models); `<persona_id>@<version>` pins a version.
+             * @example p3k9x0c2m4q8r1t5v7w9y2a4b6
+             */
+            model: string;
+            /**
+             * @description Only 1 is supported.
+             * @example 1
+             */
+            n?: number | null;
+            /**
+             * @description Passed to providers that support it.
+             * @example {
+             *       "type": "json_object"
+             *     }
+             */
+            response_format?: {
+                /** @enum {string} */
+                type: "text" | "json_object" | "json_schema";
+            } & {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Up to 4 sequences where the model stops.
+             * @example [
+             *       "\n\n"
+             *     ]
+             */
+            stop?: string | string[] | null;
+            /**
+             * @description Answer as server-sent events.
+             * @example false
+             */
+            stream?: boolean | null;
+            /** @description With `stream`: `include_usage` adds a last chunk with the usage. */
+            stream_options?: ({
+                include_usage?: boolean;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            temperature?: number | null;
+            /**
+             * @description `none`, `auto`, `required` or `{"type": "function", "function": {"name"}}`.
+             * @example auto
+             */
+            tool_choice?: ("none" | "auto" | "required") | ({
+                function: {
+                    /** @example get_weather */
+                    name: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                /** @enum {string} */
+                type: "function";
+            } & {
+                [key: string]: unknown;
+            });
+            tools?: components["schemas"]["ChatTool"][];
+            top_p?: number | null;
+            /**
+             * @description An id of your end user, passed on.
+             * @example user-42
+             */
+            user?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A content part. Only `text` parts are read; image, audio and file parts are a 400. */
+        ChatContentPart: {
+            /**
+             * @description The text of a `text` part.
+             * @example Hello
+             */
+            text?: string;
+            /**
+             * @description `text` (other types are refused).
+             * @example text
+             */
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A message of the conversation: `system`/`developer`, `user`, `assistant` (with `tool_calls`) or `tool`. */
+        ChatMessage: ({
+            /**
+             * @description The text, or an array of content parts (`{"type": "text", "text"}`).
+             * @example Hello
+             */
+            content: string | components["schemas"]["ChatContentPart"][];
+            /**
+             * @description A name for the participant.
+             * @example ada
+             */
+            name?: string;
+            /** @enum {string} */
+            role: "system" | "developer";
+        } & {
+            [key: string]: unknown;
+        }) | ({
+            /**
+             * @description The text, or an array of content parts (`{"type": "text", "text"}`).
+             * @example Hello
+             */
+            content: string | components["schemas"]["ChatContentPart"][];
+            /**
+             * @description A name for the participant.
+             * @example ada
+             */
+            name?: string;
+            /** @enum {string} */
+            role: "user";
+        } & {
+            [key: string]: unknown;
+        }) | ({
+            /**
+             * @description The text, or an array of content parts (`{"type": "text", "text"}`).
+             * @example Hello
+             */
+            content?: string | components["schemas"]["ChatContentPart"][] | null;
+            /**
+             * @description A name for the participant.
+             * @example ada
+             */
+            name?: string;
+            refusal?: string | null;
+            /** @enum {string} */
+            role: "assistant";
+            tool_calls?: components["schemas"]["ChatToolCall"][];
+        } & {
+            [key: string]: unknown;
+        }) | ({
+            /**
+             * @description The text, or an array of content parts (`{"type": "text", "text"}`).
+             * @example Hello
+             */
+            content: string | components["schemas"]["ChatContentPart"][];
+            /** @enum {string} */
+            role: "tool";
+            tool_call_id: string;
+        } & {
+            [key: string]: unknown;
+        });
+        ChatStyleCheck: {
+            detail: string;
+            passed: boolean | null;
+            rule: string;
+        };
+        ChatTool: {
+            function: {
+                description?: string;
+                /** @example get_weather */
+                name: string;
+                /**
+                 * @description The JSON Schema of the arguments.
+                 * @example {
+                 *       "type": "object",
+                 *       "properties": {
+                 *         "city": {
+                 *           "type": "string"
+                 *         }
+                 *       },
+                 *       "required": [
+                 *         "city"
+                 *       ]
+                 *     }
+                 */
+                parameters?: {
+                    [key: string]: unknown;
+                };
+                strict?: boolean | null;
+            } & {
+                [key: string]: unknown;
+            };
+            /**
+             * @example function
+             * @enum {string}
+             */
+            type: "function";
+        } & {
+            [key: string]: unknown;
+        };
+        ChatToolCall: {
+            function: {
+                /**
+                 * @description The arguments as JSON text.
+                 * @example {"city":"Paris"}
+                 */
+                arguments: string;
+                /** @example get_weather */
+                name: string;
+            } & {
+                [key: string]: unknown;
+            };
+            /** @example call_abc123 */
+            id: string;
+            /**
+             * @example function
+             * @enum {string}
+             */
+            type: "function";
+        } & {
+            [key: string]: unknown;
+        };
+        ChatUsage: {
+            completion_tokens: number;
+            prompt_tokens: number;
+            total_tokens: number;
+        };
         CheckRequest: {
             /**
              * @description The text to check, at most 100000 characters (longer: 413). It is not changed.
@@ -919,6 +1253,36 @@ export interface components {
         KnowledgeSearchResult: {
             /** @description Passages, best first. */
             data: components["schemas"]["KnowledgePassage"][];
+        };
+        Model: {
+            created: number;
+            /**
+             * @description The persona id.
+             * @example p3k9x0c2m4q8r1t5v7w9y2a4b6
+             */
+            id: string;
+            /**
+             * @description personakit: the persona name.
+             * @example Friendly Support
+             */
+            name: string;
+            /** @enum {string} */
+            object: "model";
+            /** @description `personakit`, or `system` for built-in personas. */
+            owned_by: string;
+        };
+        ModelList: {
+            data: components["schemas"]["Model"][];
+            /** @enum {string} */
+            object: "list";
+        };
+        OpenAIError: {
+            error: {
+                code: string | null;
+                message: string;
+                param: string | null;
+                type: string;
+            };
         };
         Persona: {
             /**
@@ -3910,6 +4274,112 @@ export interface operations {
             };
         };
     };
+    createChatCompletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatCompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description The completion: JSON, or server-sent events with `stream: true`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatCompletion"];
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid input; `param` names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Missing or invalid personakit key, or the provider refused its key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `model_not_found`: no such persona for this account. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Body over 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Content-Type is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description Rate limited (personakit or the provider); retry-after is passed on. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description The provider failed or answered malformed data. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description The operator default LLM is misconfigured. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description The provider did not answer in time. */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+        };
+    };
     checkContent: {
         parameters: {
             query?: never;
@@ -4331,6 +4801,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The models. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            /** @description Missing or invalid personakit key, or the provider refused its key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+        };
+    };
+    retrieveModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Model"];
+                };
+            };
+            /** @description Missing or invalid personakit key, or the provider refused its key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `model_not_found`: no such persona for this account. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
                 };
             };
         };

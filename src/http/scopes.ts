@@ -19,6 +19,10 @@ export const operationScopes: Record<string, Scope> = {
   restorePersonaVersion: 'personas:write',
   importPersona: 'personas:write',
   exportPersona: 'personas:read',
+  // The OpenAI-compatible surface: listing models is what chat clients do first.
+  createChatCompletion: 'chat',
+  listModels: 'chat',
+  retrieveModel: 'chat',
   refineContent: 'refine',
   checkContent: 'refine',
   // /v1 keys, accounts, usage
@@ -67,4 +71,4 @@ export const operationScopes: Record<string, Scope> = {
  * Operations that spend a key's daily budget (core/budgets.ts): checked before they run, charged by the
  * usage they record. Chat completions and conversation turns add their operationIds here.
  */
-export const meteredOperations: ReadonlySet<string> = new Set(['refineContent']);
+export const meteredOperations: ReadonlySet<string> = new Set(['refineContent', 'createChatCompletion']);

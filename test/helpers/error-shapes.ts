@@ -4,13 +4,15 @@ import { errorStatus } from '../../src/core/errors.ts';
  * One checker per surface for the documented error body, so any error a test provokes (however odd the
  * request) can be held to its surface's contract. Each returns a problem description, or undefined.
  */
-export type Surface = 'v1' | 'v2' | 'suno';
+export type Surface = 'v1' | 'v2' | 'suno' | 'openai';
 
 /** Which surface (and so which error shape) answers a path; unknown paths answer in the /v1 shape. */
 export function surfaceOf(path: string): Surface {
-  const p = path.split('?')[0] ?? '';
+  // As the server sees it: dot segments (also `%2e%2e`) are resolved by the URL parser first.
+  const p = new URL(path.split('?')[0] ?? '', 'http://x').pathname;
   if (p === '/v2' || p.startsWith('/v2/')) return 'v2';
   if (p === '/suno' || p.startsWith('/suno/')) return 'suno';
+  if (p.startsWith('/v1/chat/') || p === '/v1/models' || p.startsWith('/v1/models/')) return 'openai';
   return 'v1';
 }
 
@@ -63,6 +65,18 @@ export function sunoProblem(status: number, body: unknown): string | undefined {
   return undefined;
 }
 
+/** OpenAI: `{"error": {"message", "type", "param", "code"}}`, nothing else; param and code may be null. */
+export function openAiProblem(body: unknown): string | undefined {
+  if (!isObject(body) || !keysAre(body, 'error') || !isObject(body.error)) return 'not {error: {...}}';
+  const e = body.error;
+  if (!keysAre(e, 'message', 'type', 'param', 'code')) return 'error is not {message, type, param, code}';
+  if (typeof e.message !== 'string' || e.message === '') return 'message is not a non-empty string';
+  if (typeof e.type !== 'string' || e.type === '') return 'type is not a non-empty string';
+  if (e.param !== null && typeof e.param !== 'string') return 'param is not a string or null';
+  if (e.code !== null && typeof e.code !== 'string') return 'code is not a string or null';
+  return undefined;
+}
+
 /** The problem with an error reply of `path`, judged by its surface's documented shape. */
 export function errorShapeProblem(
   path: string,
@@ -80,5 +94,6 @@ export function errorShapeProblem(
   const surface = surfaceOf(path);
   if (surface === 'v2') return tavusProblem(status, body, path);
   if (surface === 'suno') return sunoProblem(status, body);
+  if (surface === 'openai') return openAiProblem(body);
   return openGiantProblem(status, body);
 }

@@ -16,6 +16,7 @@ export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP' | 'TASK' | 'DOC' | 'KEY' | 
 /** Which fixture fills each route's path parameter; a new route with a path parameter must be added. */
 export const pathFixtures: Record<string, Token> = {
   '/v1/personas/{id}': 'V1P',
+  '/v1/models/{model}': 'V1P',
   '/v1/personas/{id}/versions': 'V1P',
   '/v1/personas/{id}/versions/{version}': 'V1P',
   '/v1/personas/{id}/versions/{version}/diff': 'V1P',
@@ -49,6 +50,8 @@ const bodyFixtures: Record<string, (example: Body) => unknown> = {
     personaId: '@V1P@',
     content: 'Hello customer!! We got it.',
   }),
+  // The local engine (no LLM configured in these suites): no network.
+  'POST /v1/chat/completions': () => ({ model: '@V1P@', messages: [{ role: 'user', content: 'Hello!' }] }),
   'POST /v1/check': () => ({ personaId: '@V1P@', content: 'Hello customer!! We got it.' }),
   'PATCH /v2/personas/{persona_id}': () => [{ op: 'replace', path: '/persona_name', value: 'Fuzzed' }],
   'POST /suno/clips': (e) => without(e, 'id'),

@@ -219,7 +219,48 @@ export interface DocumentUploadsTable {
   data: Uint8Array;
 }
 
+/** A Tavus conversation (src/conversations/). */
+export interface ConversationsTable {
+  id: string;
+  account_id: string;
+  persona_id: string | null;
+  replica_id: string | null;
+  name: string;
+  /** active | ended */
+  status: string;
+  callback_url: string | null;
+  /** The conversational_context as it is now (overwrite/append interactions change it). */
+  context: string | null;
+  /** JSON: every field of the create request, as given. */
+  fields: string;
+  meeting_token: string | null;
+  last_seq: Generated<number>;
+  turn_idx: Generated<number>;
+  /** Live clients connected now (page, WebSocket, SSE), across instances. */
+  participants: Generated<number>;
+  joined_at: string | null;
+  shutdown_reason: string | null;
+  /** 1 after a soft DELETE: gone from the API, events kept. */
+  deleted: Generated<number>;
+  created_at: string;
+  updated_at: string;
+  ended_at: string | null;
+}
+
+/** One event of a conversation's log; `visible` 0 for interactions kept only for the engine. */
+export interface ConversationEventsTable {
+  conversation_id: string;
+  seq: number;
+  event_type: string;
+  visible: number;
+  /** JSON: the envelope as broadcast. */
+  body: string;
+  created_at: string;
+}
+
 export interface Database {
+  conversations: ConversationsTable;
+  conversation_events: ConversationEventsTable;
   documents: DocumentsTable;
   document_contents: DocumentContentsTable;
   document_uploads: DocumentUploadsTable;
@@ -245,3 +286,4 @@ export type AccountRow = Selectable<AccountsTable>;
 export type ClipRow = Selectable<ClipsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type DocumentRow = Selectable<DocumentsTable>;
+export type ConversationRow = Selectable<ConversationsTable>;

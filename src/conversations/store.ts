@@ -3,6 +3,7 @@ import { chatPersona } from '../chat/persona-version.ts';
 import type { Ctx } from '../core/context.ts';
 import { AppError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
+import { resolveOutboundUrl } from '../net/outbound-url.ts';
 import type { ConversationRow } from '../storage/schema.ts';
 import { busOf } from './bus.ts';
 import { enqueueShutdownCallbacks, enqueueSystemCallback } from './callbacks.ts';
@@ -56,6 +57,10 @@ export async function createConversation(ctx: Ctx, fields: CreateFields): Promis
       throw new AppError('invalid', 'Invalid persona_id', { field: 'persona_id' });
     }
     throw err;
+  }
+  // Refused now rather than at delivery: a private or malformed callback_url is the caller's mistake.
+  if (fields.callback_url) {
+    await resolveOutboundUrl(fields.callback_url, ctx.config.PERSONAKIT_ALLOWED_HOSTS, 'callback_url');
   }
   const now = ctx.now();
   const stamp = now.toISOString();

@@ -477,7 +477,7 @@ describeEachBackend(
       assert.equal(await count(hard.conversation_id), 0);
     });
   },
-  { PERSONAKIT_ALLOWED_HOSTS: '127.0.0.1' },
+  { PERSONAKIT_ALLOWED_HOSTS: '127.0.0.1', PERSONAKIT_ENCRYPTION_KEY: 'ab'.repeat(32) },
 );
 
 describeEachBackend(

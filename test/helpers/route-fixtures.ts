@@ -10,7 +10,7 @@ import { clipBody } from './suno.ts';
  * travel as tokens (@V1P@, @V2P@, @CLIP@, @SUNOP@, @TASK@) that Fixtures.fill replaces with the current ids.
  */
 
-export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP' | 'TASK' | 'DOC';
+export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP' | 'TASK' | 'DOC' | 'CONV';
 
 /** Which fixture fills each route's path parameter; a new route with a path parameter must be added. */
 export const pathFixtures: Record<string, Token> = {
@@ -25,6 +25,9 @@ export const pathFixtures: Record<string, Token> = {
   '/v2/documents/{document_id}': 'DOC',
   '/v2/documents/{document_id}/recrawl': 'DOC',
   '/v2/documents/{document_id}/content': 'DOC',
+  '/v2/conversations/{conversation_id}': 'CONV',
+  '/v2/conversations/{conversation_id}/end': 'CONV',
+  '/v2/conversations/{conversation_id}/events': 'CONV',
 };
 
 type Body = Record<string, unknown>;
@@ -56,6 +59,14 @@ const bodyFixtures: Record<string, (example: Body) => unknown> = {
   }),
   'POST /suno/generate': (e) => ({ ...without(e, 'artist_clip_id'), persona_id: '@SUNOP@' }),
   'POST /suno/submit/music': (e) => ({ ...without(e, 'artist_clip_id'), persona_id: '@SUNOP@' }),
+  // No callback (its example host would need DNS); the default persona.
+  'POST /v2/conversations': (e) => without(e, 'callback_url', 'persona_id'),
+  // An echo: no engine turn behind it.
+  'POST /v2/conversations/{conversation_id}/events': () => ({
+    message_type: 'conversation',
+    event_type: 'conversation.echo',
+    properties: { modality: 'text', text: 'Fuzz echo.' },
+  }),
   // A reserved address: refused by the outbound guard at once, without DNS or network.
   'POST /v2/documents': (e) => ({
     ...without(e, 'callback_url', 'crawl'),
@@ -117,6 +128,16 @@ export class Fixtures {
     ) {
       this.ids.DOC = await this.#document();
     }
+    const conv = this.ids.CONV
+      ? await db
+          .selectFrom('conversations')
+          .select(['status', 'deleted'])
+          .where('id', '=', this.ids.CONV)
+          .executeTakeFirst()
+      : undefined;
+    if (conv?.status !== 'active' || Number(conv.deleted) === 1) {
+      this.ids.CONV = String((await this.#post('/v2/conversations', {})).conversation_id);
+    }
     // A generation task of this account (tasks exist only through an upstream; without one the polling
     // route answers 501 whatever the id).
     const task = this.ids.TASK
@@ -166,7 +187,7 @@ export class Fixtures {
   }
 
   fill(s: string): string {
-    return s.replace(/@(V1P|V2P|CLIP|SUNOP|TASK|DOC)@/g, (_, k: Token) => this.ids[k]);
+    return s.replace(/@(V1P|V2P|CLIP|SUNOP|TASK|DOC|CONV)@/g, (_, k: Token) => this.ids[k]);
   }
 }
 

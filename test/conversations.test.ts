@@ -443,6 +443,42 @@ describeEachBackend(
       r.close();
     });
 
+    test('memories: a later conversation with the same memory store recalls what was said; deleting the store forgets it', async () => {
+      const a = await h().newAccount();
+      const b = await h().newAccount();
+      const persona = await tavusPersona(h, a, {
+        layers: { llm: { model: 'own-model', base_url: `${fake.origin}/v1`, api_key: fake.key } },
+      });
+      const store = `anna-${Date.now()}`;
+      const first = await createConversation(h, a, { memory_stores: [store] });
+      await post(
+        a,
+        first.conversation_id,
+        interaction(first.conversation_id, 'conversation.echo', { text: 'Your name is Zed-42.' }),
+      );
+      const ask = async (marker: string) => {
+        const c = await createConversation(h, a, { persona_id: persona.persona_id, memory_stores: [store] });
+        const r = reader(a, c.conversation_id);
+        fake.next({ sse: sse.openai(textChunks(['Noted.'])) });
+        await post(
+          a,
+          c.conversation_id,
+          interaction(c.conversation_id, 'conversation.respond', { text: marker }),
+        );
+        await r.waitFor((e) => utterance('replica')(e) && e.properties.speech === 'Noted.', 'answer');
+        r.close();
+        return JSON.stringify(
+          fake.requests.find((q) => JSON.stringify(q.body).includes(marker))?.body.messages,
+        );
+      };
+      assert.match(await ask('marker-mem-1'), /Zed-42/);
+      // Another account's delete of the same tag is "not found" and forgets nothing.
+      assert.equal((await h().request('DELETE', `/v2/memories/${store}`, { account: b })).status, 404);
+      assert.equal((await h().request('DELETE', `/v2/memories/${store}`, { account: a })).status, 204);
+      assert.equal((await h().request('DELETE', `/v2/memories/${store}`, { account: a })).status, 404);
+      assert.doesNotMatch(await ask('marker-mem-2'), /Zed-42/);
+    });
+
     test('hard delete removes the transcript; soft delete hides the conversation', async () => {
       const a = await h().newAccount();
       const soft = await createConversation(h, a, { custom_greeting: 'Hi.' });

@@ -39,6 +39,7 @@ const expected: Record<string, string> = {
   'DELETE /v2/conversations/{conversation_id}': 'deleteConversation',
   'POST /v2/conversations/{conversation_id}/events': 'sendConversationInteraction',
   'GET /v2/conversations/{conversation_id}/events': 'streamConversationEvents',
+  'DELETE /v2/memories/{memory_store}': 'deleteMemoryStore',
   'POST /suno/clips': 'registerSunoClip',
   'POST /suno/clips/upload': 'registerUploadedSunoClip',
   'DELETE /suno/clips/{id}': 'trashSunoClip',

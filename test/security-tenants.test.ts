@@ -41,6 +41,7 @@ const missingIds = (): Record<Token, string> => ({
   TASK: `task-${randomUUID()}`,
   DOC: newId('d'),
   CONV: newId('c'),
+  MEM: `mem-${randomUUID()}`,
 });
 
 /** The route's valid request, as `caller`, on the resource `id`. */

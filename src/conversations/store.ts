@@ -8,6 +8,7 @@ import type { ConversationRow } from '../storage/schema.ts';
 import { busOf } from './bus.ts';
 import { enqueueShutdownCallbacks, enqueueSystemCallback } from './callbacks.ts';
 import { appendEvents } from './events.ts';
+import { linkMemoryStores } from './memories.ts';
 import { scheduleTimers } from './timers.ts';
 
 /**
@@ -106,6 +107,7 @@ export async function createConversation(ctx: Ctx, fields: CreateFields): Promis
     }
     await tx.insertInto('conversations').values(row).execute();
     if (testMode) return;
+    await linkMemoryStores(ctx, row.id, fields.memory_stores ?? [], tx);
     if (fields.custom_greeting) {
       // The greeting is the replica's first utterance (Tavus speaks it once a participant joins; in text
       // it is there for the first client to read, and it enters the history).

@@ -6,6 +6,7 @@ import { ClientGone } from '../providers/upstream-errors.ts';
 import type { ConversationRow } from '../storage/schema.ts';
 import { busOf } from './bus.ts';
 import { appendEvents, type NewEvent, readEvents, type StoredEvent } from './events.ts';
+import { recall } from './memories.ts';
 import { DEFAULT_PERSONA_ID, fieldsOf } from './store.ts';
 
 /**
@@ -36,7 +37,9 @@ async function emit(ctx: Ctx, id: string, events: NewEvent[]): Promise<StoredEve
 
 async function history(ctx: Ctx, row: ConversationRow): Promise<ChatMessage[]> {
   const messages: ChatMessage[] = [];
-  if (row.context) messages.push({ role: 'system', content: row.context });
+  const memories = await recall(ctx, row.id, fieldsOf(row).memory_stores ?? []);
+  const system = [row.context ?? '', memories].filter((t) => t !== '').join('\n\n');
+  if (system) messages.push({ role: 'system', content: system });
   const events = await readEvents(ctx.db, row.id, 0, HISTORY_EVENTS);
   for (const { envelope: e } of events) {
     if (e.event_type !== 'conversation.utterance') continue;

@@ -417,8 +417,18 @@ migrations['0017_conversations'] = {
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('conversation_events_pk', ['conversation_id', 'seq'])
       .execute();
+    // Which conversations feed each memory store (memory_stores tags): their utterances are the memories.
+    await db.schema
+      .createTable('conversation_memories')
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('store', 'text', (c) => c.notNull())
+      .addColumn('conversation_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('conversation_memories_pk', ['account_id', 'store', 'conversation_id'])
+      .execute();
   },
   async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('conversation_memories').execute();
     await db.schema.dropTable('conversation_events').execute();
     await db.schema.dropTable('conversations').execute();
   },

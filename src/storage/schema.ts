@@ -258,7 +258,16 @@ export interface ConversationEventsTable {
   created_at: string;
 }
 
+/** A conversation that feeds a memory store of its account (its utterances are the store's memories). */
+export interface ConversationMemoriesTable {
+  account_id: string;
+  store: string;
+  conversation_id: string;
+  created_at: string;
+}
+
 export interface Database {
+  conversation_memories: ConversationMemoriesTable;
   conversations: ConversationsTable;
   conversation_events: ConversationEventsTable;
   documents: DocumentsTable;

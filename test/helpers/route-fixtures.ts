@@ -10,7 +10,7 @@ import { clipBody } from './suno.ts';
  * travel as tokens (@V1P@, @V2P@, @CLIP@, @SUNOP@, @TASK@) that Fixtures.fill replaces with the current ids.
  */
 
-export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP' | 'TASK' | 'DOC' | 'CONV';
+export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP' | 'TASK' | 'DOC' | 'CONV' | 'MEM';
 
 /** Which fixture fills each route's path parameter; a new route with a path parameter must be added. */
 export const pathFixtures: Record<string, Token> = {
@@ -28,6 +28,7 @@ export const pathFixtures: Record<string, Token> = {
   '/v2/conversations/{conversation_id}': 'CONV',
   '/v2/conversations/{conversation_id}/end': 'CONV',
   '/v2/conversations/{conversation_id}/events': 'CONV',
+  '/v2/memories/{memory_store}': 'MEM',
 };
 
 type Body = Record<string, unknown>;
@@ -138,6 +139,17 @@ export class Fixtures {
     if (conv?.status !== 'active' || Number(conv.deleted) === 1) {
       this.ids.CONV = String((await this.#post('/v2/conversations', {})).conversation_id);
     }
+    const mem = this.ids.MEM
+      ? await db
+          .selectFrom('conversation_memories')
+          .select('store')
+          .where('store', '=', this.ids.MEM)
+          .executeTakeFirst()
+      : undefined;
+    if (!mem) {
+      this.ids.MEM = `fuzzmem-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+      await this.#post('/v2/conversations', { memory_stores: [this.ids.MEM] });
+    }
     // A generation task of this account (tasks exist only through an upstream; without one the polling
     // route answers 501 whatever the id).
     const task = this.ids.TASK
@@ -187,7 +199,7 @@ export class Fixtures {
   }
 
   fill(s: string): string {
-    return s.replace(/@(V1P|V2P|CLIP|SUNOP|TASK|DOC|CONV)@/g, (_, k: Token) => this.ids[k]);
+    return s.replace(/@(V1P|V2P|CLIP|SUNOP|TASK|DOC|CONV|MEM)@/g, (_, k: Token) => this.ids[k]);
   }
 }
 

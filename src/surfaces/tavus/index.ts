@@ -18,6 +18,7 @@ import * as docPatch from './documents-patch.ts';
 import * as docRecrawl from './documents-recrawl.ts';
 import { tavusError, tavusValidationHook } from './errors.ts';
 import * as knowledgeSearch from './knowledge-search.ts';
+import * as memoriesDelete from './memories-delete.ts';
 import * as create from './personas-create.ts';
 import * as del from './personas-delete.ts';
 import * as get from './personas-get.ts';
@@ -41,6 +42,7 @@ export const routeModules = [
   knowledgeSearch,
   convRest,
   convEvents,
+  memoriesDelete,
 ];
 
 /** The Tavus-compatible surface, mounted at /v2. */

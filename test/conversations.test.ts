@@ -443,6 +443,28 @@ describeEachBackend(
       r.close();
     });
 
+    test('an answer that fails becomes a system.error event, with no empty utterance in the transcript', async () => {
+      const a = await h().newAccount();
+      const persona = await tavusPersona(h, a, {
+        layers: { llm: { model: 'own-model', base_url: `${fake.origin}/v1`, api_key: 'wrong-key' } },
+      });
+      const c = await createConversation(h, a, { persona_id: persona.persona_id });
+      const id = c.conversation_id;
+      const r = reader(a, id);
+      await post(a, id, interaction(id, 'conversation.respond', { text: 'Hello?' }));
+      const err = await r.waitFor((e) => e.event_type === 'system.error', 'error event');
+      assert.equal(typeof err.properties.message, 'string');
+      assert.equal(err.turn_idx, 1);
+      await r.waitFor((e) => e.event_type === 'conversation.stopped_speaking', 'stopped');
+      assert.equal(r.events.filter(utterance('replica')).length, 0);
+      const v = await h().request('GET', `/v2/conversations/${id}?verbose=true`, { account: a });
+      assert.deepEqual(
+        v.body.transcript.map((t: Env) => t.role),
+        ['user'],
+      );
+      r.close();
+    });
+
     test('memories: a later conversation with the same memory store recalls what was said; deleting the store forgets it', async () => {
       const a = await h().newAccount();
       const b = await h().newAccount();

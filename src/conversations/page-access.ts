@@ -29,5 +29,8 @@ export async function conversationCapability(
       throw new AppError('unauthorized', 'You are not allowed to join this meeting.');
     }
   }
-  return new RequestCtx(services, row.account_id, `conversation:${conversationId}`, reqId);
+  // The page's requests are rate limited as a key of their own would be.
+  const keyId = `conversation:${conversationId}`;
+  await services.limiter.consume(keyId);
+  return new RequestCtx(services, row.account_id, keyId, reqId);
 }

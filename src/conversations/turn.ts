@@ -203,20 +203,26 @@ export async function runTurn(
   }
   const duration = Math.round((ctx.now().getTime() - started) / 10) / 100;
   const final = await stream.finish(interrupted);
+  // A turn that failed before saying anything leaves no empty utterance in the transcript.
+  const said = stream.speech !== '' || interrupted;
   await emit(ctx, id, [
-    final,
-    {
-      event_type: 'conversation.utterance',
-      properties: {
-        role: 'replica',
-        speech: stream.speech,
-        ...(interrupted && { interrupted: true }),
-        checks,
-        citations,
-      },
-      turn_idx: turnIdx,
-      inference_id: inferenceId,
-    },
+    ...(said ? [final] : []),
+    ...(said
+      ? [
+          {
+            event_type: 'conversation.utterance',
+            properties: {
+              role: 'replica',
+              speech: stream.speech,
+              ...(interrupted && { interrupted: true }),
+              checks,
+              citations,
+            },
+            turn_idx: turnIdx,
+            inference_id: inferenceId,
+          },
+        ]
+      : []),
     {
       event_type: 'conversation.stopped_speaking',
       properties: { role: 'replica', interrupted, duration },

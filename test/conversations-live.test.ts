@@ -106,6 +106,11 @@ describeEachBackend('Tavus conversations over WebSocket and the chat page', (h) 
     assert.equal((await h().request('POST', `/v2/conversations/${id}/end`, { account: a })).status, 200);
     await client.waitFor((e) => e.event_type === 'system.shutdown', 'shutdown');
     assert.equal(await client.closed, 1000);
+    // A socket opened on the ended conversation replays its log from ?seq and closes.
+    const late = new SocketClient(`ws://${srv.url}/v2/conversations/${id}/ws?seq=${user.seq}`, a.auth);
+    assert.equal(await late.closed, 1000);
+    assert.equal(late.events[0]?.seq, user.seq + 1);
+    assert.equal(late.events.at(-1)?.event_type, 'system.shutdown');
   });
 
   test("the socket refuses a missing key and another account's conversation", async () => {

@@ -155,6 +155,19 @@ describeEachBackend(
       const t = await createConversation(h, a, { test_mode: true });
       const got = await h().request('GET', `/v2/conversations/${t.conversation_id}`, { account: a });
       assert.equal(got.body.status, 'ended');
+      // Its event stream (an ended conversation's) replays the log and ends rather than staying open.
+      const stream = await h().request('GET', `/v2/conversations/${t.conversation_id}/events`, {
+        account: a,
+      });
+      assert.equal(stream.status, 200);
+      assert.equal(stream.text, '');
+      // Interactions are refused: it has ended.
+      const r = await post(
+        a,
+        t.conversation_id,
+        interaction(t.conversation_id, 'conversation.echo', { text: 'x' }),
+      );
+      assert.equal(r.status, 400);
       const p = await createConversation(h, a, { require_auth: true });
       assert.match(p.meeting_token ?? '', /^[A-Za-z0-9_-]{20,}$/);
     });

@@ -72,13 +72,14 @@ export function registerConversationPage(app: Hono<AppEnv>, services: Services):
     try {
       const ctx = await access(c);
       const id = c.req.param('id');
-      await getConversation(ctx, id);
+      const row = await getConversation(ctx, id);
       const seq = Number(c.req.query('seq') ?? 0);
       return eventStream(
         c,
         ctx,
         id,
         resumeSeq(c.req.header('last-event-id'), Number.isSafeInteger(seq) ? seq : 0),
+        row.status === 'ended',
       );
     } catch (err) {
       return fail(c, err);

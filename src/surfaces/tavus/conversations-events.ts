@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { busOf } from '../../conversations/bus.ts';
+import { readEvents } from '../../conversations/events.ts';
 import { interact } from '../../conversations/interactions.ts';
 import { getConversation } from '../../conversations/store.ts';
 import { participantJoined, participantLeft } from '../../conversations/timers.ts';
@@ -76,8 +77,24 @@ export function resumeSeq(header: string | undefined, query: number | undefined)
 }
 
 /** Streams a conversation's broadcast events as SSE for one client (a participant while connected). */
-export function eventStream(c: Context<AppEnv>, ctx: Ctx, conversationId: string, afterSeq: number) {
+export function eventStream(
+  c: Context<AppEnv>,
+  ctx: Ctx,
+  conversationId: string,
+  afterSeq: number,
+  endedAlready = false,
+) {
   return streamSSE(c, async (stream) => {
+    if (endedAlready) {
+      // An ended conversation (test_mode ones have no shutdown event): its log as it is, then the end.
+      for (let after = afterSeq; ; ) {
+        const events = await readEvents(ctx.db, conversationId, after, 500);
+        for (const e of events)
+          await stream.writeSSE({ id: String(e.seq), data: JSON.stringify(e.envelope) });
+        if (events.length < 500) return;
+        after = events[events.length - 1]?.seq ?? after;
+      }
+    }
     const queue: string[] = [];
     let wake: (() => void) | undefined;
     let ended = false;
@@ -127,6 +144,6 @@ export function register(app: OpenAPIHono<AppEnv>) {
     const row = await getConversation(ctx, id);
     if (row.deleted) throw new AppError('not_found', 'Conversation not found');
     const after = resumeSeq(c.req.header('last-event-id'), c.req.valid('query').seq);
-    return eventStream(c, ctx, id, after) as never;
+    return eventStream(c, ctx, id, after, row.status === 'ended') as never;
   });
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { busOf } from '../../conversations/bus.ts';
+import { readEvents } from '../../conversations/events.ts';
 import { interact } from '../../conversations/interactions.ts';
 import { conversationCapability } from '../../conversations/page-access.ts';
 import { getConversation } from '../../conversations/store.ts';
@@ -42,21 +43,21 @@ async function contextFor(
   services: Services,
   req: IncomingMessage,
   url: URL,
-): Promise<[Ctx, string] | undefined> {
+): Promise<[Ctx, string, boolean] | undefined> {
   const reqId = newId('req_');
   const api = API_PATH.exec(url.pathname);
-  if (api?.[1]) {
-    const ctx = await authorize(services, (n) => header(req, n), reqId);
-    await getConversation(ctx, api[1]);
-    return [ctx, api[1]];
-  }
   const page = PAGE_PATH.exec(url.pathname);
-  if (page?.[1])
-    return [
-      await conversationCapability(services, page[1], url.searchParams.get('t') ?? undefined, reqId),
-      page[1],
-    ];
-  return undefined;
+  let ctx: Ctx;
+  let id: string;
+  if (api?.[1]) {
+    ctx = await authorize(services, (n) => header(req, n), reqId);
+    id = api[1];
+  } else if (page?.[1]) {
+    ctx = await conversationCapability(services, page[1], url.searchParams.get('t') ?? undefined, reqId);
+    id = page[1];
+  } else return undefined;
+  const row = await getConversation(ctx, id);
+  return [ctx, id, row.status === 'ended'];
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -72,10 +73,10 @@ export function attachConversationSockets(server: Server, services: Services): W
     contextFor(services, req, url).then(
       (found) => {
         if (!found) return refuse(socket, new AppError('not_found', 'No WebSocket at this path'));
-        const [ctx, id] = found;
+        const [ctx, id, ended] = found;
         const seq = Number(url.searchParams.get('seq') ?? 0);
         wss.handleUpgrade(req, socket, head, (ws) =>
-          serve(ctx, id, Number.isSafeInteger(seq) && seq >= 0 ? seq : 0, ws),
+          serve(ctx, id, Number.isSafeInteger(seq) && seq >= 0 ? seq : 0, ws, ended),
         );
       },
       (err) => refuse(socket, err),
@@ -84,7 +85,22 @@ export function attachConversationSockets(server: Server, services: Services): W
   return wss;
 }
 
-function serve(ctx: Ctx, id: string, afterSeq: number, ws: WebSocket): void {
+/** An ended conversation's socket gets its log as it is, then closes (1000). */
+async function replayAndClose(ctx: Ctx, id: string, afterSeq: number, ws: WebSocket): Promise<void> {
+  for (let after = afterSeq; ; ) {
+    const events = await readEvents(ctx.db, id, after, 500);
+    for (const e of events) if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(e.envelope));
+    if (events.length < 500) break;
+    after = events[events.length - 1]?.seq ?? after;
+  }
+  ws.close(1000, 'conversation ended');
+}
+
+function serve(ctx: Ctx, id: string, afterSeq: number, ws: WebSocket, ended: boolean): void {
+  if (ended) {
+    replayAndClose(ctx, id, afterSeq, ws).catch(() => ws.terminate());
+    return;
+  }
   const errorEvent = (message: string) =>
     JSON.stringify({
       message_type: 'conversation',

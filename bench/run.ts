@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { adversarialBench } from './adversarial.ts';
+import { chatBench, writeChatSection } from './chat.ts';
 import { knowledgeBench, writeKnowledgeSection } from './knowledge.ts';
 import {
   type Latency,
@@ -16,6 +17,7 @@ import {
 } from './lib/load.ts';
 import { httpOk, type Proc, root, rssMb, runJson, start } from './lib/processes.ts';
 import { cpuCounters, type Row, render } from './lib/report.ts';
+import { observabilityCost } from './observability.ts';
 
 /**
  * npm run bench: personakit side by side with its peers, in one run on one machine. Every figure is
@@ -192,6 +194,9 @@ async function main() {
       lowerIsBetter: true,
     },
   );
+
+  // 1b. The same refine with metrics and with traces on (issue 17: metrics under 3% of throughput).
+  rows.push(...(await observabilityCost({ bin, work, mockUrl, runOpts, log })));
 
   // 2. refine, JSON, 1 connection: added latency over the mock.
   log('refine JSON x1 latency');
@@ -647,7 +652,15 @@ const adversarial = process.env.BENCH_ADVERSARIAL;
 // BENCH_KNOWLEDGE=1 adds the knowledge section (SciFact quality, 100k-chunk search latency; issue 13), =only
 // runs it alone; its section of bench/RESULTS.md is replaced.
 const knowledge = process.env.BENCH_KNOWLEDGE;
-if (knowledge !== 'only' && adversarial !== 'only') await main();
+// BENCH_CHAT=1 adds the chat section (issue 14: chat latency with and without a 100k-chunk persona,
+// streams, throughput; minutes, most of it indexing), =only runs it alone; its section is replaced.
+const chatOnly = process.env.BENCH_CHAT === 'only';
+if (knowledge !== 'only' && adversarial !== 'only' && !chatOnly) await main();
+if (process.env.BENCH_CHAT === '1' || chatOnly) {
+  const md = await chatBench(log);
+  process.stdout.write(`${md}\n`);
+  if (!quick) writeChatSection(md);
+}
 if (knowledge === '1' || knowledge === 'only') {
   const md = await knowledgeBench(pgUrl, log);
   process.stdout.write(`${md}\n`);

@@ -1,4 +1,6 @@
-import { existsSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * Bundles the server into dist/personakit.mjs, which bin/personakit.js runs when it is up to date.
@@ -25,6 +27,19 @@ try {
   );
   process.exit(0);
 }
+// The typed client's schema (src/client/schema.ts) is generated from the routes' OpenAPI document when a
+// source changed since it was written (scripts/generate-client.ts); it needs Node's type stripping.
+const schema = 'src/client/schema.ts';
+const newest = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).reduce((t, e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return path === 'src/client' ? t : Math.max(t, newest(path));
+    return Math.max(t, statSync(path).mtimeMs);
+  }, 0);
+if (!existsSync(schema) || statSync(schema).mtimeMs < newest('src')) {
+  const generated = spawnSync(process.execPath, ['scripts/generate-client.ts'], { stdio: 'inherit' });
+  if (generated.status !== 0) process.exit(generated.status ?? 1);
+}
 // Chunk names carry content hashes: start clean so no stale chunk lingers.
 rmSync('dist', { recursive: true, force: true });
 await esbuild.build({
@@ -35,6 +50,8 @@ await esbuild.build({
     personakit: 'src/main.ts',
     'style-worker': 'src/style/style-worker.ts',
     'extract-worker': 'src/knowledge/extract/worker.ts',
+    // The typed client (package export personakit/client), for applications: not loaded by the server.
+    client: 'src/client/index.ts',
   },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },

@@ -7,8 +7,9 @@ import { registerDocsPage } from './http/docs-page.ts';
 import type { AppEnv } from './http/env.ts';
 import { type ErrorMapper, sendError } from './http/error-shape.ts';
 import { finishOperations } from './http/openapi-operations.ts';
-import { requestContext, requestLog } from './http/request-context.ts';
+import { header, requestContext, requestLog } from './http/request-context.ts';
 import { validationHook } from './http/validation.ts';
+import { metricsAnswer } from './observability/metrics-endpoint.ts';
 import { openAiSurface } from './surfaces/openai/index.ts';
 import { openGiantError } from './surfaces/opengiant/errors.ts';
 import { openGiantSurface } from './surfaces/opengiant/index.ts';
@@ -55,6 +56,16 @@ export function createApp(services: Services) {
       return c.json({ status: 'unavailable', message: 'database unreachable' }, 503);
     }
   });
+
+  // Metrics on the API port, behind their token (without one they are only on their own port, if any).
+  const { metrics } = services;
+  const metricsToken = services.config.PERSONAKIT_METRICS_TOKEN;
+  if (metrics && metricsToken !== undefined && services.config.PERSONAKIT_METRICS_PORT === undefined) {
+    app.get('/metrics', async (c) => {
+      const a = await metricsAnswer(metrics, metricsToken, header(c, 'authorization'));
+      return c.body(a.body, a.status as 200 | 401, { 'content-type': a.contentType });
+    });
+  }
 
   for (const s of surfaces) app.route(s.prefix, s.app);
   // conversation_url's chat page: outside /v2, it takes the URL (and meeting token) instead of a key.

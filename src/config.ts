@@ -153,6 +153,8 @@ const configSchema = z.object({
     .min(0)
     .max(2 ** 40)
     .default(64 * 1024 * 1024),
+  /** Versions kept per persona, newest first (docs/versions.md); 0 keeps every version. */
+  PERSONAKIT_PERSONA_VERSIONS_KEEP: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
   /**
    * How long an Idempotency-Key claim holds without renewal: its process renews it while the request
    * runs, so after a crash a retry waits at most this long (30 s by default).
@@ -161,6 +163,18 @@ const configSchema = z.object({
   /** Browser origins allowed to call the API (CORS): comma-separated origins or `*`; unset = off. */
   PERSONAKIT_CORS_ORIGINS: corsOrigins,
   /** Shares rate-limit counters between instances. */
+  /**
+   * Metrics (docs/operations.md "Metrics"): GET /metrics on the API port needs this token as
+   * `Authorization: Bearer`; with PERSONAKIT_METRICS_PORT they are served there instead, without a token
+   * unless one is set. Neither set: no metrics are recorded or served.
+   */
+  PERSONAKIT_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  PERSONAKIT_METRICS_PORT: port.optional(),
+  PERSONAKIT_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** OpenTelemetry's standard variables: traces are exported over OTLP/HTTP when an endpoint is set. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  OTEL_SERVICE_NAME: z.string().min(1).default('personakit'),
   REDIS_URL: optionalUrl,
   /** CLI client commands (refine): the running server to talk to and the key to use. */
   PERSONAKIT_URL: z.string().url().default('http://127.0.0.1:8080'),

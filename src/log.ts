@@ -2,6 +2,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { redactUrlCredentials } from './core/redact-url.ts';
 import { LogBatcher } from './log-batcher.ts';
+import { currentTraceId } from './observability/tracing.ts';
 
 export type { Logger };
 
@@ -19,6 +20,11 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: De
       formatters: { level: (label) => ({ level: label }) },
       // Logged errors (a lost database or Redis connection) may quote a URL with its password.
       serializers: { err: redactedError },
+      // With tracing on, every line written inside a request's span carries its trace id.
+      mixin: () => {
+        const traceId = currentTraceId();
+        return traceId ? { traceId } : {};
+      },
     },
     destination ?? defaultDestination(),
   );
@@ -34,7 +40,14 @@ function defaultDestination(): LogBatcher {
 }
 
 /** Writes the one access-log line of a request. */
-export type AccessLog = (reqId: string, method: string, path: string, status: number, ms: number) => void;
+export type AccessLog = (
+  reqId: string,
+  method: string,
+  path: string,
+  status: number,
+  ms: number,
+  traceId?: string,
+) => void;
 
 /**
  * The access line, written straight to the logger's destination in exactly pino's format for this
@@ -46,10 +59,16 @@ export function accessLog(log: Logger): AccessLog {
   if (!log.isLevelEnabled('info')) return () => {};
   const out = (log as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym];
   if (!out)
-    return (reqId, method, path, status, ms) => log.info({ reqId, method, path, status, ms }, 'request');
-  return (reqId, method, path, status, ms) => {
+    return (reqId, method, path, status, ms, traceId) =>
+      log.info(
+        traceId ? { reqId, traceId, method, path, status, ms } : { reqId, method, path, status, ms },
+        'request',
+      );
+  return (reqId, method, path, status, ms, traceId) => {
+    // A trace id is 32 hex digits from the tracer, never from the client: no escaping needed.
+    const trace = traceId ? `,"traceId":"${traceId}"` : '';
     out.write(
-      `{"level":"info","time":${Date.now()},"reqId":"${reqId}","method":"${method}","path":${JSON.stringify(path)},"status":${status},"ms":${ms},"msg":"request"}\n`,
+      `{"level":"info","time":${Date.now()},"reqId":"${reqId}"${trace},"method":"${method}","path":${JSON.stringify(path)},"status":${status},"ms":${ms},"msg":"request"}\n`,
     );
   };
 }

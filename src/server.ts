@@ -7,6 +7,7 @@ import type { Services } from './core/context.ts';
 import { AppError } from './core/errors.ts';
 import type { ErrorMapper } from './http/error-shape.ts';
 import { nativeListener } from './http/native.ts';
+import { startMetricsServer } from './observability/metrics-endpoint.ts';
 import { closeServices } from './services.ts';
 import { openAiError } from './surfaces/openai/errors.ts';
 import { openAiNativeRoutes, ownsPath } from './surfaces/openai/index.ts';
@@ -19,6 +20,8 @@ import { tavusError } from './surfaces/tavus/errors.ts';
 export interface RunningServer {
   url: string;
   port: number;
+  /** GET /metrics on its own port (PERSONAKIT_METRICS_PORT), when configured. */
+  metricsUrl?: string;
   /** Stop accepting, let in-flight requests finish (bounded), then close the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -121,6 +124,21 @@ export async function startServer(services: Services): Promise<RunningServer> {
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const url = `http://${host}:${port}`;
   log.info({ url, database: services.db.dialect }, 'personakit listening');
+  const { metrics } = services;
+  if (metrics) {
+    metrics.connections = () =>
+      new Promise((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n)));
+  }
+  const metricsServer =
+    metrics && config.PERSONAKIT_METRICS_PORT !== undefined
+      ? await startMetricsServer(
+          metrics,
+          config.PERSONAKIT_METRICS_HOST,
+          config.PERSONAKIT_METRICS_PORT,
+          config.PERSONAKIT_METRICS_TOKEN,
+        )
+      : undefined;
+  if (metricsServer) log.info({ url: metricsServer.url }, 'metrics listening');
   // Jobs left by a previous run (a document accepted just before a crash) resume here.
   services.jobs.start();
 
@@ -147,11 +165,12 @@ export async function startServer(services: Services): Promise<RunningServer> {
       clearTimeout(timer);
       clearInterval(reap);
       await jobsStopped;
+      await metricsServer?.close();
       await closeServices(services);
       log.info('stopped');
       log.flush();
     })();
     return closing;
   };
-  return { url, port, close };
+  return metricsServer ? { url, port, close, metricsUrl: metricsServer.url } : { url, port, close };
 }

@@ -10,41 +10,52 @@ import { createRateLimiter } from './core/rate-limit.ts';
 import { createSecretBox, newEncryptionKey, parseEncryptionKey, type SecretBox } from './core/secrets.ts';
 import { ensureSystemPersonas } from './core/system-personas.ts';
 import { createJobQueue } from './jobs/queue.ts';
+import { jobCounts } from './jobs/store.ts';
 import { registerKnowledgeJobs } from './knowledge/ingest.ts';
 import type { Logger } from './log.ts';
+import type { Metrics } from './observability/metrics.ts';
+import { startTracing, useTraceIds } from './observability/tracing.ts';
 import type { Db } from './storage/db.ts';
 import { openDb } from './storage/db.ts';
 
 /** Opens the store (migrating it), checks the secrets key, seeds the built-ins, builds the services. */
 export async function createServices(config: Config, log: Logger): Promise<Services> {
-  const db = await openDb(config.DATABASE_URL);
+  const tracing = await startTracing(config, log);
+  useTraceIds(tracing);
+  const db = await openDb(config.DATABASE_URL, { tracing });
   try {
     const secrets = createSecretBox(await encryptionKey(config, db, log));
     await checkStoredSecrets(db, secrets);
     await ensureSystemPersonas(db, new Date());
     const limiter = await createRateLimiter(config);
     await limiter.ready();
+    const keys = new KeyCache(db);
+    const personas = new PersonaCache(
+      db,
+      config.PERSONAKIT_PERSONA_CACHE_SIZE,
+      config.PERSONAKIT_PERSONA_CACHE_BYTES,
+    );
     const services: Services = {
       config,
       db,
       log,
-      keys: new KeyCache(db),
-      personas: new PersonaCache(
-        db,
-        config.PERSONAKIT_PERSONA_CACHE_SIZE,
-        config.PERSONAKIT_PERSONA_CACHE_BYTES,
-      ),
+      keys,
+      personas,
       secrets,
       limiter,
       // Built here, started by the server (startServer) or a test: a CLI command never runs jobs.
       jobs: createJobQueue(db, log),
+      metrics: await metricsFor(config, db, personas, keys),
+      tracing,
       now: () => new Date(),
     };
+    services.jobs.observe(services.metrics);
     registerKnowledgeJobs(services);
     registerConversationJobs(services);
     return services;
   } catch (err) {
     await db.close();
+    await tracing?.shutdown();
     throw err;
   }
 }
@@ -132,9 +143,29 @@ async function checkStoredSecrets(db: Db, box: SecretBox): Promise<void> {
   }
 }
 
+/** Metrics when they are exposed; prom-client is loaded only then. */
+async function metricsFor(
+  config: Config,
+  db: Db,
+  personas: PersonaCache,
+  keys: KeyCache,
+): Promise<Metrics | null> {
+  if (config.PERSONAKIT_METRICS_TOKEN === undefined && config.PERSONAKIT_METRICS_PORT === undefined)
+    return null;
+  const { Metrics } = await import('./observability/metrics.ts');
+  return new Metrics({
+    jobs: () => jobCounts(db),
+    caches: () => [
+      { cache: 'personas', ...personas.stats() },
+      { cache: 'keys', ...keys.stats() },
+    ],
+  });
+}
+
 /** Releases what createServices opened. */
 export async function closeServices(services: Services): Promise<void> {
   await services.jobs.stop();
   await services.db.close();
   await services.limiter.close();
+  await services.tracing?.shutdown();
 }

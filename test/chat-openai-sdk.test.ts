@@ -357,6 +357,37 @@ describeEachBackend(
       assert.equal(last().body.model, 'gpt-test');
     });
 
+    test('a pinned model <persona_id>@<n> speaks as that stored version; the bare id as the latest', async () => {
+      const a = await h().newAccount();
+      const p = await v1Persona(h, a, { tone: 'dry' });
+      const patched = await h().request('PATCH', `/v1/personas/${p.id}`, {
+        account: a,
+        json: { attributes: { tone: 'warm' } },
+      });
+      assert.equal(patched.status, 200, patched.text);
+      for (const [model, tone] of [
+        [`${p.id}@1`, 'dry'],
+        [p.id, 'warm'],
+        [`${p.id}@2`, 'warm'],
+      ] as const) {
+        fake.next({ json: completion('ok') });
+        const r = await client(a).chat.completions.create({
+          model,
+          messages: [{ role: 'user', content: 'hi' }],
+        });
+        assert.equal(r.model, model);
+        assert.match(last().body.messages[0].content, new RegExp(`- tone: ${tone}$`, 'm'), model);
+      }
+      const err = await client(a)
+        .chat.completions.create({ model: `${p.id}@3`, messages: [{ role: 'user', content: 'hi' }] })
+        .then(
+          () => assert.fail('no error'),
+          (e: unknown) => e,
+        );
+      assert.ok(err instanceof OpenAI.NotFoundError);
+      assert.equal(err.code, 'model_not_found');
+    });
+
     test('models: every own persona with its name, the system personas, never another account; retrieve by id', async () => {
       const a = await h().newAccount();
       const b = await h().newAccount();

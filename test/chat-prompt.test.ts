@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { estimateTokens, knowledgeQuery, withinBudget } from '../src/chat/knowledge.ts';
+import { operatorKey, operatorProvider } from '../src/chat/llm.ts';
 import { deltasOf, LOCAL_MODEL, localAnswer, NO_KNOWLEDGE, NOTHING_FOUND } from '../src/chat/local-engine.ts';
 import { parseModelId } from '../src/chat/persona-version.ts';
 import { assemblePrompt, KNOWLEDGE_HEADING } from '../src/chat/prompt.ts';
 import type { Citation } from '../src/chat/types.ts';
+import { testConfig } from '../src/config.ts';
 import { emptyFields, type Persona } from '../src/core/persona.ts';
 import type { ChatMessage } from '../src/providers/chat-types.ts';
 
@@ -193,8 +195,25 @@ test('the local engine answers extractively with a citation marker per passage, 
 test('model ids: a persona id, or one pinned to a version with @n', () => {
   assert.deepEqual(parseModelId('p123'), { personaId: 'p123' });
   assert.deepEqual(parseModelId('p123@4'), { personaId: 'p123', version: 4 });
-  assert.equal(parseModelId('p123@'), undefined);
-  assert.equal(parseModelId('p123@0'), undefined);
-  assert.equal(parseModelId('@4'), undefined);
-  assert.equal(parseModelId('p123@x'), undefined);
+  // Anything else is taken whole as an id, which no persona has: model_not_found.
+  for (const odd of ['p123@', 'p123@0', '@4', 'p123@x'])
+    assert.deepEqual(parseModelId(odd), { personaId: odd });
+  assert.equal(parseModelId(''), undefined);
+});
+
+test("the operator's default provider: the one named, else the first with a key, else the local engine", () => {
+  assert.equal(operatorProvider(testConfig()), 'local');
+  assert.equal(
+    operatorProvider(testConfig({ PERSONAKIT_ANTHROPIC_API_KEY: 'k1', PERSONAKIT_GOOGLE_API_KEY: 'k2' })),
+    'anthropic',
+  );
+  assert.equal(
+    operatorProvider(testConfig({ PERSONAKIT_OPENAI_API_KEY: 'k', PERSONAKIT_CHAT_PROVIDER: 'cohere' })),
+    'cohere',
+  );
+  assert.equal(
+    operatorKey(testConfig({ PERSONAKIT_OPENAI_COMPATIBLE_API_KEY: 'k3' }), 'openai-compatible'),
+    'k3',
+  );
+  assert.throws(() => testConfig({ PERSONAKIT_CHAT_PROVIDER: 'skynet' }), /PERSONAKIT_CHAT_PROVIDER/);
 });

@@ -29,6 +29,9 @@ const READ_FROM_DISK: Record<string, string> = {
 /** Started by path (new Worker), not imported: a second entry of the bundle, with the parsers' imports. */
 const EXTRACT_WORKER = 'src/knowledge/extract/worker.ts';
 
+/** The package's other export (personakit/client), for applications: its imports ship too. */
+const CLIENT = 'src/client/index.ts';
+
 const packageOf = (specifier: string) =>
   specifier
     .split('/')
@@ -68,7 +71,7 @@ describe('a production install (npm ci --omit=dev) has what npm start needs', ()
   });
 
   test('the server and bin/personakit.js import only dependencies, never a devDependency', async () => {
-    for (const entry of ['src/main.ts', 'bin/personakit.js', EXTRACT_WORKER]) {
+    for (const entry of ['src/main.ts', 'bin/personakit.js', EXTRACT_WORKER, CLIENT]) {
       const imports = await runtimeImports(entry);
       for (const [name, files] of imports) {
         assert.ok(
@@ -83,6 +86,7 @@ describe('a production install (npm ci --omit=dev) has what npm start needs', ()
     const used = new Set([
       ...(await runtimeImports('src/main.ts')).keys(),
       ...(await runtimeImports(EXTRACT_WORKER)).keys(),
+      ...(await runtimeImports(CLIENT)).keys(),
     ]);
     for (const name of Object.keys(pkg.dependencies)) {
       assert.ok(

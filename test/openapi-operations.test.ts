@@ -13,6 +13,10 @@ const expected: Record<string, string> = {
   'GET /v1/personas/{id}': 'getPersona',
   'PATCH /v1/personas/{id}': 'updatePersona',
   'DELETE /v1/personas/{id}': 'deletePersona',
+  'GET /v1/personas/{id}/versions': 'listPersonaVersions',
+  'GET /v1/personas/{id}/versions/{version}': 'getPersonaVersion',
+  'GET /v1/personas/{id}/versions/{version}/diff': 'diffPersonaVersions',
+  'POST /v1/personas/{id}/versions/{version}/restore': 'restorePersonaVersion',
   'POST /v1/refine': 'refineContent',
   'POST /v1/check': 'checkContent',
   // OpenAI's own operationIds, so clients generated from either document name them alike.

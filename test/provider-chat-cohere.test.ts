@@ -121,6 +121,8 @@ test('cohere: tool choices, the tool plan sent back, response formats and finish
     model: 'm',
     messages: [
       { role: 'user', content: 'x' },
+      // An empty assistant turn is left out (Cohere refuses empty content).
+      { role: 'assistant', content: '' },
       { role: 'assistant', content: 'Plan: call f.', toolCalls: [{ id: 't1', name: 'f', arguments: '{}' }] },
       { role: 'tool', toolCallId: 't1', content: 'r' },
     ],

@@ -149,4 +149,8 @@ export class KeyCache {
     this.#cache.set(hash, principal);
     return principal;
   }
+
+  stats(): { hits: number; misses: number } {
+    return { hits: this.#cache.hits, misses: this.#cache.misses };
+  }
 }

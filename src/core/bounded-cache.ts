@@ -38,10 +38,18 @@ export class BoundedCache<V> {
     if (v !== this.#seen) {
       this.#seen = v;
       this.clear();
+      this.misses++;
       return undefined;
     }
-    return this.#map.get(key)?.value;
+    const entry = this.#map.get(key);
+    if (entry) this.hits++;
+    else this.misses++;
+    return entry?.value;
   }
+
+  /** Lookups answered and missed since start (metrics: personakit_cache_hits / _misses). */
+  hits = 0;
+  misses = 0;
 
   /** Whether a value of this estimated size would be kept (callers skip work for one that would not). */
   fits(bytes: number): boolean {

@@ -1,6 +1,8 @@
 import type { Config } from '../config.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Tracing } from '../observability/tracing.ts';
 import type { Db } from '../storage/db.ts';
 import type { KeyCache } from './api-keys.ts';
 import type { PersonaCache } from './persona-cache.ts';
@@ -22,6 +24,10 @@ export interface Services {
   secrets: SecretBox;
   /** The durable job queue in the store (knowledge ingestion, callbacks). */
   jobs: JobQueue;
+  /** Prometheus metrics; null when they are not exposed (nothing is recorded then). */
+  metrics: Metrics | null;
+  /** OpenTelemetry tracing; null unless an OTLP endpoint is configured. */
+  tracing: Tracing | null;
   now: () => Date;
 }
 

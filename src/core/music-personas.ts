@@ -5,6 +5,7 @@ import { AppError, notFound } from './errors.ts';
 import { newId } from './ids.ts';
 import { mergeClipTags, styleAttributes } from './music-style.ts';
 import { emptyFields, fieldsToRow, type Persona, rowToPersona } from './persona.ts';
+import { firstVersionRow } from './persona-version-rows.ts';
 import { deletePersona } from './personas.ts';
 import type { SunoUpstream } from './suno-upstream.ts';
 
@@ -82,18 +83,17 @@ export async function createMusicPersona(
       attributes: styleAttributes(mergeClipTags(clips.map((c) => c.tags))),
     };
     const personaId = newId('p');
-    await tx
-      .insertInto('personas')
-      .values({
-        id: personaId,
-        account_id: ctx.accountId,
-        persona_type: 'user',
-        ...fieldsToRow(fields),
-        created_at: now,
-        updated_at: now,
-        version: 1,
-      })
-      .execute();
+    const row = {
+      id: personaId,
+      account_id: ctx.accountId,
+      persona_type: 'user',
+      ...fieldsToRow(fields),
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    };
+    await tx.insertInto('personas').values(row).execute();
+    await tx.insertInto('persona_versions').values(firstVersionRow(row, ctx.keyId)).execute();
     await tx
       .insertInto('suno_personas')
       .values({

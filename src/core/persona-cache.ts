@@ -63,9 +63,13 @@ export class PersonaCache {
   get size(): number {
     return this.#cache.size;
   }
+
+  stats(): { hits: number; misses: number } {
+    return { hits: this.#cache.hits, misses: this.#cache.misses };
+  }
 }
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);

@@ -6,6 +6,8 @@ import type { Ctx } from './context.ts';
 import { AppError, notFound } from './errors.ts';
 import { idPattern, newId } from './ids.ts';
 import { fieldsOf, fieldsToRow, type Persona, type PersonaFields, rowToPersona } from './persona.ts';
+import { forgetVersions } from './persona-version-cache.ts';
+import { firstVersionRow, pruneVersions, recordIfMissing, versionRow } from './persona-version-rows.ts';
 
 /**
  * Persona store: the core operations every surface maps onto. All reads and writes are scoped to the
@@ -26,7 +28,7 @@ export async function createPersona(ctx: Ctx, fields: PersonaFields): Promise<Pe
     updated_at: now,
     version: 1,
   };
-  await batcherFor(ctx.db).insert(row);
+  await batcherFor(ctx.db).insert({ row, version: firstVersionRow(row, ctx.keyId) });
   ctx.personas.invalidate(row.id);
   return rowToPersona(row);
 }
@@ -144,6 +146,13 @@ export async function listPersonasByOffset(
 
 export type Mutation = (current: Readonly<Persona>) => PersonaFields | Promise<PersonaFields>;
 
+export interface UpdateOptions {
+  /** Write a new version even if the fields are unchanged (a restore always makes one). */
+  force?: boolean;
+  /** Recorded on the new version: the version a restore copies. */
+  restoredFrom?: number;
+}
+
 export interface UpdateResult {
   persona: Persona;
   changed: boolean;
@@ -153,12 +162,22 @@ export interface UpdateResult {
  * Read-modify-write in one transaction with the row locked (PostgreSQL FOR UPDATE; SQLite serializes
  * writers), so concurrent updates never lose one another. The mutation may throw to refuse the change;
  * then nothing is written. A mutation that changes nothing writes nothing and keeps the version.
+ *
+ * Each change writes its immutable version row in the same transaction, numbered as the persona's
+ * `version` (the row lock makes the numbers strictly increasing with no gap or duplicate), then applies
+ * the retention setting.
  */
-export async function updatePersona(ctx: Ctx, id: string, mutate: Mutation): Promise<UpdateResult> {
+export async function updatePersona(
+  ctx: Ctx,
+  id: string,
+  mutate: Mutation,
+  options: UpdateOptions = {},
+): Promise<UpdateResult> {
+  let pruned: number[] = [];
   const result = await ctx.db.kysely.transaction().execute(async (tx) => {
     const current = await lockOwned(ctx, tx, id);
     const next = await mutate(current);
-    if (sameFields(fieldsOf(current), next)) return { persona: current, changed: false };
+    if (!options.force && sameFields(fieldsOf(current), next)) return { persona: current, changed: false };
     const updated: Persona = {
       ...current,
       ...next,
@@ -171,13 +190,22 @@ export async function updatePersona(ctx: Ctx, id: string, mutate: Mutation): Pro
       .where('id', '=', id)
       .where('version', '=', current.version)
       .execute();
+    // The state being replaced may predate versions (or come from a path that records none): keep it.
+    await recordIfMissing(tx, current);
+    await tx
+      .insertInto('persona_versions')
+      .values(versionRow(updated, { keyId: ctx.keyId, restoredFrom: options.restoredFrom ?? null }))
+      .execute();
+    pruned = await pruneVersions(tx, id, ctx.config.PERSONAKIT_PERSONA_VERSIONS_KEEP);
     await ctx.db.announceChange(tx, 'personas');
     return { persona: updated, changed: true };
   });
   ctx.personas.invalidate(id);
+  if (pruned.length > 0) forgetVersions(ctx.db, id, pruned);
   return result;
 }
 
+/** Its versions go with it (persona_versions rows cascade in the same transaction). */
 export async function deletePersona(ctx: Ctx, id: string): Promise<void> {
   await ctx.db.kysely.transaction().execute(async (tx) => {
     await lockOwned(ctx, tx, id);

@@ -1,4 +1,5 @@
 import { resolveOutboundUrl } from '../net/outbound-url.ts';
+import { upstreamCall } from '../observability/upstream.ts';
 import { KEY_OPTIONAL, PROVIDER_IDS, providersFor } from '../providers/registry.ts';
 import { pinnedTarget } from '../providers/transport.ts';
 import type {
@@ -17,6 +18,7 @@ import type { Ctx } from './context.ts';
 import { AppError, invalid } from './errors.ts';
 import type { Persona } from './persona.ts';
 import { personaLlm } from './persona-llm.ts';
+import { getPersonaVersion } from './persona-versions.ts';
 import { getPersona } from './personas.ts';
 
 /**
@@ -31,6 +33,8 @@ export interface RefineInput {
   provider: string;
   providerApiKey?: string | undefined;
   personaId: string;
+  /** Pin a version of the persona (docs/versions.md); the latest when absent. */
+  personaVersion?: number | undefined;
   content: string;
   model?: string | undefined;
   temperature?: number | undefined;
@@ -92,7 +96,10 @@ async function prepare(ctx: Ctx, input: RefineInput): Promise<Prepared> {
     }
   }
 
-  const persona = await getPersona(ctx, input.personaId);
+  const persona =
+    input.personaVersion === undefined
+      ? await getPersona(ctx, input.personaId)
+      : await getPersonaVersion(ctx, input.personaId, input.personaVersion);
 
   // openai-compatible with no baseUrl: the persona's own LLM (layers.llm), each request field winning.
   if (keyOptional && baseUrl === undefined) {
@@ -148,7 +155,15 @@ async function finish(p: Prepared, completion: Completion): Promise<RefineResult
 
 export async function refine(ctx: Ctx, input: RefineInput): Promise<RefineResult> {
   const p = await prepare(ctx, input);
-  return finish(p, await p.provider.complete(p.call, p.req));
+  const completion = await upstreamCall(
+    ctx,
+    p.provider.id,
+    p.req.model,
+    'complete',
+    () => p.provider.complete(p.call, p.req),
+    (c) => c.usage,
+  );
+  return finish(p, completion);
 }
 
 /**
@@ -157,7 +172,25 @@ export async function refine(ctx: Ctx, input: RefineInput): Promise<RefineResult
  */
 export async function openRefineStream(ctx: Ctx, input: RefineInput): Promise<RefineStream> {
   const p = await prepare(ctx, input);
-  const stream = await p.provider.open(p.call, p.req);
+  const opened = await upstreamCall(
+    ctx,
+    p.provider.id,
+    p.req.model,
+    'open',
+    () => p.provider.open(p.call, p.req),
+    () => undefined,
+  );
+  const stream = {
+    read: (onDelta: DeltaSink) =>
+      upstreamCall(
+        ctx,
+        p.provider.id,
+        p.req.model,
+        'stream',
+        () => opened.read(onDelta),
+        (c) => c.usage,
+      ),
+  };
   if (!(p.enforce && p.provider.remote))
     return { run: async (onDelta) => finish(p, await stream.read(onDelta)) };
   // enforce: the deltas are the fixed text, held back to the end of each line (style/stream-enforcer.ts)

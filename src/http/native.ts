@@ -58,6 +58,8 @@ export interface NativeRoute {
   /** Path segments; null where the contract has a `{param}`. */
   segments: (string | null)[];
   paramNames: string[];
+  /** The path as Hono names the route (`/v1/personas/:id`): the route label of metrics and spans. */
+  template: string;
   params: z.ZodType | undefined;
   body: z.ZodType | undefined;
   errors: ErrorMapper;
@@ -89,7 +91,8 @@ export function nativeRoute<P = undefined, B = undefined>(
   const method = route.method.toUpperCase();
   if (method !== 'GET' && method !== 'POST')
     throw new Error(`native routes serve GET and POST, not ${method}`);
-  return { method, segments, paramNames, params, body, errors, handle };
+  const template = `/${parts.map((p, i) => (segments[i] === null ? `:${p.slice(1, -1)}` : p)).join('/')}`;
+  return { method, segments, paramNames, template, params, body, errors, handle };
 }
 
 /** Params of `path` if it matches the route: plain segments only (anything encoded goes to Hono). */
@@ -207,6 +210,33 @@ async function serve(
 ): Promise<void> {
   const started = performance.now();
   const reqId = requestIdFrom(nodeHeader(req, 'x-request-id'));
+  const { tracing } = services;
+  if (!tracing) return answer(services, access, route, rawParams, path, req, res, started, reqId, undefined);
+  const { template } = route;
+  const method = req.method as string;
+  return tracing.span(
+    `${method} ${template}`,
+    'server',
+    { 'http.request.method': method, 'http.route': template },
+    (span) =>
+      answer(services, access, route, rawParams, path, req, res, started, reqId, tracing.traceId()).finally(
+        () => span.set({ 'http.response.status_code': res.headersSent ? res.statusCode : 499 }),
+      ),
+  );
+}
+
+async function answer(
+  services: Services,
+  access: AccessLog,
+  route: NativeRoute,
+  rawParams: Record<string, string>,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  started: number,
+  reqId: string,
+  traceId: string | undefined,
+): Promise<void> {
   let ctx: RequestCtx | undefined;
   try {
     ctx = await authorize(services, (n) => nodeHeader(req, n), reqId);
@@ -234,7 +264,9 @@ async function serve(
   }
   // A client that left before any answer was sent is logged as 499 (nginx's "client closed request").
   const status = res.headersSent ? res.statusCode : 499;
-  access(reqId, req.method as string, path, status, +(performance.now() - started).toFixed(2));
+  const ms = performance.now() - started;
+  services.metrics?.request(req.method as string, route.template, status, ms / 1000);
+  access(reqId, req.method as string, path, status, +ms.toFixed(2), traceId);
 }
 
 function validate(schema: z.ZodType, value: unknown, target: string): unknown {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
 import type { Services } from '../core/context.ts';
 import { accessLog, type Logger } from '../log.ts';
 import type { AppEnv } from './env.ts';
@@ -52,12 +53,38 @@ export function requestIdFrom(given: string | undefined): string {
  */
 export function requestContext(services: Services): MiddlewareHandler<AppEnv> {
   const access = accessLog(services.log);
+  const { metrics, tracing } = services;
   return async (c, next) => {
     const started = performance.now();
     const reqId = requestIdFrom(header(c, 'x-request-id'));
     c.set('requestId', reqId);
     c.header('x-request-id', reqId);
-    await next();
-    access(reqId, c.req.method, c.req.path, c.res.status, +(performance.now() - started).toFixed(2));
+    const method = c.req.method;
+    let traceId: string | undefined;
+    if (tracing) {
+      await tracing.span(method, 'server', { 'http.request.method': method }, async (span) => {
+        traceId = tracing.traceId();
+        await next();
+        const route = routeOf(c);
+        span.rename(`${method} ${route}`);
+        span.set({ 'http.route': route, 'http.response.status_code': c.res.status });
+      });
+    } else await next();
+    const ms = performance.now() - started;
+    metrics?.request(method, routeOf(c), c.res.status, ms / 1000);
+    access(reqId, method, c.req.path, c.res.status, +ms.toFixed(2), traceId);
   };
+}
+
+/**
+ * The template of the route that answered (`/v1/personas/:id`), for metrics and span names: never the
+ * raw path, whose ids would make a series per persona. Requests no route matched share one label.
+ */
+export function routeOf(c: Context): string {
+  const routes = matchedRoutes(c);
+  for (let i = routes.length - 1; i >= 0; i--) {
+    const r = routes[i];
+    if (r && r.method !== 'ALL') return r.path;
+  }
+  return 'unmatched';
 }

@@ -14,6 +14,8 @@ export class RequestCtx implements Ctx {
   readonly limiter: Services['limiter'];
   readonly secrets: Services['secrets'];
   readonly jobs: Services['jobs'];
+  readonly metrics: Services['metrics'];
+  readonly tracing: Services['tracing'];
   readonly now: Services['now'];
   readonly accountId: string;
   readonly keyId: string;
@@ -29,6 +31,8 @@ export class RequestCtx implements Ctx {
     this.limiter = services.limiter;
     this.secrets = services.secrets;
     this.jobs = services.jobs;
+    this.metrics = services.metrics;
+    this.tracing = services.tracing;
     this.now = services.now;
     this.accountId = accountId;
     this.keyId = keyId;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Db, Tx } from '../storage/db.ts';
 import type { JobRow } from '../storage/schema.ts';
 import { backoffMs } from './backoff.ts';
@@ -74,6 +75,8 @@ export interface JobQueue {
   stop(): Promise<void>;
   /** Cancels pending and running jobs (a deleted document's); running ones here are aborted. At least one field. */
   cancel(where: CancelWhere): Promise<number>;
+  /** Counts attempts and their outcomes in these metrics (null: none). */
+  observe(metrics: Metrics | null): void;
 }
 
 export interface JobQueueOptions {
@@ -144,6 +147,7 @@ export function createJobQueue(db: Db, log: Logger, options: JobQueueOptions = {
 
 class StoreJobQueue implements JobQueue {
   readonly #db: Db;
+  #metrics: Metrics | null = null;
   readonly #log: Logger;
   readonly #now: () => Date;
   readonly #owner: string;
@@ -242,6 +246,10 @@ class StoreJobQueue implements JobQueue {
       clearInterval(r.renew);
     }
     await settlesWithin(all(), ABORT_GRACE_MS);
+  }
+
+  observe(metrics: Metrics | null): void {
+    this.#metrics = metrics;
   }
 
   async cancel(where: CancelWhere): Promise<number> {
@@ -391,6 +399,7 @@ class StoreJobQueue implements JobQueue {
     const now = this.#now();
     if (!failure) {
       await completeJob(this.#db, claim, now);
+      this.#metrics?.jobAttempt(job.kind, 'done');
       return;
     }
     // Stopping hands the attempt back; a cancelled or lost claim is no longer ours to record.
@@ -404,6 +413,7 @@ class StoreJobQueue implements JobQueue {
       job.attempts >= job.maxAttempts ||
       failure.err instanceof Permanent ||
       (k.retryable !== undefined && !retryable(k.retryable, failure.err));
+    this.#metrics?.jobAttempt(job.kind, final ? 'failed' : 'retry');
     if (final) {
       const recorded = await failAttempt(this.#db, claim, message, null, now);
       this.#log.warn({ job: job.id, kind: job.kind, attempts: job.attempts, error: message }, 'job failed');

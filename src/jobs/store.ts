@@ -240,3 +240,13 @@ export async function purgeFinished(db: Db, before: Date): Promise<number> {
     .executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/** Jobs by kind and status, for the metrics' queue depth (a GROUP BY over the status index's rows). */
+export async function jobCounts(db: Db): Promise<{ kind: string; status: string; count: number }[]> {
+  const rows = await db.kysely
+    .selectFrom('jobs')
+    .select(['kind', 'status', (eb) => eb.fn.countAll<string | number>().as('count')])
+    .groupBy(['kind', 'status'])
+    .execute();
+  return rows.map((r) => ({ kind: r.kind, status: r.status, count: Number(r.count) }));
+}

@@ -4,6 +4,7 @@ import type { Db, Tx } from '../storage/db.ts';
 import type { Database } from '../storage/schema.ts';
 import type { Chunk } from './chunk.ts';
 import { type Embedder, embedAll, vectorToBytes } from './embeddings.ts';
+import { noteIndexWrite } from './memory-index.ts';
 
 export interface ReplaceChunksOptions {
   /** When the operator configured an embeddings endpoint: each chunk's vector is stored with it. */
@@ -37,8 +38,10 @@ export async function replaceChunks(
   }
   const model = options.embeddings?.model ?? null;
   const now = new Date().toISOString();
+  let version = 0;
   await inTx(db, tx, async (t) => {
     await deleteIn(db, t, documentId);
+    version = await stampVersion(db, t, accountId, documentId);
     for (let i = 0; i < chunks.length; i += INSERT_BATCH) {
       const rows = chunks.slice(i, i + INSERT_BATCH).map((c, j) => {
         const vector = vectors?.[i + j] ?? null;
@@ -74,11 +77,50 @@ export async function replaceChunks(
       );
     }
   });
+  noteIndexWrite(db, accountId, version);
 }
 
 /** Removes a document's chunks and their index entries (a deleted or re-ingested document). */
 export async function deleteChunks(db: Db, documentId: string, tx?: Tx): Promise<void> {
-  await inTx(db, tx, (t) => deleteIn(db, t, documentId));
+  let stamped: { accountId: string; version: number } | null = null;
+  await inTx(db, tx, async (t) => {
+    await deleteIn(db, t, documentId);
+    // A document never indexed has no stamp and no postings anywhere: nothing to tell.
+    const row = await t
+      .selectFrom('knowledge_index_docs')
+      .select('account_id')
+      .where('document_id', '=', documentId)
+      .executeTakeFirst();
+    if (row)
+      stamped = { accountId: row.account_id, version: await stampVersion(db, t, row.account_id, documentId) };
+  });
+  const s = stamped as { accountId: string; version: number } | null;
+  if (s) noteIndexWrite(db, s.accountId, s.version);
+}
+
+/**
+ * Bumps the account's index version and stamps the document with it (ADR 0028), in the writing
+ * transaction: in-memory indexes reload exactly the documents stamped above the version they hold. The
+ * counter row's lock makes concurrent writers of one account commit in version order, so a reader never
+ * sees version v+1 before v. On PostgreSQL the other instances hear of it by the change notification.
+ */
+async function stampVersion(db: Db, t: Tx, accountId: string, documentId: string): Promise<number> {
+  const row = await t
+    .insertInto('knowledge_index_accounts')
+    .values({ account_id: accountId, version: 1 })
+    .onConflict((oc) =>
+      oc.column('account_id').doUpdateSet({ version: sql`knowledge_index_accounts.version + 1` }),
+    )
+    .returning('version')
+    .executeTakeFirstOrThrow();
+  const version = Number(row.version);
+  await t
+    .insertInto('knowledge_index_docs')
+    .values({ document_id: documentId, account_id: accountId, version })
+    .onConflict((oc) => oc.column('document_id').doUpdateSet({ account_id: accountId, version }))
+    .execute();
+  await db.announceChange(t, 'knowledge');
+  return version;
 }
 
 async function deleteIn(db: Db, t: Kysely<Database>, documentId: string): Promise<void> {
@@ -89,7 +131,7 @@ async function deleteIn(db: Db, t: Kysely<Database>, documentId: string): Promis
   }
 }
 
-async function inTx(db: Db, tx: Tx | undefined, fn: (t: Kysely<Database>) => Promise<void>): Promise<void> {
+async function inTx(db: Db, tx: Tx | undefined, fn: (t: Tx) => Promise<void>): Promise<void> {
   if (tx) return fn(tx);
   await db.kysely.transaction().execute(fn);
 }

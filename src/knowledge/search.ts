@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../storage/db.ts';
 import { bytesToVector, cosine, type Embedder } from './embeddings.ts';
+import { knowledgeIndex } from './memory-index.ts';
 
 export interface SearchInput {
   accountId: string;
@@ -32,8 +33,12 @@ const RRF_K = 60;
 const K1 = 0.9;
 const B = 0.4;
 
-/** Internal: PostgreSQL ranking used (the bench compares both; BM25 is the shipped one, see ADR 0024). */
-export type PgRanking = 'bm25' | 'ts_rank_cd';
+/**
+ * Internal: which full-text ranking answers. `index` (the shipped one) is the in-memory index of ADR 0028
+ * with the store's query as its fallback; `bm25` is the store's query alone (FTS5 bm25() on SQLite, BM25
+ * from term statistics on PostgreSQL); `ts_rank_cd` is PostgreSQL's own (the bench compares them).
+ */
+export type PgRanking = 'index' | 'bm25' | 'ts_rank_cd';
 
 /**
  * Ranked passages for a query over the given documents of one account. Full text: SQLite FTS5 bm25(),
@@ -45,7 +50,7 @@ export type PgRanking = 'bm25' | 'ts_rank_cd';
 export async function searchChunks(
   db: Db,
   input: SearchInput,
-  pgRanking: PgRanking = 'bm25',
+  pgRanking: PgRanking = 'index',
 ): Promise<Passage[]> {
   const limit = Math.min(MAX_SEARCH_LIMIT, Math.max(1, Math.floor(input.limit ?? DEFAULT_SEARCH_LIMIT)));
   if (input.documentIds.length === 0) return [];
@@ -168,6 +173,10 @@ async function fullTextSearch(
   depth: number,
   pgRanking: PgRanking,
 ): Promise<ChunkHit[]> {
+  if (pgRanking === 'index') {
+    const hits = await knowledgeIndex(db).search(accountId, ids, terms, depth);
+    if (hits) return hitRows(db, accountId, hits);
+  }
   if (db.dialect === 'sqlite') {
     // Each term a quoted FTS5 string (terms hold no quotes), OR-ed: no operator of the user's survives.
     const match = terms.map((t) => `"${t}"`).join(' OR ');
@@ -220,6 +229,47 @@ async function fullTextSearch(
     FROM scored s JOIN knowledge_chunks c ON c.id = s.id
     ORDER BY s.score DESC, c.id`.execute(db.kysely);
   return rows.map((r) => ({ ...r, embedding: r.embedding ? new Uint8Array(r.embedding) : null }));
+}
+
+/** The stored rows of the index's hits, in the hits' order (a chunk deleted meanwhile is left out). */
+async function hitRows(
+  db: Db,
+  accountId: string,
+  hits: { id: string; score: number }[],
+): Promise<ChunkHit[]> {
+  if (hits.length === 0) return [];
+  // By id alone (its unique index): with the account in the WHERE clause SQLite's planner may pick the
+  // account index and walk every chunk of the account. The account is checked on the rows instead.
+  const rows = await db.kysely
+    .selectFrom('knowledge_chunks')
+    .select([
+      'id',
+      'account_id',
+      'document_id',
+      'text',
+      'ordinal',
+      'heading_path',
+      'page',
+      'sheet',
+      'url',
+      'embedding',
+      'embedding_model',
+    ])
+    .where(
+      'id',
+      'in',
+      hits.map((h) => h.id),
+    )
+    .execute();
+  const byId = new Map(rows.filter((r) => r.account_id === accountId).map((r) => [r.id, r]));
+  const out: ChunkHit[] = [];
+  for (const h of hits) {
+    const r = byId.get(h.id);
+    if (!r) continue;
+    const { account_id: _a, ...row } = r;
+    out.push({ ...row, embedding: row.embedding ? new Uint8Array(row.embedding) : null, score: h.score });
+  }
+  return out;
 }
 
 /** Best FTS5 matches taken before the account/document filter on the fast path. */

@@ -61,7 +61,7 @@ function usageOf(u: Partial<Wire<Cohere.Usage>> | undefined): Usage {
   return { inputTokens: count(tokens?.input_tokens), outputTokens: count(tokens?.output_tokens) };
 }
 
-function messageOf(m: ChatMessage): MessageWire {
+function messageOf(m: ChatMessage): MessageWire | undefined {
   switch (m.role) {
     case 'system':
     case 'user':
@@ -70,7 +70,8 @@ function messageOf(m: ChatMessage): MessageWire {
       return { role: 'tool', tool_call_id: m.toolCallId ?? '', content: m.content };
     case 'assistant': {
       const calls = m.toolCalls ?? [];
-      if (calls.length === 0) return { role: 'assistant', content: m.content };
+      // An empty assistant turn (no text, no calls) says nothing; Cohere refuses empty content.
+      if (calls.length === 0) return m.content === '' ? undefined : { role: 'assistant', content: m.content };
       const out: MessageWire = {
         role: 'assistant',
         tool_calls: calls.map((c) => ({
@@ -108,7 +109,12 @@ function toolCallsOf(v: unknown): ToolCall[] {
 
 export const cohereChatWire: ChatWire = {
   request(req, stream, apiKey) {
-    const body: Body = { model: req.model, messages: req.messages.map(messageOf), stream };
+    const messages: MessageWire[] = [];
+    for (const m of req.messages) {
+      const out = messageOf(m);
+      if (out) messages.push(out);
+    }
+    const body: Body = { model: req.model, messages, stream };
     let tools = req.tools ?? [];
     const choice = req.toolChoice;
     if (typeof choice === 'object') tools = tools.filter((t) => t.name === choice.name);

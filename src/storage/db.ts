@@ -1,6 +1,8 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely';
+import { tracedDialect } from '../observability/traced-dialect.ts';
+import type { Tracing } from '../observability/tracing.ts';
 import { migrateToLatest } from './migrations.ts';
 import { ChangeListener } from './pg-change-listener.ts';
 import { OwnSchemaPostgresDialect } from './pg-dialect.ts';
@@ -41,10 +43,15 @@ export interface Db {
 
 export interface OpenOptions {
   migrate?: boolean;
+  /** Traces every query in a span (observability/traced-dialect.ts); null or absent: no wrapper at all. */
+  tracing?: Tracing | null;
 }
 
 export async function openDb(url: string, options: OpenOptions = {}): Promise<Db> {
-  const db = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : await openPostgres(url);
+  const tracing = options.tracing ?? null;
+  const db = url.startsWith('sqlite:')
+    ? openSqlite(url.slice('sqlite:'.length), tracing)
+    : await openPostgres(url, tracing);
   if (options.migrate !== false) {
     try {
       await migrateToLatest(db.kysely as Kysely<unknown>);
@@ -59,7 +66,7 @@ export async function openDb(url: string, options: OpenOptions = {}): Promise<Db
 
 const VERSION_READ_INTERVAL_MS = 10;
 
-function openSqlite(path: string): Db {
+function openSqlite(path: string, tracing: Tracing | null): Db {
   const memory = path === ':memory:' || path === '';
   const file = memory ? null : resolve(path);
   if (file) {
@@ -80,7 +87,10 @@ function openSqlite(path: string): Db {
   let version = 0;
   let versionReadAt = Number.NEGATIVE_INFINITY;
   let local = 0;
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const dialect = new SqliteDialect({ database });
+  const kysely = new Kysely<Database>({
+    dialect: tracing ? tracedDialect(dialect, tracing, 'sqlite') : dialect,
+  });
   return {
     kysely,
     dialect: 'sqlite',
@@ -111,13 +121,16 @@ function openSqlite(path: string): Db {
   };
 }
 
-async function openPostgres(url: string): Promise<Db> {
+async function openPostgres(url: string, tracing: Tracing | null): Promise<Db> {
   // Loaded only for PostgreSQL: the embedded default never needs the driver.
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: url, max: 10, idleTimeoutMillis: 30_000 });
   // A pool error on an idle client (server restart) must not crash the process; queries will retry.
   pool.on('error', () => {});
-  const kysely = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
+  const dialect = new OwnSchemaPostgresDialect({ pool });
+  const kysely = new Kysely<Database>({
+    dialect: tracing ? tracedDialect(dialect, tracing, 'postgresql') : dialect,
+  });
   const listener = new ChangeListener(url, pg.Client);
   try {
     await listener.start();

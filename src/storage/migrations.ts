@@ -374,6 +374,67 @@ migrations['0010_persona_card'] = {
 };
 
 /**
+ * Versions of each account's knowledge index (ADR 0028): every replacement or deletion of a document's
+ * chunks bumps the account's counter (the row lock orders concurrent writers by commit) and stamps the
+ * document with it, so an instance holding an in-memory index at version v reloads exactly the documents
+ * stamped above v. Existing chunks are stamped 1.
+ */
+migrations['0015_search_index'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('knowledge_index_accounts')
+      .addColumn('account_id', 'text', (c) => c.primaryKey())
+      .addColumn('version', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('knowledge_index_docs')
+      .addColumn('document_id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('version', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('knowledge_index_docs_account')
+      .on('knowledge_index_docs')
+      .columns(['account_id', 'version'])
+      .execute();
+    await sql`INSERT INTO knowledge_index_docs (document_id, account_id, version)
+      SELECT DISTINCT document_id, account_id, 1 FROM knowledge_chunks`.execute(db);
+    await sql`INSERT INTO knowledge_index_accounts (account_id, version)
+      SELECT DISTINCT account_id, 1 FROM knowledge_chunks`.execute(db);
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('knowledge_index_docs').ifExists().execute();
+    await db.schema.dropTable('knowledge_index_accounts').ifExists().execute();
+  },
+};
+
+/**
+ * Immutable persona versions (issue 16). Rows go with their persona (ON DELETE CASCADE, so no path that
+ * deletes a persona can leave versions behind). No backfill: a persona's current state is recorded
+ * lazily (core/persona-versions.ts), the first time its versions are read or it is changed, which also
+ * covers system personas and changes made by paths that predate versions.
+ */
+migrations['0012_persona_versions'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('persona_versions')
+      .addColumn('persona_id', 'text', (c) => c.notNull().references('personas.id').onDelete('cascade'))
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('key_id', 'text')
+      .addColumn('restored_from', 'integer')
+      .addColumn('fields', 'text', (c) => c.notNull())
+      // The primary key is also the index of every read: a version, a page newest first, pruning.
+      .addPrimaryKeyConstraint('persona_versions_pk', ['persona_id', 'version'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('persona_versions').execute();
+  },
+};
+
+/**
  * Tavus conversations in text (issue 15): a row per conversation and its append-only event log. `last_seq`
  * hands out each event's number under the row's lock, so seq is strictly increasing per conversation
  * even with several instances appending; events are the transcript, so a hard delete removes them.

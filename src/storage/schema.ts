@@ -46,6 +46,23 @@ export interface PersonasTable {
   version: Generated<number>;
 }
 
+/**
+ * One immutable row per state a persona has been in (issue 16): written in the transaction that made the
+ * change, never updated. `fields` is the JSON of fieldsToRow() (secrets still sealed), so a field added to
+ * personas later is captured without a migration here.
+ */
+export interface PersonaVersionsTable {
+  persona_id: string;
+  version: number;
+  account_id: string;
+  created_at: string;
+  /** The API key that made the change; null when no key did (system personas, recorded later). */
+  key_id: string | null;
+  /** Set on a version made by a restore: the version it copies. */
+  restored_from: number | null;
+  fields: string;
+}
+
 export interface IdempotencyKeysTable {
   account_id: string;
   key: string;
@@ -208,6 +225,19 @@ export interface KnowledgeDocStatsTable {
   total_len: number | string;
 }
 
+/** Per account: the knowledge index version, bumped by every chunk write (ADR 0028). */
+export interface KnowledgeIndexAccountsTable {
+  account_id: string;
+  version: number | string;
+}
+
+/** Per document: the account version at which its chunks last changed (ADR 0028). */
+export interface KnowledgeIndexDocsTable {
+  document_id: string;
+  account_id: string;
+  version: number | string;
+}
+
 export interface DocumentContentsTable {
   document_id: string;
   text: string;
@@ -276,6 +306,7 @@ export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   personas: PersonasTable;
+  persona_versions: PersonaVersionsTable;
   idempotency_keys: IdempotencyKeysTable;
   clips: ClipsTable;
   suno_personas: SunoPersonasTable;
@@ -285,11 +316,15 @@ export interface Database {
   knowledge_chunks: KnowledgeChunksTable;
   knowledge_terms: KnowledgeTermsTable;
   knowledge_doc_stats: KnowledgeDocStatsTable;
+  knowledge_index_accounts: KnowledgeIndexAccountsTable;
+  knowledge_index_docs: KnowledgeIndexDocsTable;
 }
 
 export type PersonaRow = Selectable<PersonasTable>;
 export type NewPersonaRow = Insertable<PersonasTable>;
 export type PersonaRowUpdate = Updateable<PersonasTable>;
+export type PersonaVersionRow = Selectable<PersonaVersionsTable>;
+export type NewPersonaVersionRow = Insertable<PersonaVersionsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AccountRow = Selectable<AccountsTable>;
 export type ClipRow = Selectable<ClipsTable>;

@@ -194,8 +194,9 @@ function cohere(path: string, b: Body): Problem | undefined {
         }
         ids.add(c.id);
       }
-      if (m.content === undefined && !Array.isArray(m.tool_calls))
+      if ((m.content === undefined || m.content === '') && !Array.isArray(m.tool_calls)) {
         return { message: `messages[${i}] has no content` };
+      }
     } else if (m.role === 'tool') {
       if (!isString(m.tool_call_id) || !ids.has(m.tool_call_id))
         return { message: `tool message at messages[${i}] answers no tool call` };

@@ -16,6 +16,10 @@ export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP' | 'TASK' | 'DOC' | 'CONV' |
 export const pathFixtures: Record<string, Token> = {
   '/v1/personas/{id}': 'V1P',
   '/v1/models/{model}': 'V1P',
+  '/v1/personas/{id}/versions': 'V1P',
+  '/v1/personas/{id}/versions/{version}': 'V1P',
+  '/v1/personas/{id}/versions/{version}/diff': 'V1P',
+  '/v1/personas/{id}/versions/{version}/restore': 'V1P',
   '/v2/personas/{persona_id}': 'V2P',
   '/suno/clips/{id}': 'CLIP',
   '/suno/feed/{ids}': 'CLIP',
@@ -30,6 +34,9 @@ export const pathFixtures: Record<string, Token> = {
   '/v2/conversations/{conversation_id}/events': 'CONV',
   '/v2/memories/{memory_store}': 'MEM',
 };
+
+/** Path parameters that are not resource ids: a value every fixture resource has. */
+const literalParams: Record<string, string> = { version: '1' };
 
 type Body = Record<string, unknown>;
 const without = (b: Body, ...keys: string[]) =>
@@ -207,6 +214,11 @@ export function basesOf(doc: OpenApiDoc): Base[] {
   return routesOf(doc).map((route) => {
     let path = route.path;
     for (const p of pathParams(route)) {
+      const literal = literalParams[p.name];
+      if (literal !== undefined) {
+        path = path.replace(`{${p.name}}`, literal);
+        continue;
+      }
       const token = pathFixtures[route.path];
       assert.ok(token, `${label(route)}: add a fixture for its path parameter to pathFixtures`);
       path = path.replace(`{${p.name}}`, `@${token}@`);

@@ -13,14 +13,15 @@ import * as get from './personas-get.ts';
 import * as list from './personas-list.ts';
 import * as update from './personas-update.ts';
 import * as refine from './refine.ts';
+import { unlessBodilessRestore, versionRouteModules } from './versions.ts';
 
 /** Route modules of the /v1 surface; later capabilities (refine) add theirs here. */
-export const routeModules = [create, list, get, update, del, refine, check];
+export const routeModules = [create, list, get, update, del, refine, check, ...versionRouteModules];
 
 /** The OpenGiant-compatible surface, mounted at /v1. */
 export function openGiantSurface(services: Services) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use('*', authenticate(services), jsonBody(), idempotency());
+  app.use('*', authenticate(services), unlessBodilessRestore(jsonBody()), idempotency());
   for (const m of routeModules) m.register(app);
   return { prefix: '/v1', app, errorMapper: openGiantError };
 }

@@ -44,6 +44,18 @@ export const RefineBody = z
         example: 'sk-...',
       }),
     personaId: personaId.openapi({ description: 'ID of the persona to use for refining.' }),
+    personaVersion: z
+      .number()
+      .int('must be an integer')
+      .min(1, 'must be at least 1')
+      .max(Number.MAX_SAFE_INTEGER, 'must be a safe integer')
+      .optional()
+      .openapi({
+        description:
+          "Pin a version of the persona (see GET /v1/personas/{id}/versions): later edits don't change the " +
+          'answer. The latest version when absent; an unknown or pruned version is a 404.',
+        example: 3,
+      }),
     content: content.openapi({
       description: `The raw AI-generated content to refine, at most ${MAX_CONTENT_CHARS} characters (longer: 413).`,
     }),
@@ -157,7 +169,7 @@ const described = (description: string) => ({
 export const refineErrorResponses = {
   400: described('Invalid input (the message names the field), unknown provider, refused baseUrl.'),
   401: described('Missing or invalid personakit key, or the provider rejected providerApiKey.'),
-  404: described('No such persona for this account.'),
+  404: described('No such persona (or persona version) for this account.'),
   413: described(`content over ${MAX_CONTENT_CHARS} characters, or body over 1 MiB.`),
   415: described('Content-Type is not application/json.'),
   429: described("The provider's rate limit; retry-after is passed on."),

@@ -160,6 +160,20 @@ describeEachBackend('Tavus conversations over WebSocket and the chat page', (h) 
       body: JSON.stringify(interaction(priv.conversation_id, 'conversation.echo', { text: 'echo' })),
     });
     assert.equal(refused.status, 401);
+    // The page parses its own body: a NUL is refused there too (PostgreSQL text cannot hold one).
+    const nul = await fetch(`http://${srv.url}${path}/events?t=${priv.meeting_token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(
+        interaction(priv.conversation_id, 'conversation.overwrite_llm_context', { context: 'a\u0000b' }),
+      ),
+    });
+    assert.equal(nul.status, 400);
+    const bad = await fetch(`http://${srv.url}${path}/events?t=${priv.meeting_token}`, {
+      method: 'POST',
+      body: '{nope',
+    });
+    assert.equal(bad.status, 400);
   });
 });
 

@@ -41,6 +41,9 @@ function textOf(props: Record<string, unknown>, name: string, required = true): 
   if (typeof v !== 'string' || (required && v.trim() === ''))
     throw bad(`properties.${name} must be a non-empty string`);
   if (v.length > MAX_TEXT_CHARS) throw bad(`properties.${name} must be at most ${MAX_TEXT_CHARS} characters`);
+  // The page's endpoint parses its own body: the JSON guard's rule (no NUL, well-formed) holds here too.
+  if (!v.isWellFormed() || v.includes('\0'))
+    throw bad(`properties.${name} must be well-formed text without NUL`);
   return v;
 }
 

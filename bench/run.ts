@@ -5,6 +5,7 @@ import pg from 'pg';
 import { adversarialBench } from './adversarial.ts';
 import { chatBench, writeChatSection } from './chat.ts';
 import { knowledgeBench, writeKnowledgeSection } from './knowledge.ts';
+import { knowledgeIngestBench, writeKnowledgeIngestSection } from './knowledge-ingest.ts';
 import {
   type Latency,
   type LoadSpec,
@@ -652,10 +653,15 @@ const adversarial = process.env.BENCH_ADVERSARIAL;
 // BENCH_KNOWLEDGE=1 adds the knowledge section (SciFact quality, 100k-chunk search latency; issue 13), =only
 // runs it alone; its section of bench/RESULTS.md is replaced.
 const knowledge = process.env.BENCH_KNOWLEDGE;
+// BENCH_KNOWLEDGE_INGEST=1 adds the ingestion section (SciFact through the API of a live server, PDF
+// throughput, peak RSS for a 50 MB file; issue 13), =only runs it alone; its section of bench/RESULTS.md is
+// replaced. It spawns the bundle: build first.
+const knowledgeIngest = process.env.BENCH_KNOWLEDGE_INGEST;
+
 // BENCH_CHAT=1 adds the chat section (issue 14: chat latency with and without a 100k-chunk persona,
 // streams, throughput; minutes, most of it indexing), =only runs it alone; its section is replaced.
 const chatOnly = process.env.BENCH_CHAT === 'only';
-if (knowledge !== 'only' && adversarial !== 'only' && !chatOnly) await main();
+if (knowledge !== 'only' && adversarial !== 'only' && knowledgeIngest !== 'only' && !chatOnly) await main();
 if (process.env.BENCH_CHAT === '1' || chatOnly) {
   const md = await chatBench(log);
   process.stdout.write(`${md}\n`);
@@ -665,6 +671,11 @@ if (knowledge === '1' || knowledge === 'only') {
   const md = await knowledgeBench(pgUrl, log);
   process.stdout.write(`${md}\n`);
   if (!quick) writeKnowledgeSection(md);
+}
+if (knowledgeIngest === '1' || knowledgeIngest === 'only') {
+  const md = await knowledgeIngestBench(pgUrl, log);
+  process.stdout.write(`${md}\n`);
+  if (!quick) writeKnowledgeIngestSection(md);
 }
 if (adversarial === '1' || adversarial === 'only') {
   const { failed } = await adversarialBench(log);

@@ -160,8 +160,25 @@ const configSchema = z.object({
    * runs, so after a crash a retry waits at most this long (30 s by default).
    */
   PERSONAKIT_IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /**
+   * How long a background job's claim (a document's ingestion) holds without renewal: the process running
+   * it renews it every third of this, so after a crash another instance, or this one restarted, resumes
+   * the work at most this long later (30 s by default).
+   */
+  PERSONAKIT_JOB_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /**
+   * Documents one instance ingests at once (each parse in its own worker thread, up to 512 MB of heap):
+   * more instances on one PostgreSQL share the queue.
+   */
+  PERSONAKIT_INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  /** One deadline for downloading a document's URL (or one crawled page), every redirect included. */
+  PERSONAKIT_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  /** Time to extract the text of one file or page; past it the parser is stopped (processing_timeout). */
+  PERSONAKIT_EXTRACT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
   /** Browser origins allowed to call the API (CORS): comma-separated origins or `*`; unset = off. */
   PERSONAKIT_CORS_ORIGINS: corsOrigins,
+  /** The operator's key: manages accounts and every account's keys over HTTP (/v1/accounts, /v1/keys). */
+  PERSONAKIT_ADMIN_KEY: z.string().optional(),
   /** Shares rate-limit counters between instances. */
   /**
    * Metrics (docs/operations.md "Metrics"): GET /metrics on the API port needs this token as

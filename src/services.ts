@@ -3,12 +3,14 @@ import { basename, dirname, extname, join } from 'node:path';
 import { type Config, ConfigError } from './config.ts';
 import { registerConversationJobs } from './conversations/jobs.ts';
 import { KeyCache } from './core/api-keys.ts';
+import { BudgetGuard } from './core/budgets.ts';
 import type { Services } from './core/context.ts';
 import { PersonaCache } from './core/persona-cache.ts';
 import { firstSecret } from './core/persona-secrets.ts';
 import { createRateLimiter } from './core/rate-limit.ts';
 import { createSecretBox, newEncryptionKey, parseEncryptionKey, type SecretBox } from './core/secrets.ts';
 import { ensureSystemPersonas } from './core/system-personas.ts';
+import { UsageRecorder } from './core/usage.ts';
 import { createJobQueue } from './jobs/queue.ts';
 import { jobCounts } from './jobs/store.ts';
 import { registerKnowledgeJobs } from './knowledge/ingest.ts';
@@ -29,7 +31,11 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     await ensureSystemPersonas(db, new Date());
     const limiter = await createRateLimiter(config);
     await limiter.ready();
-    const keys = new KeyCache(db);
+    // The clock is read through services.now, so a test that replaces it moves expiry, usage days and
+    // budgets together.
+    const now = () => services.now();
+    const usage = new UsageRecorder(db, log, now);
+    const keys = new KeyCache(db, { adminKey: config.PERSONAKIT_ADMIN_KEY, now: () => now().getTime() });
     const personas = new PersonaCache(
       db,
       config.PERSONAKIT_PERSONA_CACHE_SIZE,
@@ -44,7 +50,13 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
       secrets,
       limiter,
       // Built here, started by the server (startServer) or a test: a CLI command never runs jobs.
-      jobs: createJobQueue(db, log),
+      // On PostgreSQL, other instances' enqueues wake this one (LISTEN), so a document accepted by one
+      // instance is started by whichever is idle at once rather than at its next poll.
+      jobs: createJobQueue(db, log, {
+        ...(db.dialect === 'postgres' ? { databaseUrl: config.DATABASE_URL } : {}),
+      }),
+      usage,
+      budgets: new BudgetGuard(db, usage, now),
       metrics: await metricsFor(config, db, personas, keys),
       tracing,
       now: () => new Date(),
@@ -165,6 +177,7 @@ async function metricsFor(
 /** Releases what createServices opened. */
 export async function closeServices(services: Services): Promise<void> {
   await services.jobs.stop();
+  await services.usage.close();
   await services.db.close();
   await services.limiter.close();
   await services.tracing?.shutdown();

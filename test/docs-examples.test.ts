@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { pngCard } from './helpers/card-files.ts';
+import { sillyTavernV2 } from './helpers/card-samples.ts';
 import { type DocBlock, pageScript, shellBlocks } from './helpers/doc-blocks.ts';
 import { startFakeSunoUpstream } from './helpers/fake-suno-upstream.ts';
 import { type Fake, startFake } from './helpers/fake-upstreams.ts';
@@ -72,7 +83,9 @@ describe('docs examples are run against a live server', () => {
     const blocks = blocksOf(page);
     const runnable = blocks.filter((b) => b.skip === undefined);
     if (runnable.length === 0) continue;
-    test(`${page}: ${runnable.length} of ${blocks.length} shell blocks`, { timeout: 120_000 }, async () => {
+    test(`${page}: ${runnable.length} of ${blocks.length} blocks (sh and js)`, {
+      timeout: 120_000,
+    }, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'personakit-docs-'));
       const vendors = await Promise.all(
         (['openai', 'anthropic', 'cohere', 'google'] as const).map(startFake),
@@ -90,6 +103,8 @@ describe('docs examples are run against a live server', () => {
         PERSONAKIT_GOOGLE_BASE_URL: google.origin,
         PERSONAKIT_SUNO_BASE_URL: suno.url,
         PERSONAKIT_SUNO_API_KEY: 'suno-docs-test',
+        // The operator key the operations guide's examples use.
+        PERSONAKIT_ADMIN_KEY: 'change-me-to-a-long-random-secret',
       };
       const server = await spawnServer(env);
       try {
@@ -100,8 +115,12 @@ describe('docs examples are run against a live server', () => {
           join(dir, 'handbook.pdf'),
           pdf([['Employees get 25 vacation days a year.']], 'Handbook'),
         );
-        const script = pageScript(blocks, server.url, (_b: DocBlock, n: number) =>
-          join(dir, `block-${n}.sh`),
+        writeFileSync(join(dir, 'Seraphina.png'), pngCard('chara', sillyTavernV2()));
+        writeFileSync(join(dir, 'seraphina.json'), JSON.stringify(sillyTavernV2()));
+        // JS examples import packages (openai): resolved through a link to this checkout's node_modules.
+        symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+        const script = pageScript(blocks, server.url, (b: DocBlock, n: number) =>
+          join(dir, `block-${n}.${b.lang === 'js' ? 'mjs' : 'sh'}`),
         );
         // Asynchronously: the fake upstreams answer from this process's event loop.
         const run = await shell(script, dir, {

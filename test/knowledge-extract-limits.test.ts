@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DEFAULT_EXTRACT_LIMITS, extractDocument, KnowledgeError } from '../src/knowledge/extract/index.ts';
+import {
+  DEFAULT_EXTRACT_LIMITS,
+  extractDocument,
+  INLINE_MAX_BYTES,
+  KnowledgeError,
+} from '../src/knowledge/extract/index.ts';
 import { runParseWorker } from '../src/knowledge/extract/run-worker.ts';
 import { deflatedZeros, docx, pdf, zip } from './helpers/knowledge-files.ts';
 
@@ -197,14 +202,37 @@ describe('extract: the worker thread', () => {
     await assert.rejects(pending, /document deleted/);
   });
 
+  // Past the size parsed inline: these go to the worker.
+  const large = (words: string) => `${words} ${'filler words. '.repeat(INLINE_MAX_BYTES / 10)}`;
+
   test('the bytes are moved into the worker, not copied, when the view owns its buffer', async () => {
-    const owned = new Uint8Array(text('moved text'));
+    const owned = new Uint8Array(text(large('moved text')));
     await extractDocument({ bytes: owned, fileName: 'a.txt' });
     assert.equal(owned.byteLength, 0, 'the buffer was transferred (detached here)');
     // A view on a shared pool is never detached: its bytes are copied once instead.
-    const pooled = Buffer.from('pooled text');
+    const pooled = Buffer.concat([Buffer.from('x'), Buffer.from(large('pooled text'))]).subarray(1);
     const doc = await extractDocument({ bytes: pooled, fileName: 'a.txt' });
-    assert.equal(pooled.toString(), 'pooled text');
-    assert.equal(doc.blocks[0]?.text, 'pooled text');
+    assert.ok(pooled.toString().startsWith('pooled text'));
+    assert.match(doc.blocks[0]?.text ?? '', /^pooled text/);
+  });
+
+  test('a small text file is parsed on this thread, with the same result and its bytes left as they are', async () => {
+    const source = '# Title\n\nSmall text.';
+    const owned = new Uint8Array(text(source));
+    const doc = await extractDocument({ bytes: owned, fileName: 'a.md' });
+    assert.equal(owned.byteLength, source.length, 'not transferred: no worker was used');
+    assert.deepEqual(
+      doc.blocks.map((b) => [b.kind, b.text]),
+      [
+        ['heading', 'Title'],
+        ['paragraph', 'Small text.'],
+      ],
+    );
+    const aborted = new AbortController();
+    aborted.abort(new Error('gone'));
+    await assert.rejects(
+      extractDocument({ bytes: text('x'), fileName: 'a.txt', signal: aborted.signal }),
+      /gone/,
+    );
   });
 });

@@ -40,4 +40,24 @@ describe('the server process runs with a bounded young generation', {
       await kept.stop();
     }
   });
+
+  test("glibc's mmap threshold is fixed at 128 KiB (freed large buffers go back to the system); an operator's value is kept", async () => {
+    const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const server = await spawnServer({ DATABASE_URL: 'sqlite::memory:' });
+    try {
+      assert.ok(environ(server.child.pid as number).includes('MALLOC_MMAP_THRESHOLD_=131072'));
+    } finally {
+      await server.stop();
+    }
+    const own = await spawnServer({ DATABASE_URL: 'sqlite::memory:', MALLOC_MMAP_THRESHOLD_: '65536' });
+    try {
+      const env = environ(own.child.pid as number);
+      assert.ok(env.includes('MALLOC_MMAP_THRESHOLD_=65536'));
+      assert.ok(!env.includes('MALLOC_MMAP_THRESHOLD_=131072'));
+      // the V8 flag is still added alongside
+      assert.ok(procCmdline(own.child.pid as number).includes('--max-semi-space-size=16'));
+    } finally {
+      await own.stop();
+    }
+  });
 });

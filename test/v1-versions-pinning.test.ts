@@ -37,7 +37,15 @@ async function ctxFor(h: Harness, account: Account): Promise<RequestCtx> {
     .select('id')
     .where('account_id', '=', account.accountId)
     .executeTakeFirstOrThrow();
-  return new RequestCtx(h.services, account.accountId, key.id, 'test');
+  const principal = {
+    accountId: account.accountId,
+    keyId: key.id,
+    scopes: null,
+    operator: false,
+    expiresAt: null,
+    budget: null,
+  };
+  return new RequestCtx(h.services, principal, 'test');
 }
 
 const v1Attributes = { exclamations: 'none', vocabulary: { customer: 'member' } };

@@ -1,6 +1,8 @@
 import type { Ctx } from '../core/context.ts';
 import { invalid } from '../core/errors.ts';
 import type { Persona } from '../core/persona.ts';
+import { outcomeOf, recordUsage } from '../core/usage.ts';
+import { upstreamCall } from '../observability/upstream.ts';
 import type { ConverseDelta, ConverseRequest, ConverseResult, ToolDef } from '../providers/chat-types.ts';
 import { ClientGone } from '../providers/upstream-errors.ts';
 import { styleText } from '../style/off-thread.ts';
@@ -126,10 +128,63 @@ async function remoteResult(p: Prepared, provider: string, out: ConverseResult, 
 }
 
 export async function chat(ctx: Ctx, input: ChatInput): Promise<ChatResult> {
-  const p = await prepare(ctx, input);
-  if (p.llm.kind === 'local') return localResult(p);
-  const out = await p.llm.adapter.converse(p.llm.call, p.req);
-  return remoteResult(p, p.llm.provider.id, out, false);
+  const started = performance.now();
+  try {
+    const p = await prepare(ctx, input);
+    const { llm } = p;
+    let result: ChatResult;
+    if (llm.kind === 'local') result = await localResult(p);
+    else {
+      const out = await upstreamCall(
+        ctx,
+        llm.provider.id,
+        llm.model,
+        'complete',
+        () => llm.adapter.converse(llm.call, p.req),
+        (o) => o.usage,
+      );
+      result = await remoteResult(p, llm.provider.id, out, false);
+    }
+    meter(ctx, input, started, result);
+    return result;
+  } catch (err) {
+    meter(ctx, input, started, undefined, err);
+    throw err;
+  }
+}
+
+/**
+ * One usage record per answer, whatever its outcome (core/usage.ts, batched off the request path); the
+ * local engine's tokens are estimated from the texts and marked as such.
+ */
+function meter(ctx: Ctx, input: ChatInput, started: number, result?: ChatResult, err?: unknown): void {
+  const latencyMs = performance.now() - started;
+  if (result) {
+    const last = input.messages.at(-1)?.content ?? '';
+    recordUsage(ctx, {
+      kind: 'chat',
+      personaId: input.personaId,
+      provider: result.provider,
+      model: result.model,
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      inputText: last,
+      outputText: result.text,
+      latencyMs,
+      outcome: 'ok',
+    });
+    return;
+  }
+  recordUsage(ctx, {
+    kind: 'chat',
+    personaId: input.personaId,
+    provider: input.byo?.provider ?? '',
+    model: '',
+    inputTokens: 0,
+    outputTokens: 0,
+    latencyMs,
+    outcome: outcomeOf(err),
+  });
 }
 
 /**
@@ -139,6 +194,30 @@ export async function chat(ctx: Ctx, input: ChatInput): Promise<ChatResult> {
  * their concatenation is the final text; tool-call fragments pass as they come.
  */
 export async function openChat(ctx: Ctx, input: ChatInput): Promise<ChatStream> {
+  const started = performance.now();
+  let stream: ChatStream;
+  try {
+    stream = await openChatStream(ctx, input);
+  } catch (err) {
+    meter(ctx, input, started, undefined, err);
+    throw err;
+  }
+  return {
+    ...stream,
+    async run(onDelta) {
+      try {
+        const result = await stream.run(onDelta);
+        meter(ctx, input, started, result);
+        return result;
+      } catch (err) {
+        meter(ctx, input, started, undefined, err);
+        throw err;
+      }
+    },
+  };
+}
+
+async function openChatStream(ctx: Ctx, input: ChatInput): Promise<ChatStream> {
   const p = await prepare(ctx, input);
   const { llm } = p;
   if (llm.kind === 'local') {
@@ -156,7 +235,25 @@ export async function openChat(ctx: Ctx, input: ChatInput): Promise<ChatStream> 
       },
     };
   }
-  const stream = await llm.adapter.openConverse(llm.call, p.req);
+  const opened = await upstreamCall(
+    ctx,
+    llm.provider.id,
+    llm.model,
+    'open',
+    () => llm.adapter.openConverse(llm.call, p.req),
+    () => undefined,
+  );
+  const stream = {
+    read: (sink: Parameters<typeof opened.read>[0]) =>
+      upstreamCall(
+        ctx,
+        llm.provider.id,
+        llm.model,
+        'stream',
+        () => opened.read(sink),
+        (o) => o.usage,
+      ),
+  };
   return {
     provider: llm.provider.id,
     model: llm.model,

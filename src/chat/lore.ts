@@ -1,3 +1,4 @@
+import { activateLorebook } from '../cards/lorebook.ts';
 import type { Lorebook } from '../core/persona-card.ts';
 import type { ChatMessage } from '../providers/chat-types.ts';
 
@@ -8,13 +9,12 @@ export interface ActiveLore {
 }
 
 /**
- * The one seam between the chat engine and lorebook activation (issue 16, src/cards/lorebook.ts, built
- * on another branch): which entries of the persona's lorebook the recent turns switch on. Until it is
- * wired at merge, no entry is active and the lore slots of the prompt stay empty. Keep this the only
- * caller of lorebook code in src/chat/.
+ * The one seam between the chat engine and lorebook activation (src/cards/lorebook.ts): which entries
+ * of the persona's lorebook the recent turns switch on, oldest turn first as the spec scans them. System
+ * text (the engine's own sections, the caller's instructions) is not a turn and never activates lore.
  */
 export function activeLore(book: Lorebook | undefined, recentTurns: readonly ChatMessage[]): ActiveLore {
-  void book;
-  void recentTurns;
-  return { beforeChar: [], afterChar: [] };
+  if (!book || book.entries.length === 0) return { beforeChar: [], afterChar: [] };
+  const turns = recentTurns.filter((m) => m.role !== 'system' && m.content !== '').map((m) => m.content);
+  return activateLorebook(book, turns);
 }

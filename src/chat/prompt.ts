@@ -1,3 +1,4 @@
+import { expandMacros } from '../cards/macros.ts';
 import type { Persona } from '../core/persona.ts';
 import type { ChatMessage } from '../providers/chat-types.ts';
 import { styleGuide } from '../style/prompt.ts';
@@ -33,8 +34,6 @@ export interface PromptInput {
   citations: readonly Citation[];
   lore: ActiveLore;
 }
-
-const MACRO = /\{\{(char|user|original)\}\}/gi;
 
 export function assemblePrompt(input: PromptInput): ChatMessage[] {
   const { persona, messages, citations, lore } = input;
@@ -104,15 +103,13 @@ function personaSections(persona: Persona, lore: ActiveLore, userName: string): 
   return sections;
 }
 
-/** Fills the card macros; `{{original}}` (the operator's own post-history text) is empty in personakit. */
+/**
+ * Fills the card macros (cards/macros.ts, the one implementation); `{{original}}` (the operator's own
+ * post-history text) is empty in personakit.
+ */
 function fill(text: string, persona: Persona, userName: string): string {
-  return text
-    .replace(MACRO, (_m, key: string) => {
-      const k = key.toLowerCase();
-      if (k === 'char') return (persona.card?.nickname?.trim() || persona.name).trim();
-      return k === 'user' ? userName : '';
-    })
-    .trim();
+  const char = (persona.card?.nickname?.trim() || persona.name).trim();
+  return expandMacros(text, { char, user: userName, original: '' }).trim();
 }
 
 export const KNOWLEDGE_HEADING =

@@ -22,13 +22,25 @@ Apply the database migrations (DATABASE_URL) and exit. The server also applies t
   create --account NAME     create an API key (the account too, if new); the key is the last line
   list                      list keys (never shows the keys themselves)
   revoke ID                 revoke a key at once
+  rotate ID                 a new key in place of ID; the old one works for a grace period
 
 Works on the database directly (DATABASE_URL); no server needed.
 `,
-  'keys create': `usage: personakit keys create --account NAME
+  'keys create': `usage: personakit keys create --account NAME [--name TEXT] [--scopes LIST] [--expires ISO]
+                            [--operator]
 
 Create an API key for the account NAME (created if new). The key is shown once, as the last line of
 stdout: store it.
+
+  --name TEXT       a label shown in listings
+  --scopes LIST     comma-separated scopes (personas:read,refine,...); default: every scope
+  --expires ISO     when the key stops working (ISO-8601 date or date-time)
+  --operator        an operator key: manages accounts and every account's keys over HTTP
+`,
+  'keys rotate': `usage: personakit keys rotate ID [--grace SECONDS]
+
+Create a new key in place of ID (same account, name, scopes, budgets, expiry) and print it as the last
+line of stdout. The old key keeps working for --grace seconds (default 86400; 0 revokes it at once).
 `,
   'keys list': `usage: personakit keys list
 
@@ -72,6 +84,7 @@ export const usage = `usage: personakit <command> [--help]
   keys create --account NAME     create an API key (the account too, if new); the key is the last line
   keys list                      list keys (never shows the keys themselves)
   keys revoke ID                 revoke a key at once
+  keys rotate ID                 replace a key; the old one works for a grace period
   refine --persona ID [TEXT]     rewrite TEXT (or stdin) in a persona's voice through a running server
   check --persona ID [TEXT]      verify a persona's rules on TEXT (or stdin), without rewriting it
   help [COMMAND]                 this text, or a command's

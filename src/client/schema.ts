@@ -251,6 +251,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List accounts
+         * @description Operator keys only. Newest first; follow `next_cursor`.
+         */
+        get: operations["listAccounts"];
+        put?: never;
+        /**
+         * Create an account
+         * @description Operator keys only. Then give it a key with `POST /v1/keys` and `account_id`.
+         */
+        post: operations["createAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an account
+         * @description Operator keys only.
+         */
+        get: operations["getAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Disable or enable an account
+         * @description Operator keys only. `{"disabled": true}` refuses every key of the account at once, on every instance; `false` lets them work again. Nothing is deleted.
+         */
+        patch: operations["updateAccount"];
+        trace?: never;
+    };
     "/v1/chat/completions": {
         parameters: {
             query?: never;
@@ -285,6 +333,74 @@ export interface paths {
          * @description Verify a persona's hard rules on any text, without rewriting it: the same `checks` refine returns, for answers produced elsewhere or in CI. No provider, no network.
          */
         post: operations["checkContent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List API keys
+         * @description Newest first; follow `next_cursor`. Never shows a secret. An account’s key sees its account’s keys; an operator key sees every account’s, or one account’s with `account_id`.
+         */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Create an API key
+         * @description A new key for the calling key’s account (operators: any account, by `account_id`). The secret is in the answer once and never again: only its hash is stored.
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an API key
+         * @description One key of the caller’s account (operators: any). Never shows the secret.
+         */
+        get: operations["getApiKey"];
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key
+         * @description The key stops working at once, on every instance. Revoking twice keeps the first time. The row stays (listed with `revoked_at`) so usage keeps naming it.
+         */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an API key
+         * @description A new secret with the same account, name, scopes, budgets and expiry. The old key keeps working for `grace_period_seconds` (default a day; 0 stops it at once), so clients can be redeployed. Send `{}` for the default.
+         */
+        post: operations["rotateApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -377,6 +493,26 @@ export interface paths {
         patch: operations["updatePersona"];
         trace?: never;
     };
+    "/v1/personas/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export a persona as a character card
+         * @description Any persona (made through /v1, /v2, /suno or imported) as a character card file: PNG (the imported image, or a generated one, with `ccv3` and a V2 backfill in `chara`), JSON, or CHARX (card.json and its assets). Importing the file again gives the same persona.
+         */
+        get: operations["exportPersona"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/personas/{id}/versions": {
         parameters: {
             query?: never;
@@ -457,6 +593,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/personas/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a character card
+         * @description Creates a persona from a community character card: a PNG with the card in its `ccv3` or `chara` text chunk, a card JSON (V1, V2, V3, TavernAI) or a CHARX archive; as `multipart/form-data` with a `file` part, or as the body itself. The format is read from the bytes. The image (PNG, or the CHARX icon) is kept for export. A file that is not a card (a lorebook, an image without a card, a damaged file) is a 400 naming what was found. See docs/character-cards.md for the field mapping.
+         */
+        post: operations["importPersona"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/refine": {
         parameters: {
             query?: never;
@@ -471,6 +627,26 @@ export interface paths {
          * @description Refine an AI response to align with the selected persona's tone and style, through an LLM provider or the built-in `local` rule engine, then verify the persona's hard rules (`checks`).
          */
         post: operations["refineContent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage report
+         * @description Sums of metered calls (refine, chat, conversation turns) in [from, to), grouped by key, persona, model or UTC day. An account’s key sees its account; an operator key sees every account, or one with `account_id`. Tokens of the local engine are estimates (`estimated_requests`).
+         */
+        get: operations["getUsage"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -745,6 +921,68 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Account: {
+            /** @example 2026-01-01T00:00:00.000Z */
+            created_at: string;
+            /** @description Set while every key of the account is refused. */
+            disabled_at: string | null;
+            /** @example acct_0123456789abcdefghijklmn */
+            id: string;
+            /** @example acme */
+            name: string;
+        };
+        AccountList: {
+            data: components["schemas"]["Account"][];
+            next_cursor: string | null;
+        };
+        ApiKey: {
+            /** @example acct_0123456789abcdefghijklmn */
+            account_id: string;
+            /** @example acme */
+            account_name: string;
+            budget: components["schemas"]["KeyBudget"];
+            /** @example 2026-01-01T00:00:00.000Z */
+            created_at: string;
+            /** @example null */
+            expires_at: string | null;
+            /** @example key_0123456789abcdefghijklmn */
+            id: string;
+            /** @example production backend */
+            name: string | null;
+            /**
+             * @description Manages accounts and any account’s keys.
+             * @example false
+             */
+            operator: boolean;
+            /**
+             * @description The first characters of the secret.
+             * @example pk_Ab12Cd
+             */
+            prefix: string;
+            /**
+             * @description The key a rotation made in its place.
+             * @example null
+             */
+            replaced_by: string | null;
+            /** @example null */
+            revoked_at: string | null;
+            /** @description null: every scope (keys made before scopes). */
+            scopes: components["schemas"]["Scope"][] | null;
+        };
+        ApiKeyCreated: components["schemas"]["ApiKey"] & {
+            /**
+             * @description The secret, shown this once only.
+             * @example pk_Ab12Cd…
+             */
+            key: string;
+        };
+        ApiKeyList: {
+            data: components["schemas"]["ApiKey"][];
+            next_cursor: string | null;
+        };
+        ApiKeyRotated: components["schemas"]["ApiKeyCreated"] & {
+            previous: components["schemas"]["ApiKey"] & unknown;
+        };
         ChatCitation: {
             chunk_id: string;
             document_id: string;
@@ -1066,6 +1304,13 @@ export interface components {
             /** @example Friendlier Support */
             value?: unknown;
         };
+        /** @description Per UTC day; a spent budget answers 429 until 00:00 UTC. */
+        KeyBudget: {
+            /** @example 10000 */
+            requests_per_day: number | null;
+            /** @example 2000000 */
+            tokens_per_day: number | null;
+        } | null;
         KnowledgePassage: {
             chunk_id: string;
             document_id: string;
@@ -1271,6 +1516,25 @@ export interface components {
             name: string;
             /** @description Present only when something was stored but looks unintended, e.g. an attribute key one edit away from a style key. */
             warnings?: components["schemas"]["PersonaWarning"][];
+        };
+        PersonaImported: components["schemas"]["Persona"] & {
+            /** @description What was imported. */
+            card: {
+                /** @description Images and assets stored with the persona. */
+                files: number;
+                /**
+                 * @description The container the file was.
+                 * @enum {string}
+                 */
+                format: "png" | "json" | "charx";
+                /**
+                 * @description The card's version, from its `spec` field.
+                 * @enum {string}
+                 */
+                spec: "v1" | "v2" | "v3" | "tavern_ai";
+            };
+            /** @description Present when something was imported but will not behave as the file meant. */
+            warnings?: string[];
         };
         PersonaList: {
             data: components["schemas"]["Persona"][];
@@ -1549,6 +1813,12 @@ export interface components {
              */
             outputTokens: number | null;
         };
+        /**
+         * @description What a key may do; see the scopes table in docs/operations.md.
+         * @example refine
+         * @enum {string}
+         */
+        Scope: "personas:read" | "personas:write" | "refine" | "chat" | "conversations" | "documents" | "music" | "keys" | "usage" | "accounts";
         StyleCheck: {
             /**
              * @description What was found.
@@ -2908,6 +3178,39 @@ export interface components {
         } & {
             [key: string]: unknown;
         }) | null;
+        UsageReport: {
+            data: {
+                avg_latency_ms: number;
+                day?: string;
+                errors: number;
+                /** @description Calls whose tokens are estimates (local engine). */
+                estimated_requests: number;
+                input_tokens: number;
+                key_id?: string;
+                model?: string;
+                output_tokens: number;
+                persona_id?: string | null;
+                provider?: string;
+                requests: number;
+                total_tokens: number;
+            }[];
+            from: string;
+            /** @enum {string} */
+            group_by: "key" | "persona" | "model" | "day";
+            to: string;
+            totals: {
+                avg_latency_ms: number;
+                errors: number;
+                /** @description Calls whose tokens are estimates (local engine). */
+                estimated_requests: number;
+                input_tokens: number;
+                output_tokens: number;
+                requests: number;
+                total_tokens: number;
+            };
+            /** @description More than 1000 groups: narrow the range. */
+            truncated: boolean;
+        };
     };
     responses: never;
     parameters: never;
@@ -3962,6 +4265,264 @@ export interface operations {
             };
         };
     };
+    listAccounts: {
+        parameters: {
+            query?: {
+                /** @description next_cursor from the previous page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of accounts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountList"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the scope (or operator power) this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example acme */
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The account. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the scope (or operator power) this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (a name taken, a revoked key rotated, a disabled account). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the scope (or operator power) this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such key or account visible to this key. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description true refuses every key of the account.
+                     * @example true
+                     */
+                    disabled: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the scope (or operator power) this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such key or account visible to this key. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     createChatCompletion: {
         parameters: {
             query?: never;
@@ -4119,6 +4680,362 @@ export interface operations {
             };
             /** @description content over 100000 characters, or body over 1 MiB. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: {
+                /** @description Operator keys only: the account to act on. Defaults to the key’s own account. */
+                account_id?: string;
+                /** @description next_cursor from the previous page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the scope (or operator power) this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Operator keys only: the account to act on. Defaults to the key’s own account. */
+                    account_id?: string;
+                    /** @description Optional daily budgets of metered calls (refine, chat). */
+                    budget?: {
+                        requests_per_day?: number;
+                        tokens_per_day?: number;
+                    };
+                    /**
+                     * @description When the key stops working.
+                     * @example 2099-01-01T00:00:00Z
+                     */
+                    expires_at?: string;
+                    /** @example production backend */
+                    name?: string;
+                    /**
+                     * @description Defaults to the scopes of the calling key. A key cannot grant a scope it lacks.
+                     * @example [
+                     *       "personas:read",
+                     *       "refine"
+                     *     ]
+                     */
+                    scopes?: ("personas:read" | "personas:write" | "refine" | "chat" | "conversations" | "documents" | "music" | "keys" | "usage")[];
+                };
+            };
+        };
+        responses: {
+            /** @description The key, with its secret. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the scope (or operator power) this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such key or account visible to this key. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (a name taken, a revoked key rotated, a disabled account). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type is not application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the scope (or operator power) this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such key or account visible to this key. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The revoked key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the scope (or operator power) this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such key or account visible to this key. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description How long the old key keeps working; 0 stops it at once. Default 86400.
+                     * @default 86400
+                     */
+                    grace_period_seconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The new key with its secret (shown once), and the old one. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyRotated"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the scope (or operator power) this needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such key or account visible to this key. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (a name taken, a revoked key rotated, a disabled account). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4493,6 +5410,62 @@ export interface operations {
             };
         };
     };
+    exportPersona: {
+        parameters: {
+            query?: {
+                /** @description The container. */
+                format?: "png" | "json" | "charx";
+                /** @description Card version. A v3 PNG also carries a V2 copy in `chara` for older readers. */
+                spec?: "v3" | "v2";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The card file (Content-Disposition names it). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                    "application/zip": string;
+                    "image/png": string;
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such persona for this account. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listPersonaVersions: {
         parameters: {
             query?: {
@@ -4711,6 +5684,68 @@ export interface operations {
             };
         };
     };
+    importPersona: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+                "application/octet-stream": string;
+                "image/png": string;
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The card file (32 MiB at most).
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new persona. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonaImported"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body over 1 MiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     refineContent: {
         parameters: {
             query?: never;
@@ -4799,6 +5834,61 @@ export interface operations {
             };
             /** @description The provider did not answer within PERSONAKIT_UPSTREAM_TIMEOUT_MS. */
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getUsage: {
+        parameters: {
+            query?: {
+                /** @description Operator keys only: the account to act on. Defaults to the key’s own account. */
+                account_id?: string;
+                /** @description Inclusive; an ISO date or date-time. Default: 30 days before `to`. */
+                from?: string;
+                group_by?: "key" | "persona" | "model" | "day";
+                /** @description Exclusive; default now. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key lacks the scope (or operator power) this needs. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Services } from '../core/context.ts';
 import { AppError } from '../core/errors.ts';
+import type { Principal } from '../core/scopes.ts';
 import { RequestCtx } from '../http/request-ctx.ts';
 
 /**
@@ -32,5 +33,14 @@ export async function conversationCapability(
   // The page's requests are rate limited as a key of their own would be.
   const keyId = `conversation:${conversationId}`;
   await services.limiter.consume(keyId);
-  return new RequestCtx(services, row.account_id, keyId, reqId);
+  // The URL is the capability for this conversation only: the conversations scope, no key's budget.
+  const principal: Principal = {
+    accountId: row.account_id,
+    keyId,
+    scopes: new Set(['conversations']),
+    operator: false,
+    expiresAt: null,
+    budget: null,
+  };
+  return new RequestCtx(services, principal, reqId);
 }

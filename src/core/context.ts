@@ -5,9 +5,12 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Tracing } from '../observability/tracing.ts';
 import type { Db } from '../storage/db.ts';
 import type { KeyCache } from './api-keys.ts';
+import type { BudgetGuard } from './budgets.ts';
 import type { PersonaCache } from './persona-cache.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import type { Principal } from './scopes.ts';
 import type { SecretBox } from './secrets.ts';
+import type { UsageRecorder } from './usage.ts';
 
 /**
  * Long-lived services, built once at start and shared by every request. Core functions reach the world
@@ -28,6 +31,9 @@ export interface Services {
   metrics: Metrics | null;
   /** OpenTelemetry tracing; null unless an OTLP endpoint is configured. */
   tracing: Tracing | null;
+  /** The usage log (batched writes) and the per-key daily budgets that read it. */
+  usage: UsageRecorder;
+  budgets: BudgetGuard;
   now: () => Date;
 }
 
@@ -36,5 +42,7 @@ export interface Ctx extends Services {
   accountId: string;
   /** The API key used for this call. */
   keyId: string;
+  /** What the key may do (scopes, operator); absent outside a request. */
+  principal?: Principal;
   log: Logger;
 }

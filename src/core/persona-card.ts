@@ -25,9 +25,15 @@ export interface PersonaCard {
   characterVersion?: string;
   tags?: string[];
   lorebook?: Lorebook;
-  /** Every `extensions` key and unknown field of an imported card, kept verbatim for export. */
+  /** The card's `extensions`, every key kept verbatim for export (personakit's own namespace aside). */
   extensions?: JsonObject;
+  /**
+   * Fields of the card's `data` that no persona field holds (V3's `assets`, `source`, `creation_date`,
+   * `creator_notes_multilingual`, and any unknown field), kept verbatim and written back on export.
+   */
   extra?: JsonObject;
+  /** Unknown top-level keys of the imported file (SillyTavern's `avatar`, `chat`, `fav`…), kept for export. */
+  topLevel?: JsonObject;
 }
 
 /** A lorebook (character book) as the V2/V3 specs define it, in camelCase. */
@@ -39,6 +45,8 @@ export interface Lorebook {
   recursiveScanning?: boolean;
   extensions?: JsonObject;
   entries: LorebookEntry[];
+  /** Book fields the spec does not name, kept verbatim for export. */
+  extra?: JsonObject;
 }
 
 export interface LorebookEntry {
@@ -59,4 +67,6 @@ export interface LorebookEntry {
   priority?: number;
   position?: 'before_char' | 'after_char' | string;
   extensions?: JsonObject;
+  /** Entry fields the spec does not name (and a non-string `position`), kept verbatim for export. */
+  extra?: JsonObject;
 }

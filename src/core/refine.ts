@@ -20,6 +20,7 @@ import type { Persona } from './persona.ts';
 import { personaLlm } from './persona-llm.ts';
 import { getPersonaVersion } from './persona-versions.ts';
 import { getPersona } from './personas.ts';
+import { outcomeOf, recordUsage } from './usage.ts';
 
 /**
  * Refine: rewrite a text in a persona's voice through an LLM provider (or the local rule engine), then
@@ -154,16 +155,57 @@ async function finish(p: Prepared, completion: Completion): Promise<RefineResult
 }
 
 export async function refine(ctx: Ctx, input: RefineInput): Promise<RefineResult> {
-  const p = await prepare(ctx, input);
-  const completion = await upstreamCall(
-    ctx,
-    p.provider.id,
-    p.req.model,
-    'complete',
-    () => p.provider.complete(p.call, p.req),
-    (c) => c.usage,
-  );
-  return finish(p, completion);
+  const started = performance.now();
+  try {
+    const p = await prepare(ctx, input);
+    const completion = await upstreamCall(
+      ctx,
+      p.provider.id,
+      p.req.model,
+      'complete',
+      () => p.provider.complete(p.call, p.req),
+      (c) => c.usage,
+    );
+    const result = await finish(p, completion);
+    meter(ctx, input, started, result);
+    return result;
+  } catch (err) {
+    meter(ctx, input, started, undefined, err);
+    throw err;
+  }
+}
+
+/**
+ * One usage row per refine, whatever its outcome. Tokens come from the provider's usage; the local
+ * engine (and a provider that reports none) gets an estimate from the texts, marked as such.
+ */
+function meter(ctx: Ctx, input: RefineInput, started: number, result?: RefineResult, err?: unknown): void {
+  const latencyMs = performance.now() - started;
+  if (result) {
+    recordUsage(ctx, {
+      kind: 'refine',
+      personaId: input.personaId,
+      provider: result.provider,
+      model: result.model,
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      inputText: input.content,
+      outputText: result.response,
+      latencyMs,
+      outcome: 'ok',
+    });
+    return;
+  }
+  recordUsage(ctx, {
+    kind: 'refine',
+    personaId: input.personaId,
+    provider: input.provider,
+    model: input.model ?? '',
+    inputTokens: 0,
+    outputTokens: 0,
+    latencyMs,
+    outcome: outcomeOf(err),
+  });
 }
 
 /**
@@ -171,6 +213,29 @@ export async function refine(ctx: Ctx, input: RefineInput): Promise<RefineResult
  * request (validation, persona, key rejected, rate limit) still fails with its own HTTP status.
  */
 export async function openRefineStream(ctx: Ctx, input: RefineInput): Promise<RefineStream> {
+  const started = performance.now();
+  let opened: RefineStream;
+  try {
+    opened = await openStream(ctx, input);
+  } catch (err) {
+    meter(ctx, input, started, undefined, err);
+    throw err;
+  }
+  return {
+    run: async (onDelta) => {
+      try {
+        const result = await opened.run(onDelta);
+        meter(ctx, input, started, result);
+        return result;
+      } catch (err) {
+        meter(ctx, input, started, undefined, err);
+        throw err;
+      }
+    },
+  };
+}
+
+async function openStream(ctx: Ctx, input: RefineInput): Promise<RefineStream> {
   const p = await prepare(ctx, input);
   const opened = await upstreamCall(
     ctx,

@@ -97,7 +97,8 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
         throw new AppError(
           'conflict',
           `A request with this Idempotency-Key already succeeded (HTTP ${row.status}); its answer was larger ` +
-            `than ${MAX_REPLAY_BYTES} bytes, so it is not replayed: read the result instead of retrying`,
+            `than ${MAX_REPLAY_BYTES} bytes or held a secret shown once, so it is not replayed: read the ` +
+            'result instead of retrying',
         );
       }
       c.header('idempotent-replayed', 'true');
@@ -140,9 +141,13 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
         .execute();
       return;
     }
-    const body = res.status === 204 ? null : await res.clone().text();
+    // `cache-control: no-store` marks an answer carrying a secret shown once (a new API key): it must not
+    // sit in the store in clear, so only its fingerprint is kept, as for an answer too large to replay.
+    const secret = res.headers.get('cache-control')?.includes('no-store') ?? false;
+    const body = res.status === 204 || secret ? null : await res.clone().text();
     const omitted =
-      body !== null && body.length > MAX_REPLAY_BYTES / 3 && Buffer.byteLength(body) > MAX_REPLAY_BYTES;
+      secret ||
+      (body !== null && body.length > MAX_REPLAY_BYTES / 3 && Buffer.byteLength(body) > MAX_REPLAY_BYTES);
     await db
       .updateTable('idempotency_keys')
       .set({

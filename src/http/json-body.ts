@@ -11,6 +11,13 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  * `[[[…]]]` in a free-form field overflowed the stack (a 500). Real persona documents nest a few levels.
  */
 export const MAX_JSON_DEPTH = 64;
+/**
+ * Object members and array items in a body, all levels together. Parsing, checking and validating them
+ * is work per item on the event loop: 90,000 keys in 1 MiB held it ~0.5 s (issue 11). A persona's
+ * free-form parts are far smaller (attributes are at most 64 KiB, a few thousand keys at most); a long
+ * chat history of a few thousand messages fits too.
+ */
+export const MAX_JSON_ITEMS = 10_000;
 
 const jsonType = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;
 const withBody = new Set(['POST', 'PUT', 'PATCH']);
@@ -66,8 +73,15 @@ export function checkJsonHeaders(
 /** Parses a request body: malformed JSON and values unfit for the store are a 400. */
 export function parseJsonText(text: string): unknown {
   // Checked before parsing: V8 takes ~0.5 s to build (and then refuse) 1 MiB of "[", the event loop waiting.
-  if (nestedTooDeep(text, MAX_JSON_DEPTH)) {
+  const shape = jsonShape(text, MAX_JSON_DEPTH, MAX_JSON_ITEMS);
+  if (shape === 'deep') {
     throw new AppError('invalid', `Request body is nested more than ${MAX_JSON_DEPTH} levels deep`);
+  }
+  if (shape === 'wide') {
+    throw new AppError(
+      'invalid',
+      `Request body holds more than ${MAX_JSON_ITEMS} object members and array items in all`,
+    );
   }
   let body: unknown;
   try {
@@ -151,18 +165,49 @@ const fitString = (s: string) => s.isWellFormed() && !s.includes('\0');
  * that skips strings. Malformed text is left to JSON.parse; this only answers the depth question early.
  */
 export function nestedTooDeep(text: string, max: number): boolean {
+  return jsonShape(text, max, Number.POSITIVE_INFINITY) === 'deep';
+}
+
+/**
+ * In one pass over JSON text that skips strings: `deep` when it opens more than `maxDepth` arrays or
+ * objects inside each other, `wide` when it holds more than `maxItems` object members and array items in
+ * all (a member is counted at its `:`, an array item at its start). Malformed text is left to JSON.parse;
+ * this only answers the size questions before the parse, whose cost they bound.
+ */
+export function jsonShape(text: string, maxDepth: number, maxItems: number): 'deep' | 'wide' | undefined {
   let depth = 0;
+  let items = 0;
   let inString = false;
+  // Per open container: whether it is an array (only the first maxDepth levels are ever needed).
+  const isArray: boolean[] = [];
+  // Right after `[`: the next value, if any, is the array's first item.
+  let arrayStart = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92)
-        i++; // backslash: skip the escaped character
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
+      // To the closing quote with indexOf (native, fast on a 1 MiB string), past escaped quotes.
+      const quote = text.indexOf('"', i);
+      if (quote < 0) return undefined;
+      let backslashes = 0;
+      while (text.charCodeAt(quote - 1 - backslashes) === 92) backslashes++;
+      i = quote;
+      if (backslashes % 2 === 0) inString = false;
+      continue;
+    }
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 13 || c === 9) continue;
+    if (arrayStart) {
+      arrayStart = false;
+      if (c !== 93 && ++items > maxItems) return 'wide';
+    }
+    if (c === 34) inString = true;
     else if (c === 91 || c === 123) {
-      if (++depth > max) return true;
+      if (++depth > maxDepth) return 'deep';
+      isArray[depth] = c === 91;
+      arrayStart = c === 91;
     } else if (c === 93 || c === 125) depth--;
+    else if (c === 58 || (c === 44 && isArray[depth] === true)) {
+      if (++items > maxItems) return 'wide';
+    }
   }
-  return false;
+  return undefined;
 }

@@ -9,6 +9,7 @@ import { authorize } from './auth.ts';
 import { nativeCors } from './cors.ts';
 import type { ErrorMapper } from './error-shape.ts';
 import { checkJsonHeaders, MAX_BODY_BYTES, parseJsonText, readLimited } from './json-body.ts';
+import { operationIdOf } from './openapi-operations.ts';
 import { nodeHeader, requestIdFrom } from './request-context.ts';
 import type { RequestCtx } from './request-ctx.ts';
 import { closeIfBodyUnread } from './unread-body.ts';
@@ -27,9 +28,12 @@ import { zodToAppError } from './validation.ts';
 /** The handler wrote the response itself (a stream). */
 export const SENT = Symbol('sent');
 
-/** JSON text ready to send, with its length in UTF-8 bytes (handlers that keep answers encoded). */
+/**
+ * JSON ready to send, with its length in UTF-8 bytes (handlers that keep answers encoded): text, or the
+ * bytes of a large reply encoded off the event loop (large-json.ts).
+ */
 export interface EncodedJson {
-  text: string;
+  text: string | Buffer;
   bytes: number;
 }
 
@@ -55,6 +59,8 @@ export interface Exchange {
 
 export interface NativeRoute {
   method: 'GET' | 'POST';
+  /** The scope table's key (src/http/scopes.ts), as /openapi.json names the operation. */
+  operationId: string;
   /** Path segments; null where the contract has a `{param}`. */
   segments: (string | null)[];
   paramNames: string[];
@@ -91,8 +97,9 @@ export function nativeRoute<P = undefined, B = undefined>(
   const method = route.method.toUpperCase();
   if (method !== 'GET' && method !== 'POST')
     throw new Error(`native routes serve GET and POST, not ${method}`);
+  const operationId = operationIdOf(method, `${prefix}${route.path}`, route.operationId);
   const template = `/${parts.map((p, i) => (segments[i] === null ? `:${p.slice(1, -1)}` : p)).join('/')}`;
-  return { method, segments, paramNames, template, params, body, errors, handle };
+  return { method, operationId, segments, paramNames, template, params, body, errors, handle };
 }
 
 /** Params of `path` if it matches the route: plain segments only (anything encoded goes to Hono). */
@@ -239,7 +246,7 @@ async function answer(
 ): Promise<void> {
   let ctx: RequestCtx | undefined;
   try {
-    ctx = await authorize(services, (n) => nodeHeader(req, n), reqId);
+    ctx = await authorize(services, (n) => nodeHeader(req, n), reqId, route.operationId);
     let body: unknown;
     if (route.body) {
       checkJsonHeaders(nodeHeader(req, 'content-type'), nodeHeader(req, 'content-length'), MAX_BODY_BYTES);

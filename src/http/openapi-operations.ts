@@ -66,6 +66,11 @@ export function derivedOperationId(method: string, path: string): string {
   return method.toLowerCase() + words.join('') + (path.length > 1 && path.endsWith('/') ? 'Slash' : '');
 }
 
+/** The operationId of an operation: its contract's own, else the table's, else one derived from the route. */
+export function operationIdOf(method: string, path: string, own?: string): string {
+  return own ?? named[`${method.toUpperCase()} ${path}`] ?? derivedOperationId(method, path);
+}
+
 interface Operation {
   operationId?: string;
   security?: unknown[];
@@ -84,7 +89,7 @@ export function finishOperations(paths: Record<string, Record<string, unknown>>)
       if (!methods.has(method) || typeof value !== 'object' || value === null) continue;
       const op = value as Operation;
       const route = `${method.toUpperCase()} ${path}`;
-      op.operationId ??= named[route] ?? derivedOperationId(method, path);
+      op.operationId = operationIdOf(method, path, op.operationId);
       const other = seen.get(op.operationId);
       if (other) throw new Error(`operationId ${op.operationId} is used by ${other} and ${route}`);
       seen.set(op.operationId, route);

@@ -1,4 +1,5 @@
 import type { Ctx, Services } from '../core/context.ts';
+import type { Principal } from '../core/scopes.ts';
 import type { Logger } from '../log.ts';
 
 /**
@@ -16,14 +17,17 @@ export class RequestCtx implements Ctx {
   readonly jobs: Services['jobs'];
   readonly metrics: Services['metrics'];
   readonly tracing: Services['tracing'];
+  readonly usage: Services['usage'];
+  readonly budgets: Services['budgets'];
   readonly now: Services['now'];
   readonly accountId: string;
   readonly keyId: string;
+  readonly principal: Principal;
   readonly reqId: string;
   readonly #base: Logger;
   #log: Logger | undefined;
 
-  constructor(services: Services, accountId: string, keyId: string, reqId: string) {
+  constructor(services: Services, principal: Principal, reqId: string) {
     this.config = services.config;
     this.db = services.db;
     this.keys = services.keys;
@@ -33,9 +37,12 @@ export class RequestCtx implements Ctx {
     this.jobs = services.jobs;
     this.metrics = services.metrics;
     this.tracing = services.tracing;
+    this.usage = services.usage;
+    this.budgets = services.budgets;
     this.now = services.now;
-    this.accountId = accountId;
-    this.keyId = keyId;
+    this.accountId = principal.accountId;
+    this.keyId = principal.keyId;
+    this.principal = principal;
     this.reqId = reqId;
     this.#base = services.log;
   }

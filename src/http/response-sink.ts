@@ -41,7 +41,7 @@ export function responseSink(
  * Ends a streamed response; the last frame may still sit in the socket's buffer. A client that never
  * reads it would keep the socket and that buffer: past `stallMs` it is destroyed.
  */
-export function endWithin(res: ServerResponse, last: string | undefined, stallMs: number): void {
+export function endWithin(res: ServerResponse, last: string | Buffer | undefined, stallMs: number): void {
   if (res.destroyed) return;
   res.end(last);
   if (res.writableFinished) return;

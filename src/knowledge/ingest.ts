@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Services } from '../core/context.ts';
 import type { JobRecord } from '../jobs/queue.ts';
 import { allowListOf } from '../net/outbound-url.ts';
@@ -8,7 +9,8 @@ import type { CrawlConfig } from './document-wire.ts';
 import { INGEST_JOB, MAX_UPLOAD_BYTES } from './documents.ts';
 import { extractDocument } from './extract/index.ts';
 import { type ExtractedBlock, type ExtractedDocument, KnowledgeError } from './extract/types.ts';
-import { crawlSite, fetchUrl } from './fetch/index.ts';
+import { crawlSite, fetchUrl, type HostLock } from './fetch/index.ts';
+import { storeHostLock } from './host-leases.ts';
 import { replaceChunks } from './index-store.ts';
 
 /**
@@ -20,8 +22,11 @@ import { replaceChunks } from './index-store.ts';
  * document says `internal_error`.
  */
 
-const FETCH_TIMEOUT_MS = 60_000;
-const INGEST_CONCURRENCY = 2;
+/**
+ * Upload rows (1 MiB each) read per query while assembling an upload: one, as PostgreSQL sends bytea as
+ * hex text (a 2 MB string per row, garbage at once) and fewer of them at a time lowered the peak.
+ */
+const UPLOAD_READ_ROWS = 1;
 
 interface IngestPayload {
   documentId: string;
@@ -29,9 +34,13 @@ interface IngestPayload {
 }
 
 export function registerKnowledgeJobs(services: Services): void {
-  services.jobs.handle(INGEST_JOB, (job, signal) => ingest(services, job, signal), {
-    concurrency: INGEST_CONCURRENCY,
-    leaseMs: 5 * 60_000,
+  // Crawls take turns per host with every instance on this store, not only within this process.
+  const hostLock = storeHostLock(services.db);
+  services.jobs.handle(INGEST_JOB, (job, signal) => ingest(services, job, signal, hostLock), {
+    concurrency: services.config.PERSONAKIT_INGEST_CONCURRENCY,
+    // Renewed while it runs (extraction is in a worker thread, so the event loop is free to renew): a
+    // short lease only bounds how long a crashed process's document waits before another takes it over.
+    leaseMs: services.config.PERSONAKIT_JOB_LEASE_MS,
     onFailed: async (job, err) => {
       services.log.error({ err, jobId: job.id }, 'document ingestion failed');
       const p = job.payload as IngestPayload;
@@ -43,7 +52,12 @@ export function registerKnowledgeJobs(services: Services): void {
   });
 }
 
-async function ingest(services: Services, job: JobRecord, signal: AbortSignal): Promise<void> {
+async function ingest(
+  services: Services,
+  job: JobRecord,
+  signal: AbortSignal,
+  hostLock: HostLock,
+): Promise<void> {
   const p = job.payload as IngestPayload;
   const doc = await current(services, p);
   if (!doc) return;
@@ -58,7 +72,7 @@ async function ingest(services: Services, job: JobRecord, signal: AbortSignal): 
   let extracted: ExtractedDocument;
   let crawledUrls: string[] | undefined;
   try {
-    const source = await load(services, doc, signal);
+    const source = await load(services, doc, signal, hostLock);
     if (signal.aborted || !(await update(services, p, { progress: 50 }))) return;
     extracted = source.doc;
     crawledUrls = source.crawledUrls;
@@ -130,7 +144,7 @@ type Outcome =
 
 /** The terminal write: chunks, text and status together, only if the document is still this generation. */
 async function finish(services: Services, p: IngestPayload, outcome: Outcome): Promise<void> {
-  await services.db.kysely.transaction().execute(async (tx) => {
+  const written = await services.db.kysely.transaction().execute(async (tx) => {
     let q = tx
       .selectFrom('documents')
       .selectAll()
@@ -138,7 +152,7 @@ async function finish(services: Services, p: IngestPayload, outcome: Outcome): P
       .where('generation', '=', p.generation);
     if (services.db.dialect === 'postgres') q = q.forUpdate();
     const row = await q.executeTakeFirst();
-    if (!row) return;
+    if (!row) return false;
     const now = services.now().toISOString();
     const next: DocumentRow = { ...row, status: outcome.status, progress: null, updated_at: now };
     if (outcome.status === 'ready') {
@@ -173,33 +187,50 @@ async function finish(services: Services, p: IngestPayload, outcome: Outcome): P
     // An upload is only read by its one ingestion: once it ends, the bytes go.
     await tx.deleteFrom('document_uploads').where('document_id', '=', row.id).execute();
     await enqueueCallback(services, next, tx);
+    return true;
   });
+  if (!written) return;
+  services.log.info(
+    {
+      documentId: p.documentId,
+      status: outcome.status,
+      ...(outcome.status === 'ready' ? { chunks: outcome.chunks.length } : { code: outcome.code }),
+    },
+    'document processed',
+  );
 }
 
 async function load(
   services: Services,
   doc: DocumentRow,
   signal: AbortSignal,
+  hostLock: HostLock,
 ): Promise<{ doc: ExtractedDocument; crawledUrls?: string[] }> {
+  // The parser is stopped when the job is (a deleted document, a lost claim, shutdown), not only at its timeout.
+  const limits = { timeoutMs: services.config.PERSONAKIT_EXTRACT_TIMEOUT_MS };
   if (doc.document_url === null) {
-    const bytes = await readUpload(services, doc.id);
+    const bytes = await readUpload(services, doc);
     return {
-      doc: await extractDocument({
-        bytes,
-        ...(doc.file_name !== null ? { fileName: doc.file_name } : {}),
-        ...(doc.content_type !== null ? { contentType: doc.content_type } : {}),
-      }),
+      doc: await extractDocument(
+        {
+          bytes,
+          signal,
+          ...(doc.file_name !== null ? { fileName: doc.file_name } : {}),
+          ...(doc.content_type !== null ? { contentType: doc.content_type } : {}),
+        },
+        limits,
+      ),
     };
   }
   const fetchOptions = {
     allowedHosts: allowListOf(services.config.PERSONAKIT_ALLOWED_HOSTS),
     maxBytes: MAX_UPLOAD_BYTES,
-    timeoutMs: FETCH_TIMEOUT_MS,
+    timeoutMs: services.config.PERSONAKIT_FETCH_TIMEOUT_MS,
     signal,
   };
   if (doc.crawl_config === null) {
     const page = await fetchUrl(doc.document_url, fetchOptions);
-    return { doc: await extractDocument(pageInput(page)) };
+    return { doc: await extractDocument(pageInput(page, signal), limits) };
   }
   const crawl = JSON.parse(doc.crawl_config) as CrawlConfig;
   const blocks: ExtractedBlock[] = [];
@@ -207,10 +238,10 @@ async function load(
   let title: string | undefined;
   await crawlSite(
     doc.document_url,
-    { ...fetchOptions, depth: crawl.depth, maxPages: crawl.max_pages },
+    { ...fetchOptions, depth: crawl.depth, maxPages: crawl.max_pages, hostLock },
     async (page) => {
       try {
-        const one = await extractDocument(pageInput(page));
+        const one = await extractDocument(pageInput(page, signal), limits);
         title ??= one.title;
         for (const b of one.blocks) blocks.push({ ...b, url: b.url ?? page.finalUrl });
         urls.push(page.finalUrl);
@@ -226,22 +257,64 @@ async function load(
   return { doc: { format: 'html', ...(title !== undefined ? { title } : {}), blocks }, crawledUrls: urls };
 }
 
-const pageInput = (page: { bytes: Uint8Array; contentType?: string; finalUrl: string }) => ({
+const pageInput = (
+  page: { bytes: Uint8Array; contentType?: string; finalUrl: string },
+  signal: AbortSignal,
+) => ({
   bytes: page.bytes,
+  signal,
   url: page.finalUrl,
   ...(page.contentType !== undefined ? { contentType: page.contentType } : {}),
   fileName: new URL(page.finalUrl).pathname,
 });
 
-async function readUpload(services: Services, documentId: string): Promise<Uint8Array> {
-  const rows = await services.db.kysely
+/**
+ * The upload, assembled from its 1 MiB rows into one buffer of its final size, read a few rows at a time:
+ * reading all rows and concatenating them held the file twice (100 MB at once for a 50 MB upload). The
+ * buffer is the view's own, so extractDocument moves it into the parse worker without a copy.
+ */
+async function readUpload(services: Services, doc: DocumentRow): Promise<Uint8Array> {
+  const db = services.db.kysely;
+  const sizes = await db
     .selectFrom('document_uploads')
-    .select('data')
-    .where('document_id', '=', documentId)
-    .orderBy('seq')
-    .execute();
-  if (rows.length === 0) throw new KnowledgeError('file_empty', 'The uploaded file is empty');
-  return Buffer.concat(rows.map((r) => r.data));
+    .select((eb) => [
+      eb.fn.countAll<number>().as('rows'),
+      services.db.dialect === 'postgres'
+        ? sql<number>`coalesce(sum(octet_length(data)), 0)`.as('bytes')
+        : sql<number>`coalesce(sum(length(data)), 0)`.as('bytes'),
+    ])
+    .where('document_id', '=', doc.id)
+    .executeTakeFirst();
+  const total = Number(sizes?.bytes ?? 0);
+  if (Number(sizes?.rows ?? 0) === 0 || total === 0) {
+    throw new KnowledgeError('file_empty', 'The uploaded file is empty');
+  }
+  // Refused before allocating: the request already capped it, this only guards a store edited by hand.
+  if (total > MAX_UPLOAD_BYTES) {
+    throw new KnowledgeError('file_size_too_large', 'The uploaded file is larger than 50 MB');
+  }
+  const out = new Uint8Array(total);
+  let filled = 0;
+  let nextSeq = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom('document_uploads')
+      .select(['seq', 'data'])
+      .where('document_id', '=', doc.id)
+      .where('seq', '>=', nextSeq)
+      .orderBy('seq')
+      .limit(UPLOAD_READ_ROWS)
+      .execute();
+    for (const r of rows) {
+      if (filled + r.data.byteLength > total) throw new Error('the upload changed while it was read');
+      out.set(r.data, filled);
+      filled += r.data.byteLength;
+      nextSeq = Number(r.seq) + 1;
+    }
+    if (rows.length < UPLOAD_READ_ROWS) break;
+  }
+  if (filled !== total) throw new Error('the upload changed while it was read');
+  return out;
 }
 
 /** The text a user sees at GET /v2/documents/{id}/content: blocks in order, headings as Markdown. */

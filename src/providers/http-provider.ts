@@ -1,4 +1,5 @@
 import { AppError } from '../core/errors.ts';
+import { readJsonAnswer } from './large-answer.ts';
 import { type Target, trustedTarget } from './transport.ts';
 import type { Call, ChatRequest, Completion, OpenStream, Provider } from './types.ts';
 import { MAX_ANSWER_BYTES, openSse, refused, type UpstreamId } from './upstream-call.ts';
@@ -41,7 +42,7 @@ export function httpProvider(meta: HttpProviderMeta, wire: WireFormat): Provider
       }
       if (answer.status < 200 || answer.status >= 300) throw refused(up, c, answer);
       try {
-        return wire.parse(parseJson(answer.text, 'body'), req);
+        return wire.parse(await readJsonAnswer(answer.body), req);
       } catch (err) {
         if (err instanceof WireError) throw malformed(id, err.message);
         throw err;

@@ -1,4 +1,5 @@
 import { AppError } from '../core/errors.ts';
+import { readJsonAnswer } from './large-answer.ts';
 import { SseParser, SseTooLong } from './sse.ts';
 import type { Outgoing } from './transport.ts';
 import type { Call } from './types.ts';
@@ -53,7 +54,7 @@ export function refused(up: UpstreamId, call: Call, answer: Answer): AppError {
 
 /**
  * Sends a non-stream request and gives the parsed JSON of its 2xx answer. The parse is the one place a
- * large answer's JSON is read (an off-event-loop parse for big bodies belongs here, for every caller).
+ * large answer's JSON is read, off the event loop for big bodies, for every caller.
  */
 export async function postForJson(up: UpstreamId, call: Call, out: Outgoing): Promise<unknown> {
   const x = UpstreamExchange.send(call, out, false, MAX_ANSWER_BYTES);
@@ -66,7 +67,8 @@ export async function postForJson(up: UpstreamId, call: Call, out: Outgoing): Pr
   }
   if (answer.status < 200 || answer.status >= 300) throw refused(up, call, answer);
   try {
-    return parseJson(answer.text, 'body');
+    // A large answer is parsed off the event loop (large-answer.ts, ADR 0026).
+    return await readJsonAnswer(answer.body, 'body');
   } catch (err) {
     if (err instanceof WireError) throw malformed(up.id, err.message);
     throw err;

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from 'undici';
+import { AnswerBody } from './answer-body.ts';
 import type { Outgoing } from './transport.ts';
 import type { Call, ClientSignal, DeltaSink } from './types.ts';
 
@@ -14,11 +15,14 @@ import type { Call, ClientSignal, DeltaSink } from './types.ts';
 
 export class BodyTooLarge extends Error {}
 
-/** The answer's head, and its text for JSON answers and error bodies. */
+/** The answer's head, and its body for JSON answers and error bodies. */
 export interface Answer {
   status: number;
   headers: IncomingHttpHeaders;
-  text: string;
+  /** The body as received; a large JSON answer is parsed from it off the event loop (large-answer.ts). */
+  body: AnswerBody;
+  /** The body decoded, on first use (an answer read from its bytes is never decoded here). */
+  readonly text: string;
 }
 
 /** A 2xx streamed answer: its text is passed on as it arrives. */
@@ -30,6 +34,32 @@ export interface StreamBody {
 
 /** Error bodies are only read for their message; past this they are cut, not refused. */
 const MAX_ERROR_BYTES = 64 * 1024;
+
+/**
+ * Stream text handed to receivers per event-loop turn, all streams together (issue 11). One socket read
+ * can hold megabytes of a fast upstream's answer: parsed, checked and relayed in one go, that held the
+ * loop for hundreds of ms (a 64 MiB stream; 7 M newlines through the stream enforcer). Past the budget,
+ * a stream's text waits in its queue for the next turn and its upstream is paused meanwhile; the many
+ * small deltas of ordinary streams stay far below it.
+ */
+const TURN_CHARS = 64 * 1024;
+let turnChars = 0;
+let turnEnding = false;
+let nextTurn: (() => void)[] = [];
+
+function spend(chars: number): void {
+  if (!turnEnding) {
+    turnEnding = true;
+    setImmediate(() => {
+      turnEnding = false;
+      turnChars = 0;
+      const waiting = nextTurn;
+      nextTurn = [];
+      for (const go of waiting) go();
+    });
+  }
+  turnChars += chars;
+}
 
 class Settle<T> {
   resolve!: (value: T) => void;
@@ -59,13 +89,19 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   #status = 0;
   #headers: IncomingHttpHeaders = {};
   // Collected text (JSON answers, error bodies)
-  #chunks: Buffer[] = [];
+  #body = new AnswerBody();
+  /** Bytes received (a stream's are counted, not kept). */
   #size = 0;
   #cut = false;
-  // A 2xx stream (set once its head arrived): text waits in #pending until read() gives it a place to go.
+  // A 2xx stream (set once its head arrived): text waits in #queue until read() gives it a place to go,
+  // the receiver can take more (#clientWait) and the turn has budget left (#turnWait).
   #decoder: StringDecoder | undefined;
   #onText: DeltaSink | undefined;
-  #pending: string[] = [];
+  #queue: string[] = [];
+  #clientWait: Promise<void> | undefined;
+  #turnWait = false;
+  /** The upstream's answer is complete: the end settles once the queue is empty. */
+  #ended = false;
   readonly #head = new Settle<Answer | StreamBody>();
   #end: Settle<void> | undefined;
   readonly #onClientAbort = () => {
@@ -160,11 +196,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       }
       const text = this.#decoder.write(chunk);
       if (text === '') return;
-      try {
-        this.#deliver(text);
-      } catch (err) {
-        controller.abort(err as Error);
-      }
+      this.#deliver(text);
       return;
     }
     if (this.#cut) return;
@@ -176,7 +208,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
         return;
       }
       // An error body is only read for its message: keep its start, drop the connection.
-      this.#chunks.push(chunk.subarray(0, max - this.#size));
+      this.#body.push(chunk.subarray(0, max - this.#size));
       this.#size = max;
       this.#cut = true;
       this.#finish();
@@ -184,7 +216,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       controller.abort(new BodyTooLarge('error body cut'));
       return;
     }
-    this.#chunks.push(chunk);
+    this.#body.push(chunk);
     this.#size += chunk.length;
   }
 
@@ -193,13 +225,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.#finish();
     if (this.#decoder) {
       const rest = this.#decoder.end();
-      try {
-        if (rest) this.#deliver(rest);
-      } catch (err) {
-        this.#end?.reject(err);
-        return;
-      }
-      this.#end?.resolve();
+      this.#ended = true;
+      if (rest) this.#deliver(rest);
+      else this.#drain();
     } else this.#head.resolve(this.#collected());
   }
 
@@ -213,50 +241,104 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   #collected(): Answer {
-    const text =
-      this.#chunks.length === 1
-        ? (this.#chunks[0] as Buffer).toString('utf8')
-        : Buffer.concat(this.#chunks, this.#size).toString('utf8');
-    this.#chunks = [];
-    return { status: this.#status, headers: this.#headers, text };
+    const body = this.#body;
+    this.#body = new AnswerBody();
+    let text: string | undefined;
+    return {
+      status: this.#status,
+      headers: this.#headers,
+      body,
+      get text() {
+        text ??= body.bytes().toString('utf8');
+        return text;
+      },
+    };
   }
 
   #read(onText: DeltaSink): Promise<void> {
     this.#onText = onText;
-    const pending = this.#pending;
-    this.#pending = [];
-    try {
-      for (const text of pending) this.#waitFor(onText(text));
-    } catch (err) {
-      // The answer may have ended already (it all came before read()): the error is the result either way.
-      this.abort(err as Error);
-      return Promise.reject(err);
-    }
+    this.#drain();
     return (this.#end as Settle<void>).promise;
   }
 
   #deliver(text: string): void {
-    if (this.#onText) this.#waitFor(this.#onText(text));
-    else this.#pending.push(text);
+    this.#queue.push(text);
+    this.#drain();
+  }
+
+  /** Hands queued text to the receiver while it takes more and the turn has budget left. */
+  #drain(): void {
+    const onText = this.#onText;
+    if (!onText || this.#turnWait) return;
+    try {
+      while (this.#queue.length > 0 && !this.#clientWait) {
+        const room = TURN_CHARS - turnChars;
+        if (room <= 0) {
+          this.#waitForTurn();
+          return;
+        }
+        let text = this.#queue[0] as string;
+        // Split anywhere: the receiver is an incremental parser (a surrogate pair is joined again there).
+        if (text.length > room) {
+          this.#queue[0] = text.slice(room);
+          text = text.slice(0, room);
+        } else this.#queue.shift();
+        spend(text.length);
+        this.#waitFor(onText(text));
+      }
+    } catch (err) {
+      // The receiver refused the text (a line too long, a malformed event): the answer fails with it.
+      this.#queue = [];
+      if (this.#ended) this.#end?.reject(err);
+      else this.abort(err as Error);
+      return;
+    }
+    if (this.#queue.length > 0) return;
+    if (this.#ended) this.#end?.resolve();
+    else this.#resume();
+  }
+
+  #waitForTurn(): void {
+    this.#turnWait = true;
+    this.#pause();
+    nextTurn.push(() => {
+      this.#turnWait = false;
+      this.#drain();
+    });
   }
 
   /**
    * The receiver is full: undici stops reading the upstream socket (TCP then holds the upstream back)
-   * until `wait` settles. A chunk already parsed may still come; the receiver takes it and says so again.
+   * and queued text waits until `wait` settles. A chunk already parsed may still come; it is queued.
    */
   #waitFor(wait: Promise<void> | undefined): void {
-    const controller = this.#controller;
-    if (!wait || !controller || this.#finished) return;
-    if (!controller.paused) controller.pause();
-    const resume = () => {
-      if (!this.#finished && controller.paused) controller.resume();
+    if (!wait) return;
+    this.#clientWait = wait;
+    this.#pause();
+    const go = () => {
+      if (this.#clientWait === wait) this.#clientWait = undefined;
+      this.#drain();
     };
-    wait.then(resume, resume);
+    wait.then(go, go);
+  }
+
+  #pause(): void {
+    const controller = this.#controller;
+    if (controller && !this.#finished && !controller.paused) controller.pause();
+  }
+
+  /** Reads the upstream again once nothing holds it: the receiver, the turn budget, queued text. */
+  #resume(): void {
+    const controller = this.#controller;
+    if (!controller || this.#finished || !controller.paused) return;
+    if (this.#clientWait || this.#turnWait || this.#queue.length > 0) return;
+    controller.resume();
   }
 
   #fail(err: unknown): void {
     if (this.#finished && !this.#decoder) return;
     this.#finish();
+    this.#queue = [];
     this.#head.reject(err);
     this.#end?.reject(err);
   }

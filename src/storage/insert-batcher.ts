@@ -16,6 +16,17 @@ interface Pending {
 
 /** Rows per statement: far below SQLite's 32,766 bound parameters for tables of ~20 columns (and of 7). */
 const MAX_BATCH = 500;
+/**
+ * Characters of text per group. SQLite writes on the event loop: three 1 MiB personas in one transaction
+ * held it for one long stretch (issue 11); a group stops at this size and the loop turns before the next.
+ */
+const MAX_BATCH_CHARS = 1024 * 1024;
+
+function rowChars(row: NewPersonaRow): number {
+  let n = 0;
+  for (const v of Object.values(row)) if (typeof v === 'string') n += v.length;
+  return n;
+}
 
 /**
  * Group commit for persona inserts, each with its first version. Creates that arrive while the event loop
@@ -46,13 +57,24 @@ export class PersonaInsertBatcher {
   async #flush(): Promise<void> {
     this.#scheduled = false;
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, MAX_BATCH);
-      try {
-        await this.#write(batch.map((p) => p.row));
-        for (const p of batch) p.resolve();
-      } catch {
-        for (const p of batch) await this.#write([p.row]).then(p.resolve, p.reject);
+      let count = 0;
+      let chars = 0;
+      while (count < this.#queue.length && count < MAX_BATCH && chars < MAX_BATCH_CHARS) {
+        chars += rowChars((this.#queue[count] as Pending).row.row);
+        count++;
       }
+      await this.#writeBatch(this.#queue.splice(0, count));
+      // A large group: the rest waits for the next turn, after what else is waiting (a /healthz, a read).
+      if (chars >= MAX_BATCH_CHARS && this.#queue.length > 0) await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  async #writeBatch(batch: Pending[]): Promise<void> {
+    try {
+      await this.#write(batch.map((p) => p.row));
+      for (const p of batch) p.resolve();
+    } catch {
+      for (const p of batch) await this.#write([p.row]).then(p.resolve, p.reject);
     }
   }
 

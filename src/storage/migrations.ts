@@ -435,6 +435,122 @@ migrations['0012_persona_versions'] = {
 };
 
 /**
+ * Keys over HTTP (issue 17): a name, scopes (null = every scope, which is what keys made before this
+ * migration keep), an expiry, the operator flag, optional daily budgets; accounts can be disabled; and
+ * the usage log every metered call adds to (sums per second, written in batches: src/core/usage.ts).
+ */
+migrations['0013_keys_scopes_usage'] = {
+  async up(db: Kysely<unknown>) {
+    // One column per statement: SQLite's ALTER TABLE adds one at a time.
+    const keyColumns: [string, 'text' | 'integer'][] = [
+      ['name', 'text'],
+      ['scopes', 'text'],
+      ['expires_at', 'text'],
+      ['budget_requests', 'integer'],
+      ['budget_tokens', 'integer'],
+      ['replaced_by', 'text'],
+    ];
+    for (const [name, type] of keyColumns)
+      await db.schema.alterTable('api_keys').addColumn(name, type).execute();
+    await db.schema
+      .alterTable('api_keys')
+      .addColumn('operator', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema
+      .createIndex('api_keys_account_created')
+      .on('api_keys')
+      .columns(['account_id', 'created_at', 'id'])
+      .execute();
+    await db.schema.alterTable('accounts').addColumn('disabled_at', 'text').execute();
+    // Sums, not one row per call: calls of one second with the same account, key, persona, provider,
+    // model, kind and outcome share a row (ADR 0042), so thousands of calls a second cost a few rows.
+    await db.schema
+      .createTable('usage_rollups')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('key_id', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('persona_id', 'text')
+      .addColumn('provider', 'text', (c) => c.notNull())
+      .addColumn('model', 'text', (c) => c.notNull())
+      .addColumn('outcome', 'text', (c) => c.notNull())
+      .addColumn('day', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('requests', 'integer', (c) => c.notNull())
+      .addColumn('input_tokens', 'bigint', (c) => c.notNull())
+      .addColumn('output_tokens', 'bigint', (c) => c.notNull())
+      .addColumn('estimated', 'integer', (c) => c.notNull())
+      .addColumn('latency_ms_total', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('usage_rollups_account_created')
+      .on('usage_rollups')
+      .columns(['account_id', 'created_at'])
+      .execute();
+    await db.schema
+      .createIndex('usage_rollups_key_day')
+      .on('usage_rollups')
+      .columns(['key_id', 'day'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('usage_rollups').execute();
+    await db.schema.dropIndex('api_keys_account_created').execute();
+    await db.schema.alterTable('accounts').dropColumn('disabled_at').execute();
+    for (const name of [
+      'name',
+      'scopes',
+      'expires_at',
+      'budget_requests',
+      'budget_tokens',
+      'replaced_by',
+      'operator',
+    ])
+      await db.schema.alterTable('api_keys').dropColumn(name).execute();
+  },
+};
+
+/**
+ * A persona's card image and CHARX assets (issue 16), apart from the persona row so persona reads (the hot
+ * path and its cache) never carry megabytes of image. Deleting the persona deletes them.
+ */
+migrations['0014_persona_images'] = {
+  async up(db: Kysely<unknown>) {
+    const bytes = db.getExecutor().adapter instanceof PostgresAdapter ? 'bytea' : 'blob';
+    await db.schema
+      .createTable('persona_images')
+      .addColumn('persona_id', 'text', (c) => c.notNull().references('personas.id').onDelete('cascade'))
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('role', 'text', (c) => c.notNull())
+      .addColumn('media_type', 'text', (c) => c.notNull())
+      .addColumn('data', sql.raw(bytes), (c) => c.notNull())
+      .addPrimaryKeyConstraint('persona_images_pk', ['persona_id', 'path'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('persona_images').execute();
+  },
+};
+
+/**
+ * Crawl politeness across instances (ADR 0030): one row per host being crawled, held by one request at a
+ * time of any instance sharing the store, with an expiry so a crashed holder frees the host by itself.
+ */
+migrations['0011_ingest_locks'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('crawl_host_leases')
+      .addColumn('host', 'text', (c) => c.primaryKey())
+      .addColumn('holder', 'text', (c) => c.notNull())
+      .addColumn('locked_until', 'text', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('crawl_host_leases').execute();
+  },
+};
+
+/**
  * Tavus conversations in text (issue 15): a row per conversation and its append-only event log. `last_seq`
  * hands out each event's number under the row's lock, so seq is strictly increasing per conversation
  * even with several instances appending; events are the transcript, so a hard delete removes them.

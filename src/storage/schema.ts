@@ -9,6 +9,8 @@ export interface AccountsTable {
   id: string;
   name: string;
   created_at: string;
+  /** A disabled account's keys all stop working (0013). */
+  disabled_at: Generated<string | null>;
 }
 
 export interface ApiKeysTable {
@@ -20,6 +22,45 @@ export interface ApiKeysTable {
   prefix: string;
   created_at: string;
   revoked_at: string | null;
+  /** The fields below came with 0013 (keys over HTTP). */
+  name: Generated<string | null>;
+  /** JSON array of scopes (core/scopes.ts); null = every scope (keys made before 0013). */
+  scopes: Generated<string | null>;
+  expires_at: Generated<string | null>;
+  /** 1 for an operator key: manages accounts and any account's keys. */
+  operator: Generated<number>;
+  /** Per-day budgets (UTC days); null = none. */
+  budget_requests: Generated<number | null>;
+  budget_tokens: Generated<number | null>;
+  /** The key a rotation made in its place. */
+  replaced_by: Generated<string | null>;
+}
+
+/**
+ * Metered calls (refine, chat, conversation turns) summed per second and per account, key, persona,
+ * provider, model, kind and outcome (core/usage.ts): written in batches of a few rows however many calls.
+ */
+export interface UsageRollupsTable {
+  id: string;
+  account_id: string;
+  key_id: string;
+  /** refine | chat | conversation */
+  kind: string;
+  persona_id: string | null;
+  provider: string;
+  model: string;
+  /** ok, or the error code the calls ended with. */
+  outcome: string;
+  /** The UTC day, YYYY-MM-DD: group_by=day and the daily budgets read it. */
+  day: string;
+  /** The second the calls ended in (ISO-8601, milliseconds zero). */
+  created_at: string;
+  requests: number;
+  input_tokens: number | string;
+  output_tokens: number | string;
+  /** How many of the calls have estimated tokens (the local engine reports none). */
+  estimated: number;
+  latency_ms_total: number | string;
 }
 
 export interface PersonasTable {
@@ -249,6 +290,22 @@ export interface DocumentUploadsTable {
   data: Uint8Array;
 }
 
+/** A persona's card image (`role` icon) and other card assets (`role` asset), by path (0014). */
+export interface PersonaImagesTable {
+  persona_id: string;
+  path: string;
+  role: string;
+  media_type: string;
+  data: Uint8Array;
+}
+
+/** A host's crawl turn (migration 0011): who holds it and until when (ISO time; lapsed = free). */
+export interface CrawlHostLeasesTable {
+  host: string;
+  holder: string;
+  locked_until: string;
+}
+
 /** A Tavus conversation (src/conversations/). */
 export interface ConversationsTable {
   id: string;
@@ -296,15 +353,19 @@ export interface ConversationMemoriesTable {
   created_at: string;
 }
 
+export type ConversationRow = Selectable<ConversationsTable>;
+
 export interface Database {
   conversation_memories: ConversationMemoriesTable;
   conversations: ConversationsTable;
   conversation_events: ConversationEventsTable;
+  crawl_host_leases: CrawlHostLeasesTable;
   documents: DocumentsTable;
   document_contents: DocumentContentsTable;
   document_uploads: DocumentUploadsTable;
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
+  usage_rollups: UsageRollupsTable;
   personas: PersonasTable;
   persona_versions: PersonaVersionsTable;
   idempotency_keys: IdempotencyKeysTable;
@@ -318,6 +379,7 @@ export interface Database {
   knowledge_doc_stats: KnowledgeDocStatsTable;
   knowledge_index_accounts: KnowledgeIndexAccountsTable;
   knowledge_index_docs: KnowledgeIndexDocsTable;
+  persona_images: PersonaImagesTable;
 }
 
 export type PersonaRow = Selectable<PersonasTable>;
@@ -330,4 +392,3 @@ export type AccountRow = Selectable<AccountsTable>;
 export type ClipRow = Selectable<ClipsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type DocumentRow = Selectable<DocumentsTable>;
-export type ConversationRow = Selectable<ConversationsTable>;

@@ -184,9 +184,13 @@ let blanks: Uint8Array | undefined;
 /** 1 for each UTF-16 code unit String.prototype.trim() removes (the \\s class), built once on first use. */
 function blankTable(): Uint8Array {
   if (blanks) return blanks;
+  // What /\s/ matches (ECMAScript WhiteSpace and LineTerminator), listed: testing all 65,536 code units
+  // with the regex took tens of ms on the first stream.
   const table = new Uint8Array(65536);
-  const space = /\s/;
-  for (let c = 0; c < 65536; c++) if (space.test(String.fromCharCode(c))) table[c] = 1;
+  for (const c of [9, 10, 11, 12, 13, 32, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff]) {
+    table[c] = 1;
+  }
+  for (let c = 0x2000; c <= 0x200a; c++) table[c] = 1;
   blanks = table;
   return table;
 }

@@ -11,6 +11,8 @@
 
 export interface DocBlock {
   file: string;
+  /** `sh` blocks run in the page's shell; `js` blocks run with node as an ES module, in that shell. */
+  lang: 'sh' | 'js';
   /** 1-based line of the opening fence. */
   line: number;
   code: string;
@@ -25,11 +27,12 @@ export function shellBlocks(file: string, markdown: string): DocBlock[] {
   const blocks: DocBlock[] = [];
   for (let i = 0; i < lines.length; i++) {
     const fence = lines[i]?.trim();
-    if (fence !== '```sh' && fence !== '```bash') continue;
+    if (fence !== '```sh' && fence !== '```bash' && fence !== '```js') continue;
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && lines[i]?.trim() !== '```'; i++) body.push(lines[i] as string);
-    const block: DocBlock = { file, line: start + 1, code: body.join('\n') };
+    const lang = fence === '```js' ? 'js' : 'sh';
+    const block: DocBlock = { file, lang, line: start + 1, code: body.join('\n') };
     // The directive is the nearest non-blank line above the fence.
     let j = start - 1;
     while (j >= 0 && lines[j]?.trim() === '') j--;
@@ -62,9 +65,12 @@ export function pageScript(
     if (b.skip) return;
     const file = files(b, n);
     const code = b.code.replaceAll('http://127.0.0.1:8080', serverUrl).replaceAll('localhost:8080', host);
-    out.push(`cat > '${file}' <<'DOC_BLOCK_${n}'`, code, `DOC_BLOCK_${n}`);
+    const js = b.lang === 'js' ? jsModule(blocks.slice(0, n + 1), code) : undefined;
+    out.push(`cat > '${file}' <<'DOC_BLOCK_${n}'`, js ?? code, `DOC_BLOCK_${n}`);
     out.push(`echo "::block ${b.file}:${b.line}" >&2`);
-    if (b.exit === undefined) {
+    if (js !== undefined) {
+      out.push(`set -e; node '${file}'; set +e`);
+    } else if (b.exit === undefined) {
       out.push(`set -e; source '${file}'; set +e`);
     } else {
       out.push(`set +e; ( set -e; source '${file}' ); rc=$?`);
@@ -74,4 +80,22 @@ export function pageScript(
     }
   });
   return out.join('\n');
+}
+
+/**
+ * A JS example as a module: examples continue one another on a page (the second uses the first's
+ * import), so the imports of the page's JS blocks so far come first, then this block's code in a scope
+ * of its own (its `const client` does not clash with an earlier block's).
+ */
+function jsModule(upTo: DocBlock[], code: string): string {
+  const imports = new Set<string>();
+  for (const b of upTo) {
+    if (b.lang !== 'js') continue;
+    for (const line of b.code.split('\n')) if (line.startsWith('import ')) imports.add(line);
+  }
+  const body = code
+    .split('\n')
+    .filter((l) => !l.startsWith('import '))
+    .join('\n');
+  return `${[...imports].join('\n')}\n{\n${body}\n}\n`;
 }

@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import type { DestinationStream } from 'pino';
 import { createApp } from '../../src/app.ts';
 import { testConfig } from '../../src/config.ts';
-import { createKey } from '../../src/core/api-keys.ts';
+import { createKey, type KeyOptions } from '../../src/core/api-keys.ts';
 import type { Services } from '../../src/core/context.ts';
 import { createLogger } from '../../src/log.ts';
 import { createNativeServer } from '../../src/server.ts';
@@ -38,7 +38,7 @@ export interface Harness {
   services: Services;
   app: ReturnType<typeof createApp>;
   /** A new account with one key: every test makes its own, there are no shared seed ids. */
-  newAccount(): Promise<Account>;
+  newAccount(options?: KeyOptions): Promise<Account>;
   request(method: string, path: string, options?: RequestOptions): Promise<Reply>;
 }
 
@@ -64,8 +64,13 @@ export async function createHarness(
     backend: backend.name,
     services,
     app,
-    async newAccount() {
-      const created = await createKey(services.db, `acct-${process.pid}-${Date.now()}-${n++}`);
+    async newAccount(keyOptions?: KeyOptions) {
+      const created = await createKey(
+        services.db,
+        `acct-${process.pid}-${Date.now()}-${n++}`,
+        new Date(),
+        keyOptions,
+      );
       return {
         key: created.key,
         accountId: created.accountId,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ensureAccount } from '../../src/core/api-keys.ts';
 import type { Base } from './fuzz-mutations.ts';
 import type { Account, Harness } from './harness.ts';
 import { exampleOf, label, type OpenApiDoc, pathParams, routesOf } from './openapi-routes.ts';
@@ -10,7 +11,7 @@ import { clipBody } from './suno.ts';
  * travel as tokens (@V1P@, @V2P@, @CLIP@, @SUNOP@, @TASK@) that Fixtures.fill replaces with the current ids.
  */
 
-export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP' | 'TASK' | 'DOC' | 'CONV' | 'MEM';
+export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP' | 'TASK' | 'DOC' | 'CONV' | 'MEM' | 'KEY' | 'ACCT';
 
 /** Which fixture fills each route's path parameter; a new route with a path parameter must be added. */
 export const pathFixtures: Record<string, Token> = {
@@ -20,6 +21,7 @@ export const pathFixtures: Record<string, Token> = {
   '/v1/personas/{id}/versions/{version}': 'V1P',
   '/v1/personas/{id}/versions/{version}/diff': 'V1P',
   '/v1/personas/{id}/versions/{version}/restore': 'V1P',
+  '/v1/personas/{id}/export': 'V1P',
   '/v2/personas/{persona_id}': 'V2P',
   '/suno/clips/{id}': 'CLIP',
   '/suno/feed/{ids}': 'CLIP',
@@ -33,6 +35,9 @@ export const pathFixtures: Record<string, Token> = {
   '/v2/conversations/{conversation_id}/end': 'CONV',
   '/v2/conversations/{conversation_id}/events': 'CONV',
   '/v2/memories/{memory_store}': 'MEM',
+  '/v1/keys/{id}': 'KEY',
+  '/v1/keys/{id}/rotate': 'KEY',
+  '/v1/accounts/{id}': 'ACCT',
 };
 
 /** Path parameters that are not resource ids: a value every fixture resource has. */
@@ -157,6 +162,26 @@ export class Fixtures {
       this.ids.MEM = `fuzzmem-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
       await this.#post('/v2/conversations', { memory_stores: [this.ids.MEM] });
     }
+    // A second key of the account (never the one the requests use: a fuzzed DELETE may revoke it).
+    const key = this.ids.KEY
+      ? await db
+          .selectFrom('api_keys')
+          .select('id')
+          .where('id', '=', this.ids.KEY)
+          .where('revoked_at', 'is', null)
+          .where('replaced_by', 'is', null)
+          .executeTakeFirst()
+      : undefined;
+    if (!key) {
+      const r = await this.h.request('POST', '/v1/keys', {
+        account: this.account,
+        json: { name: 'fixture' },
+      });
+      assert.equal(r.status, 201, `fixture /v1/keys: ${r.text}`);
+      this.ids.KEY = String(r.body.id);
+    }
+    // Another account (a fuzzed PATCH may disable it; disabling the caller's own would lock it out).
+    this.ids.ACCT ??= (await ensureAccount(this.h.services.db, `fixture-${this.account.accountId}`)).id;
     // A generation task of this account (tasks exist only through an upstream; without one the polling
     // route answers 501 whatever the id).
     const task = this.ids.TASK
@@ -207,6 +232,7 @@ export class Fixtures {
 
   fill(s: string): string {
     return s.replace(/@(V1P|V2P|CLIP|SUNOP|TASK|DOC|CONV|MEM)@/g, (_, k: Token) => this.ids[k]);
+    return s.replace(/@(V1P|V2P|CLIP|SUNOP|TASK|DOC|KEY|ACCT)@/g, (_, k: Token) => this.ids[k]);
   }
 }
 

@@ -17,9 +17,17 @@ export async function tableNames(db: Db): Promise<string[]> {
   return rows.map((r) => r.name).sort();
 }
 
+/**
+ * The tables a refused request must leave alone: all but the usage log, which records every metered
+ * call, failed ones included (that is its job).
+ */
+export async function stateTables(db: Db): Promise<string[]> {
+  return (await tableNames(db)).filter((t) => t !== 'usage_rollups');
+}
+
 /** Every row of every table, as one string: equal strings mean an unchanged store. Rows are sorted. */
 export async function storeSnapshot(db: Db, tables?: string[]): Promise<string> {
-  const names = tables ?? (await tableNames(db));
+  const names = tables ?? (await stateTables(db));
   const parts: string[] = [];
   for (const name of names) {
     const rows = (await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(name)}`.execute(db.kysely))

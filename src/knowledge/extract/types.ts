@@ -48,7 +48,8 @@ export interface ExtractInput {
   /**
    * The file. When this view spans its whole ArrayBuffer, the buffer is MOVED into the parser's worker
    * (transferred, not copied), so a 50 MB file is held once: the caller's view is empty afterwards. Pass a
-   * copy (`bytes.slice()`) if you still need the bytes after calling extractDocument.
+   * copy (`bytes.slice()`) if you still need the bytes after calling extractDocument. (A small plain-text
+   * file, parsed on the calling thread, is left as it is.)
    */
   bytes: Uint8Array;
   fileName?: string;

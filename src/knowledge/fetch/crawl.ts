@@ -135,6 +135,7 @@ export async function crawlSite(
         });
       },
       () => delayMs,
+      opts.hostLock,
     );
   }
 }

@@ -1,7 +1,11 @@
+import type { HostLock, HostTurn } from './types.ts';
+
 /**
  * One request at a time per host, process-wide: crawls of the same site (two documents, a recrawl)
  * take turns instead of doubling the load on it. The turn is held through the politeness pause that
- * follows a request, so the pause separates requests from different crawls too.
+ * follows a request, so the pause separates requests from different crawls too. With a `lock` (shared by
+ * the instances on one store), a request first waits for its turn in this process, then for the host's
+ * turn in the lock: waiters of one process queue here, not on the store.
  */
 const tails = new Map<string, Promise<void>>();
 
@@ -10,6 +14,7 @@ export async function inTurn<T>(
   signal: AbortSignal | undefined,
   work: () => Promise<T>,
   pauseAfterMs: () => number,
+  lock?: HostLock,
 ): Promise<T> {
   const previous = tails.get(host) ?? Promise.resolve();
   let release = () => {};
@@ -28,12 +33,23 @@ export async function inTurn<T>(
     release();
     throw err;
   }
+  let shared: HostTurn | undefined;
+  try {
+    shared = await lock?.acquire(host, signal);
+  } catch (err) {
+    release();
+    throw err;
+  }
   try {
     return await work();
   } finally {
+    const pause = pauseAfterMs();
+    // The store's turn ends with the pause recorded in it (other instances wait it out there); a failure
+    // to write that only means the lease lapses by itself.
+    void shared?.release(pause).catch(() => {});
     // The pause keeps the host's turn, but the caller does not wait for it: a crawl's last page
     // returns at once, and the next request to this host (from any crawl) starts after the pause.
-    void sleep(pauseAfterMs(), signal).then(release, release);
+    void sleep(pause, signal).then(release, release);
   }
 }
 

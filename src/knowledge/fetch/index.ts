@@ -7,7 +7,7 @@ import type { FetchedPage, FetchOptions } from './types.ts';
  */
 export { crawlSite } from './crawl.ts';
 export { DEFAULT_USER_AGENT } from './guarded-get.ts';
-export type { CrawlOptions, CrawlResult, FetchedPage, FetchOptions } from './types.ts';
+export type { CrawlOptions, CrawlResult, FetchedPage, FetchOptions, HostLock, HostTurn } from './types.ts';
 
 /**
  * Downloads one URL: every hop through the outbound-URL guard and pinned to the address it checked,

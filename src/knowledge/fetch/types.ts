@@ -40,6 +40,23 @@ export interface CrawlOptions extends FetchOptions {
    * Crawl-delay for personakit raises it, up to MAX_CRAWL_DELAY_MS.
    */
   delayMs?: number;
+  /**
+   * Extends "one request at a time per host" past this process: each request also holds the host's
+   * turn here (e.g. a lease row in the shared store, src/knowledge/host-leases.ts), so instances sharing
+   * a store take turns too. Without it, turns are per process.
+   */
+  hostLock?: HostLock;
+}
+
+/** A host's turn shared with other processes. */
+export interface HostLock {
+  /** Resolves once this caller holds `host`'s turn; rejects with the signal's reason when aborted. */
+  acquire(host: string, signal: AbortSignal | undefined): Promise<HostTurn>;
+}
+
+export interface HostTurn {
+  /** Gives the turn back; no other holder gets it before `pauseMs` from now (the politeness pause). */
+  release(pauseMs: number): Promise<void>;
 }
 
 export interface CrawlResult {

@@ -9,12 +9,17 @@ import { applySpelling } from './spelling.ts';
  * and American spelling alike ("organise" and "organize").
  */
 export class Vocabulary {
-  private readonly table: WordTable;
+  #table: WordTable | undefined;
   /** [word, replacement] as configured, in key order: for the prompt and check details. */
   readonly entries: readonly [string, string][];
 
   constructor(entries: [string, string][]) {
     this.entries = entries;
+  }
+
+  /** Built on first use by the engine or the checks; the prompt only lists the entries (see BannedPhrases). */
+  private get table(): WordTable {
+    if (this.#table) return this.#table;
     const all = new Map<string, string>();
     const add = (from: string, to: string) => {
       all.set(normalizeKey(from), to);
@@ -22,9 +27,10 @@ export class Vocabulary {
     };
     // every spelling of a key is the key: spelling runs first and may have turned "colour" into "color"
     const spellings = (w: string) => new Set([w, applySpelling(w, 'en-US'), applySpelling(w, 'en-GB')]);
-    for (const [, to] of entries) for (const t of spellings(to)) add(t, to);
-    for (const [from, to] of entries) for (const f of spellings(from)) add(f, to);
-    this.table = new WordTable(all);
+    for (const [, to] of this.entries) for (const t of spellings(to)) add(t, to);
+    for (const [from, to] of this.entries) for (const f of spellings(from)) add(f, to);
+    this.#table = new WordTable(all);
+    return this.#table;
   }
 
   private target(match: string): string | undefined {

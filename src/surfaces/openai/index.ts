@@ -3,6 +3,7 @@ import type { Services } from '../../core/context.ts';
 import { authenticate } from '../../http/auth.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { jsonBody } from '../../http/json-body.ts';
+import { surfaceOperations } from '../../http/operation-lookup.ts';
 import { validationHook } from '../../http/validation.ts';
 import * as completions from './chat-completions.ts';
 import { openAiError } from './errors.ts';
@@ -19,7 +20,7 @@ export const ownsPath = (path: string) =>
  */
 export function openAiSurface(services: Services) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const auth = authenticate(services);
+  const auth = authenticate(services, surfaceOperations(app, '/v1'));
   app.use('/chat/*', auth, jsonBody());
   app.use('/models', auth);
   app.use('/models/*', auth);

@@ -7,6 +7,7 @@ import type { Ctx } from '../../core/context.ts';
 import { toAppError } from '../../core/errors.ts';
 import { openRefineStream, type RefineInput, type RefineStream, refine } from '../../core/refine.ts';
 import type { AppEnv } from '../../http/env.ts';
+import { encodeReply } from '../../http/large-json.ts';
 import { nativeRoute, SENT } from '../../http/native.ts';
 import { endWithin, responseSink } from '../../http/response-sink.ts';
 import type { ClientSignal, DeltaSink } from '../../providers/types.ts';
@@ -57,7 +58,8 @@ export function register(app: OpenAPIHono<AppEnv>) {
 
 export const native = nativeRoute<undefined, Body>('/v1', route, openGiantError, async (ctx, i, ex) => {
   const out = await handle(ctx, i.body, ex.signal);
-  if ('json' in out) return { status: 200, json: out.json };
+  // A long response (up to a 16 MiB answer) is serialized off the event loop.
+  if (out.json) return { status: 200, encoded: await encodeReply(out.json, out.json.response.length) };
   await writeEvents(ex.res, ex.reqId, ctx, ex.signal, out.stream);
   return SENT;
 });
@@ -118,17 +120,24 @@ async function writeEvents(
 
 const noop = () => {};
 
+const DONE_HEAD = Buffer.from('event: done\ndata: ');
+const FRAME_END = Buffer.from('\n\n');
+
 /** Runs the stream, writing delta frames; resolves with the closing frame, or null if the client left. */
 async function runEvents(
   ctx: Ctx,
   signal: ClientSignal,
   refineStream: RefineStream,
   write: (frame: string) => Promise<void> | undefined,
-): Promise<string | null> {
+): Promise<string | Buffer | null> {
   try {
     const sink: DeltaSink = (text) => write(deltaFrame(text));
     const result = await refineStream.run(sink);
-    return `event: done\ndata: ${JSON.stringify(result)}\n\n`;
+    // The done event repeats the whole response (up to a 16 MiB answer): a long one is encoded off the loop.
+    const encoded = await encodeReply(result, result.response.length);
+    return typeof encoded.text === 'string'
+      ? `event: done\ndata: ${encoded.text}\n\n`
+      : Buffer.concat([DONE_HEAD, encoded.text, FRAME_END]);
   } catch (err) {
     if (err instanceof ClientGone || signal.aborted) {
       ctx.log.info('client disconnected during a refine stream; upstream aborted');

@@ -5,6 +5,7 @@ import { authenticate } from '../../http/auth.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { idempotency } from '../../http/idempotency.ts';
 import { jsonBody } from '../../http/json-body.ts';
+import { surfaceOperations } from '../../http/operation-lookup.ts';
 import { validationHook } from '../../http/validation.ts';
 import * as registerClip from './clips-register.ts';
 import * as trash from './clips-trash.ts';
@@ -31,7 +32,7 @@ export const upstreamRouteModules = [feed, personaCreate, generate, fetchTask];
  */
 export function sunoSurface(services: Services) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use('*', authenticate(services), jsonBody(), idempotency());
+  app.use('*', authenticate(services, surfaceOperations(app, '/suno')), jsonBody(), idempotency());
   for (const m of routeModules) m.register(app);
   const upstream = new SunoUpstream(services.config);
   for (const m of upstreamRouteModules) m.register(app, upstream);

@@ -50,7 +50,7 @@ async function contextFor(
   let ctx: Ctx;
   let id: string;
   if (api?.[1]) {
-    ctx = await authorize(services, (n) => header(req, n), reqId);
+    ctx = await authorize(services, (n) => header(req, n), reqId, 'conversationWebSocket');
     id = api[1];
   } else if (page?.[1]) {
     ctx = await conversationCapability(services, page[1], url.searchParams.get('t') ?? undefined, reqId);

@@ -6,6 +6,7 @@ import type { AppEnv } from '../../http/env.ts';
 import { idempotency } from '../../http/idempotency.ts';
 import { jsonBody } from '../../http/json-body.ts';
 import { boundaryOf } from '../../http/multipart.ts';
+import { surfaceOperations } from '../../http/operation-lookup.ts';
 import { incomingOf } from '../../http/request-context.ts';
 import * as convEvents from './conversations-events.ts';
 import * as convRest from './conversations-rest.ts';
@@ -48,7 +49,12 @@ export const routeModules = [
 /** The Tavus-compatible surface, mounted at /v2. */
 export function tavusSurface(services: Services) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: tavusValidationHook });
-  app.use('*', authenticate(services), unlessUpload(unlessBodiless(jsonBody())), unlessUpload(idempotency()));
+  app.use(
+    '*',
+    authenticate(services, surfaceOperations(app, '/v2')),
+    unlessUpload(unlessBodiless(jsonBody())),
+    unlessUpload(idempotency()),
+  );
   for (const m of routeModules) m.register(app);
   return { prefix: '/v2', app, errorMapper: tavusError };
 }

@@ -14,6 +14,7 @@ import { openAiSurface } from './surfaces/openai/index.ts';
 import { openGiantError } from './surfaces/opengiant/errors.ts';
 import { openGiantSurface } from './surfaces/opengiant/index.ts';
 import { sunoSurface } from './surfaces/suno/index.ts';
+import { registerConversationPage } from './surfaces/tavus/conversation-page.ts';
 import { tavusSurface } from './surfaces/tavus/index.ts';
 
 export interface Surface {
@@ -67,6 +68,8 @@ export function createApp(services: Services) {
   }
 
   for (const s of surfaces) app.route(s.prefix, s.app);
+  // conversation_url's chat page: outside /v2, it takes the URL (and meeting token) instead of a key.
+  registerConversationPage(app, services);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyAuth', {

@@ -96,6 +96,10 @@ const configSchema = z.object({
   PERSONAKIT_ENCRYPTION_KEY: z.string().optional(),
   /** Signs knowledge callbacks (HMAC-SHA256 over `${timestamp}.${body}`) when set. */
   PERSONAKIT_WEBHOOK_SECRET: z.string().optional(),
+  /** The origin of conversation_url (e.g. https://chat.example.com); default the address a request came to. */
+  PERSONAKIT_PUBLIC_URL: optionalUrl,
+  /** Active Tavus conversations per account at once (a create past it is a 429). */
+  PERSONAKIT_MAX_ACTIVE_CONVERSATIONS: z.coerce.number().int().min(1).max(1_000_000).default(100),
   /** Print the first-start key (default on). */
   PERSONAKIT_BOOTSTRAP_KEY: z.enum(['on', 'off']).default('on'),
   PERSONAKIT_OPENAI_BASE_URL: optionalUrl,

@@ -14,6 +14,7 @@ import { openAiNativeRoutes, ownsPath } from './surfaces/openai/index.ts';
 import { openGiantError } from './surfaces/opengiant/errors.ts';
 import { openGiantNativeRoutes } from './surfaces/opengiant/index.ts';
 import { sunoError } from './surfaces/suno/errors.ts';
+import { attachConversationSockets } from './surfaces/tavus/conversations-socket.ts';
 import { tavusError } from './surfaces/tavus/errors.ts';
 
 export interface RunningServer {
@@ -116,6 +117,8 @@ export async function startServer(services: Services): Promise<RunningServer> {
       socket.end(rawAnswer(status, message, body));
     });
     s.once('error', reject);
+    // WebSockets of Tavus conversations (the only upgrade this server takes).
+    attachConversationSockets(s as import('node:http').Server, services);
   });
   const { port } = server.address() as AddressInfo;
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;

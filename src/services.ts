@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { type Config, ConfigError } from './config.ts';
+import { registerConversationJobs } from './conversations/jobs.ts';
 import { KeyCache } from './core/api-keys.ts';
 import { BudgetGuard } from './core/budgets.ts';
 import type { Services } from './core/context.ts';
@@ -62,6 +63,7 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
     };
     services.jobs.observe(services.metrics);
     registerKnowledgeJobs(services);
+    registerConversationJobs(services);
     return services;
   } catch (err) {
     await db.close();

@@ -653,6 +653,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Conversations
+         * @description Newest first, by 1-based page.
+         */
+        get: operations["listConversations"];
+        put?: never;
+        /**
+         * Create Conversation
+         * @description A text conversation with a persona; `conversation_url` is a chat page of this server.
+         */
+        post: operations["createConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/conversations/{conversation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Conversation */
+        get: operations["getConversation"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Conversation
+         * @description Ends and hides it; `?hard=true` also deletes its events and transcript, irrevocably.
+         */
+        delete: operations["deleteConversation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/conversations/{conversation_id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End Conversation
+         * @description Ends it with `end_conversation_endpoint_hit`; ending an ended conversation does nothing.
+         */
+        post: operations["endConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/conversations/{conversation_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Receive events (Server-Sent Events) */
+        get: operations["streamConversationEvents"];
+        put?: never;
+        /**
+         * Send an interaction
+         * @description One interaction: conversation.respond, echo, interrupt, overwrite_llm_context, append_llm_context (and the `…_context` spellings), sensitivity (accepted, no effect in text), tool_result.
+         */
+        post: operations["sendConversationInteraction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2/documents": {
         parameters: {
             query?: never;
@@ -757,6 +843,26 @@ export interface paths {
          */
         post: operations["searchKnowledge"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/memories/{memory_store}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a memory store
+         * @description Forgets everything a memory store (a `memory_stores` tag) holds for this account: later conversations with the tag recall nothing of the earlier ones. The conversations and their transcripts stay.
+         */
+        delete: operations["deleteMemoryStore"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2189,6 +2295,28 @@ export interface components {
              */
             error: string;
         };
+        TavusConversation: {
+            callback_url: string;
+            /** @example c123456 */
+            conversation_id: string;
+            conversation_name: string;
+            /** @description A page of this server where a person chats with the persona. */
+            conversation_url: string;
+            created_at: string;
+            events?: {
+                [key: string]: unknown;
+            }[];
+            meeting_token?: string;
+            persona_id: string | null;
+            replica_id: string | null;
+            shutdown_reason?: string | null;
+            /** @enum {string} */
+            status: "active" | "ended";
+            transcript?: {
+                [key: string]: unknown;
+            }[];
+            updated_at: string;
+        };
         /**
          * @description Turn-taking and interruption settings. Other fields (e.g. `turn_commitment`) are kept as sent.
          * @example {
@@ -2219,6 +2347,115 @@ export interface components {
         } & {
             [key: string]: unknown;
         }) | null;
+        TavusConversationCreate: {
+            /** @description Stored for compatibility. */
+            audio_only?: boolean;
+            /**
+             * @description Receives system.replica_joined, system.shutdown and application.transcription_ready.
+             * @example https://yourwebsite.com/webhook
+             */
+            callback_url?: string;
+            /**
+             * @description A name for the conversation.
+             * @example Improve Sales Technique
+             */
+            conversation_name?: string;
+            /**
+             * @description Appended to the persona's context for this conversation.
+             * @example Help me practice objections.
+             */
+            conversational_context?: string;
+            /**
+             * @description The replica's first utterance.
+             * @example Hey there!
+             */
+            custom_greeting?: string;
+            /**
+             * @description Documents the persona may retrieve from, besides its own.
+             * @example [
+             *       "d1234567890"
+             *     ]
+             */
+            document_ids?: string[];
+            /** @enum {string} */
+            document_retrieval_strategy?: "speed" | "balanced" | "quality";
+            /**
+             * @description Tags of documents the persona may retrieve from.
+             * @example [
+             *       "sales"
+             *     ]
+             */
+            document_tags?: string[];
+            max_participants?: number;
+            /**
+             * @description Memory store tags (stored).
+             * @example [
+             *       "anna"
+             *     ]
+             */
+            memory_stores?: string[];
+            /**
+             * @description The persona that answers; without one, the default persona.
+             * @example p9a95912
+             */
+            persona_id?: string;
+            properties?: components["schemas"]["TavusConversationProperties"];
+            /**
+             * @description Stored and returned; a text conversation needs no replica.
+             * @example rfe12d8b9597
+             */
+            replica_id?: string;
+            /** @description The page and its live endpoints need the returned `meeting_token` (`?t=`). */
+            require_auth?: boolean;
+            /** @description Created with status `ended`; nothing runs. */
+            test_mode?: boolean;
+        };
+        TavusConversationError: {
+            error: string;
+        };
+        TavusConversationMessage: {
+            message: string;
+        };
+        TavusConversationProperties: {
+            apply_greenscreen?: boolean;
+            /**
+             * @description Video only: stored for compatibility.
+             * @example
+             */
+            aws_assume_role_arn?: string;
+            enable_closed_captions?: boolean;
+            enable_recording?: boolean;
+            /**
+             * @description Language of the conversation (stored; the persona answers in it when it can).
+             * @example english
+             */
+            language?: string;
+            /**
+             * @description Seconds after creation at which the conversation ends (default 3600).
+             * @example 3600
+             */
+            max_call_duration?: number;
+            /**
+             * @description Seconds after creation at which it ends if no client ever joined (default 300).
+             * @example 300
+             */
+            participant_absent_timeout?: number;
+            /**
+             * @description Seconds after the last live client left at which it ends (only when set).
+             * @example 60
+             */
+            participant_left_timeout?: number;
+            /**
+             * @description Video only: stored for compatibility.
+             * @example recordings
+             */
+            recording_s3_bucket_name?: string;
+            /**
+             * @description Video only: stored for compatibility.
+             * @example us-east-1
+             */
+            recording_s3_bucket_region?: string;
+        };
         /** @description The crawl configuration (crawl documents only). */
         TavusCrawlConfig: {
             /**
@@ -2457,6 +2694,18 @@ export interface components {
              * @enum {string}
              */
             type: "function";
+        } & {
+            [key: string]: unknown;
+        };
+        TavusInteraction: {
+            conversation_id?: string;
+            /** @example conversation.respond */
+            event_type: string;
+            /** @example conversation */
+            message_type?: string;
+            properties?: {
+                [key: string]: unknown;
+            };
         } & {
             [key: string]: unknown;
         };
@@ -5649,6 +5898,351 @@ export interface operations {
             };
         };
     };
+    listConversations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                page?: number;
+                status?: "active" | "ended";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TavusConversation"][];
+                        total_count: number;
+                    };
+                };
+            };
+            /** @description Invalid request; `error` says what (an ended conversation, a malformed interaction). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationError"];
+                };
+            };
+            /** @description Missing or invalid API key: `{"message": "Invalid access token"}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationMessage"];
+                };
+            };
+        };
+    };
+    createConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TavusConversationCreate"];
+            };
+        };
+        responses: {
+            /** @description The conversation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversation"];
+                };
+            };
+            /** @description Invalid request; `error` says what (an ended conversation, a malformed interaction). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationError"];
+                };
+            };
+            /** @description Missing or invalid API key: `{"message": "Invalid access token"}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationMessage"];
+                };
+            };
+            /** @description Too many active conversations, or interactions too fast. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationMessage"];
+                };
+            };
+        };
+    };
+    getConversation: {
+        parameters: {
+            query?: {
+                verbose?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The conversation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversation"];
+                };
+            };
+            /** @description Invalid request; `error` says what (an ended conversation, a malformed interaction). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationError"];
+                };
+            };
+            /** @description Missing or invalid API key: `{"message": "Invalid access token"}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationMessage"];
+                };
+            };
+            /** @description No such conversation for this account: `{"message": "Conversation not found"}`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationMessage"];
+                };
+            };
+        };
+    };
+    deleteConversation: {
+        parameters: {
+            query?: {
+                hard?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request; `error` says what (an ended conversation, a malformed interaction). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationError"];
+                };
+            };
+            /** @description Missing or invalid API key: `{"message": "Invalid access token"}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationMessage"];
+                };
+            };
+            /** @description No such conversation for this account: `{"message": "Conversation not found"}`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationMessage"];
+                };
+            };
+        };
+    };
+    endConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request; `error` says what (an ended conversation, a malformed interaction). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationError"];
+                };
+            };
+            /** @description Missing or invalid API key: `{"message": "Invalid access token"}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationMessage"];
+                };
+            };
+            /** @description No such conversation for this account: `{"message": "Conversation not found"}`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationMessage"];
+                };
+            };
+        };
+    };
+    streamConversationEvents: {
+        parameters: {
+            query?: {
+                seq?: number | null;
+            };
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream of envelopes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid request; `error` says what (an ended conversation, a malformed interaction). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationError"];
+                };
+            };
+            /** @description Missing or invalid API key: `{"message": "Invalid access token"}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationMessage"];
+                };
+            };
+            /** @description No such conversation for this account: `{"message": "Conversation not found"}`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationMessage"];
+                };
+            };
+        };
+    };
+    sendConversationInteraction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TavusInteraction"];
+            };
+        };
+        responses: {
+            /** @description Accepted; its effects arrive as events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request; `error` says what (an ended conversation, a malformed interaction). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationError"];
+                };
+            };
+            /** @description Missing or invalid API key: `{"message": "Invalid access token"}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationMessage"];
+                };
+            };
+            /** @description No such conversation for this account: `{"message": "Conversation not found"}`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationMessage"];
+                };
+            };
+        };
+    };
     listDocuments: {
         parameters: {
             query?: {
@@ -6164,6 +6758,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TavusDocumentMessage"];
+                };
+            };
+        };
+    };
+    deleteMemoryStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memory_store: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Forgotten. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request; `error` says what (an ended conversation, a malformed interaction). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationError"];
+                };
+            };
+            /** @description Missing or invalid API key: `{"message": "Invalid access token"}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationMessage"];
+                };
+            };
+            /** @description No such conversation for this account: `{"message": "Conversation not found"}`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TavusConversationMessage"];
                 };
             };
         };

@@ -19,6 +19,16 @@ export const operationScopes: Record<string, Scope> = {
   restorePersonaVersion: 'personas:write',
   importPersona: 'personas:write',
   exportPersona: 'personas:read',
+  createConversation: 'conversations',
+  listConversations: 'conversations',
+  getConversation: 'conversations',
+  endConversation: 'conversations',
+  deleteConversation: 'conversations',
+  sendConversationInteraction: 'conversations',
+  streamConversationEvents: 'conversations',
+  deleteMemoryStore: 'conversations',
+  /** The conversation WebSocket (/v2/conversations/{id}/ws): an upgrade, not an OpenAPI operation. */
+  conversationWebSocket: 'conversations',
   // The OpenAI-compatible surface: listing models is what chat clients do first.
   createChatCompletion: 'chat',
   listModels: 'chat',
@@ -71,4 +81,8 @@ export const operationScopes: Record<string, Scope> = {
  * Operations that spend a key's daily budget (core/budgets.ts): checked before they run, charged by the
  * usage they record. Chat completions and conversation turns add their operationIds here.
  */
-export const meteredOperations: ReadonlySet<string> = new Set(['refineContent', 'createChatCompletion']);
+export const meteredOperations: ReadonlySet<string> = new Set([
+  'refineContent',
+  'createChatCompletion',
+  'sendConversationInteraction',
+]);

@@ -550,6 +550,67 @@ migrations['0011_ingest_locks'] = {
   },
 };
 
+/**
+ * Tavus conversations in text (issue 15): a row per conversation and its append-only event log. `last_seq`
+ * hands out each event's number under the row's lock, so seq is strictly increasing per conversation
+ * even with several instances appending; events are the transcript, so a hard delete removes them.
+ */
+migrations['0017_conversations'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('conversations')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('persona_id', 'text')
+      .addColumn('replica_id', 'text')
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('callback_url', 'text')
+      .addColumn('context', 'text')
+      .addColumn('fields', 'text', (c) => c.notNull())
+      .addColumn('meeting_token', 'text')
+      .addColumn('last_seq', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('turn_idx', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('participants', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('joined_at', 'text')
+      .addColumn('shutdown_reason', 'text')
+      .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addColumn('ended_at', 'text')
+      .execute();
+    await db.schema
+      .createIndex('conversations_account_created')
+      .on('conversations')
+      .columns(['account_id', 'created_at'])
+      .execute();
+    await db.schema
+      .createTable('conversation_events')
+      .addColumn('conversation_id', 'text', (c) => c.notNull())
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('event_type', 'text', (c) => c.notNull())
+      .addColumn('visible', 'integer', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('conversation_events_pk', ['conversation_id', 'seq'])
+      .execute();
+    // Which conversations feed each memory store (memory_stores tags): their utterances are the memories.
+    await db.schema
+      .createTable('conversation_memories')
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('store', 'text', (c) => c.notNull())
+      .addColumn('conversation_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('conversation_memories_pk', ['account_id', 'store', 'conversation_id'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('conversation_memories').execute();
+    await db.schema.dropTable('conversation_events').execute();
+    await db.schema.dropTable('conversations').execute();
+  },
+};
+
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
   const migrator = new Migrator({
     db,

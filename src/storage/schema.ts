@@ -306,7 +306,59 @@ export interface CrawlHostLeasesTable {
   locked_until: string;
 }
 
+/** A Tavus conversation (src/conversations/). */
+export interface ConversationsTable {
+  id: string;
+  account_id: string;
+  persona_id: string | null;
+  replica_id: string | null;
+  name: string;
+  /** active | ended */
+  status: string;
+  callback_url: string | null;
+  /** The conversational_context as it is now (overwrite/append interactions change it). */
+  context: string | null;
+  /** JSON: every field of the create request, as given. */
+  fields: string;
+  meeting_token: string | null;
+  last_seq: Generated<number>;
+  turn_idx: Generated<number>;
+  /** Live clients connected now (page, WebSocket, SSE), across instances. */
+  participants: Generated<number>;
+  joined_at: string | null;
+  shutdown_reason: string | null;
+  /** 1 after a soft DELETE: gone from the API, events kept. */
+  deleted: Generated<number>;
+  created_at: string;
+  updated_at: string;
+  ended_at: string | null;
+}
+
+/** One event of a conversation's log; `visible` 0 for interactions kept only for the engine. */
+export interface ConversationEventsTable {
+  conversation_id: string;
+  seq: number;
+  event_type: string;
+  visible: number;
+  /** JSON: the envelope as broadcast. */
+  body: string;
+  created_at: string;
+}
+
+/** A conversation that feeds a memory store of its account (its utterances are the store's memories). */
+export interface ConversationMemoriesTable {
+  account_id: string;
+  store: string;
+  conversation_id: string;
+  created_at: string;
+}
+
+export type ConversationRow = Selectable<ConversationsTable>;
+
 export interface Database {
+  conversation_memories: ConversationMemoriesTable;
+  conversations: ConversationsTable;
+  conversation_events: ConversationEventsTable;
   crawl_host_leases: CrawlHostLeasesTable;
   documents: DocumentsTable;
   document_contents: DocumentContentsTable;

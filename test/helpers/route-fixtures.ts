@@ -11,7 +11,7 @@ import { clipBody } from './suno.ts';
  * travel as tokens (@V1P@, @V2P@, @CLIP@, @SUNOP@, @TASK@) that Fixtures.fill replaces with the current ids.
  */
 
-export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP' | 'TASK' | 'DOC' | 'KEY' | 'ACCT';
+export type Token = 'V1P' | 'V2P' | 'CLIP' | 'SUNOP' | 'TASK' | 'DOC' | 'CONV' | 'MEM' | 'KEY' | 'ACCT';
 
 /** Which fixture fills each route's path parameter; a new route with a path parameter must be added. */
 export const pathFixtures: Record<string, Token> = {
@@ -31,6 +31,10 @@ export const pathFixtures: Record<string, Token> = {
   '/v2/documents/{document_id}': 'DOC',
   '/v2/documents/{document_id}/recrawl': 'DOC',
   '/v2/documents/{document_id}/content': 'DOC',
+  '/v2/conversations/{conversation_id}': 'CONV',
+  '/v2/conversations/{conversation_id}/end': 'CONV',
+  '/v2/conversations/{conversation_id}/events': 'CONV',
+  '/v2/memories/{memory_store}': 'MEM',
   '/v1/keys/{id}': 'KEY',
   '/v1/keys/{id}/rotate': 'KEY',
   '/v1/accounts/{id}': 'ACCT',
@@ -68,6 +72,14 @@ const bodyFixtures: Record<string, (example: Body) => unknown> = {
   }),
   'POST /suno/generate': (e) => ({ ...without(e, 'artist_clip_id'), persona_id: '@SUNOP@' }),
   'POST /suno/submit/music': (e) => ({ ...without(e, 'artist_clip_id'), persona_id: '@SUNOP@' }),
+  // No callback (its example host would need DNS); the default persona.
+  'POST /v2/conversations': (e) => without(e, 'callback_url', 'persona_id'),
+  // An echo: no engine turn behind it.
+  'POST /v2/conversations/{conversation_id}/events': () => ({
+    message_type: 'conversation',
+    event_type: 'conversation.echo',
+    properties: { modality: 'text', text: 'Fuzz echo.' },
+  }),
   // A reserved address: refused by the outbound guard at once, without DNS or network.
   'POST /v2/documents': (e) => ({
     ...without(e, 'callback_url', 'crawl'),
@@ -128,6 +140,27 @@ export class Fixtures {
         .executeTakeFirst())
     ) {
       this.ids.DOC = await this.#document();
+    }
+    const conv = this.ids.CONV
+      ? await db
+          .selectFrom('conversations')
+          .select(['status', 'deleted'])
+          .where('id', '=', this.ids.CONV)
+          .executeTakeFirst()
+      : undefined;
+    if (conv?.status !== 'active' || Number(conv.deleted) === 1) {
+      this.ids.CONV = String((await this.#post('/v2/conversations', {})).conversation_id);
+    }
+    const mem = this.ids.MEM
+      ? await db
+          .selectFrom('conversation_memories')
+          .select('store')
+          .where('store', '=', this.ids.MEM)
+          .executeTakeFirst()
+      : undefined;
+    if (!mem) {
+      this.ids.MEM = `fuzzmem-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+      await this.#post('/v2/conversations', { memory_stores: [this.ids.MEM] });
     }
     // A second key of the account (never the one the requests use: a fuzzed DELETE may revoke it).
     const key = this.ids.KEY
@@ -198,6 +231,7 @@ export class Fixtures {
   }
 
   fill(s: string): string {
+    return s.replace(/@(V1P|V2P|CLIP|SUNOP|TASK|DOC|CONV|MEM)@/g, (_, k: Token) => this.ids[k]);
     return s.replace(/@(V1P|V2P|CLIP|SUNOP|TASK|DOC|KEY|ACCT)@/g, (_, k: Token) => this.ids[k]);
   }
 }

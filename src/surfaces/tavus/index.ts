@@ -8,6 +8,8 @@ import { jsonBody } from '../../http/json-body.ts';
 import { boundaryOf } from '../../http/multipart.ts';
 import { surfaceOperations } from '../../http/operation-lookup.ts';
 import { incomingOf } from '../../http/request-context.ts';
+import * as convEvents from './conversations-events.ts';
+import * as convRest from './conversations-rest.ts';
 import * as docContent from './documents-content.ts';
 import * as docCreate from './documents-create.ts';
 import * as docDelete from './documents-delete.ts';
@@ -17,6 +19,7 @@ import * as docPatch from './documents-patch.ts';
 import * as docRecrawl from './documents-recrawl.ts';
 import { tavusError, tavusValidationHook } from './errors.ts';
 import * as knowledgeSearch from './knowledge-search.ts';
+import * as memoriesDelete from './memories-delete.ts';
 import * as create from './personas-create.ts';
 import * as del from './personas-delete.ts';
 import * as get from './personas-get.ts';
@@ -38,6 +41,9 @@ export const routeModules = [
   docRecrawl,
   docContent,
   knowledgeSearch,
+  convRest,
+  convEvents,
+  memoriesDelete,
 ];
 
 /** The Tavus-compatible surface, mounted at /v2. */
@@ -70,13 +76,13 @@ function unlessUpload(mw: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> 
   };
 }
 
-/** POST /v2/documents/{id}/recrawl takes an optional body: none at all is not a 415. */
+/** POST /v2/documents/{id}/recrawl and /v2/conversations/{id}/end take no body: none at all is not a 415. */
 function unlessBodiless(mw: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
   return (c, next) => {
     if (
       c.req.method === 'POST' &&
-      c.req.path.endsWith('/recrawl') &&
-      c.req.path.startsWith('/v2/documents/')
+      ((c.req.path.endsWith('/recrawl') && c.req.path.startsWith('/v2/documents/')) ||
+        (c.req.path.endsWith('/end') && c.req.path.startsWith('/v2/conversations/')))
     ) {
       const length = c.req.header('content-length');
       const chunked = c.req.header('transfer-encoding') !== undefined;

@@ -1,0 +1,139 @@
+import type { Services } from '../core/context.ts';
+import { readEvents, type StoredEvent } from './events.ts';
+
+/**
+ * Delivery of a conversation's events to live clients and to the engine: every subscriber reads the
+ * store's log by seq, so what it gets is ordered, gap-free and the same on every instance. An append in
+ * this process wakes the conversation's subscribers at once; appends by other instances (PostgreSQL, or
+ * another process on one SQLite file) are picked up by polling the log every POLL_MS while anyone here is
+ * subscribed (ADR 0045: polling by seq rather than LISTEN/NOTIFY, whose lost notifications would need
+ * this same catch-up read anyway).
+ */
+
+export const POLL_MS = 150;
+const BATCH = 500;
+
+type Listener = (events: StoredEvent[]) => void;
+
+class Subscription {
+  lastSeq: number;
+  #pumping = false;
+  #again = false;
+  closed = false;
+  readonly services: Services;
+  readonly conversationId: string;
+  readonly all: boolean;
+  readonly listener: Listener;
+
+  constructor(
+    services: Services,
+    conversationId: string,
+    afterSeq: number,
+    all: boolean,
+    listener: Listener,
+  ) {
+    this.services = services;
+    this.conversationId = conversationId;
+    this.lastSeq = afterSeq;
+    this.all = all;
+    this.listener = listener;
+  }
+
+  async pump(): Promise<void> {
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#again = false;
+        for (;;) {
+          if (this.closed) return;
+          const events = await readEvents(
+            this.services.db,
+            this.conversationId,
+            this.lastSeq,
+            BATCH,
+            this.all,
+          );
+          if (events.length === 0 || this.closed) break;
+          this.lastSeq = events[events.length - 1]?.seq ?? this.lastSeq;
+          this.listener(events);
+          if (events.length < BATCH) break;
+        }
+      } while (this.#again);
+    } catch (err) {
+      this.services.log.warn({ err, conversationId: this.conversationId }, 'conversation event read failed');
+    } finally {
+      this.#pumping = false;
+    }
+  }
+}
+
+export class ConversationBus {
+  readonly #subs = new Map<string, Set<Subscription>>();
+  #timer: NodeJS.Timeout | undefined;
+
+  readonly services: Services;
+
+  constructor(services: Services) {
+    this.services = services;
+  }
+
+  /** Delivers every event after `afterSeq`, now and as they come, until the returned function is called. */
+  subscribe(conversationId: string, afterSeq: number, listener: Listener, all = false): () => void {
+    const sub = new Subscription(this.services, conversationId, afterSeq, all, listener);
+    let set = this.#subs.get(conversationId);
+    if (!set) {
+      set = new Set();
+      this.#subs.set(conversationId, set);
+    }
+    set.add(sub);
+    this.#ensureTimer();
+    void sub.pump();
+    return () => {
+      sub.closed = true;
+      const s = this.#subs.get(conversationId);
+      s?.delete(sub);
+      if (s?.size === 0) this.#subs.delete(conversationId);
+      if (this.#subs.size === 0) this.#stopTimer();
+    };
+  }
+
+  /** An append in this process: its subscribers read it now rather than at the next poll. */
+  wake(conversationId: string): void {
+    for (const sub of this.#subs.get(conversationId) ?? []) void sub.pump();
+  }
+
+  close(): void {
+    this.#stopTimer();
+    for (const set of this.#subs.values()) for (const sub of set) sub.closed = true;
+    this.#subs.clear();
+  }
+
+  #ensureTimer(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      for (const set of this.#subs.values()) for (const sub of set) void sub.pump();
+    }, POLL_MS);
+    this.#timer.unref();
+  }
+
+  #stopTimer(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+const buses = new WeakMap<object, ConversationBus>();
+
+/** One bus per store handle (a process, or a test harness): a request's Ctx copies the services, the db stays. */
+export function busOf(services: Services): ConversationBus {
+  let bus = buses.get(services.db);
+  if (!bus) {
+    bus = new ConversationBus(services);
+    buses.set(services.db, bus);
+  }
+  return bus;
+}

@@ -1,0 +1,179 @@
+import type { Ctx } from '../core/context.ts';
+import { AppError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import { busOf } from './bus.ts';
+import { appendEvents } from './events.ts';
+import { getConversation } from './store.ts';
+import { interruptLocal, runTurn } from './turn.ts';
+
+/**
+ * Tavus's interactions (the app-messages a client sends), the same over POST …/events and the WebSocket.
+ * Each is checked whole before anything happens: a malformed one is an `invalid` error (a 400 over HTTP,
+ * an error event on the socket), never a dropped connection.
+ */
+
+export const MAX_TEXT_CHARS = 16_000;
+
+const KNOWN = new Set([
+  'conversation.respond',
+  'conversation.echo',
+  'conversation.interrupt',
+  'conversation.overwrite_llm_context',
+  'conversation.overwrite_context',
+  'conversation.append_llm_context',
+  'conversation.append_context',
+  'conversation.sensitivity',
+  'conversation.tool_result',
+]);
+
+export interface Interaction {
+  message_type?: unknown;
+  event_type?: unknown;
+  conversation_id?: unknown;
+  properties?: unknown;
+}
+
+const bad = (message: string) => new AppError('invalid', message);
+
+function textOf(props: Record<string, unknown>, name: string, required = true): string | undefined {
+  const v = props[name];
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== 'string' || (required && v.trim() === ''))
+    throw bad(`properties.${name} must be a non-empty string`);
+  if (v.length > MAX_TEXT_CHARS) throw bad(`properties.${name} must be at most ${MAX_TEXT_CHARS} characters`);
+  // The page's endpoint parses its own body: the JSON guard's rule (no NUL, well-formed) holds here too.
+  if (!v.isWellFormed() || v.includes('\0'))
+    throw bad(`properties.${name} must be well-formed text without NUL`);
+  return v;
+}
+
+/** Applies one interaction to the caller's conversation; the answer to a respond runs in the background. */
+export async function interact(ctx: Ctx, conversationId: string, raw: unknown): Promise<void> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw bad('an interaction must be a JSON object');
+  const msg = raw as Interaction;
+  if (msg.message_type !== undefined && msg.message_type !== 'conversation') {
+    throw bad('message_type must be "conversation"');
+  }
+  if (typeof msg.event_type !== 'string' || !KNOWN.has(msg.event_type)) {
+    throw bad(`unknown event_type: ${String(msg.event_type).slice(0, 100)}`);
+  }
+  if (msg.conversation_id !== undefined && msg.conversation_id !== conversationId) {
+    throw bad('conversation_id does not match the conversation');
+  }
+  const props = msg.properties ?? {};
+  if (typeof props !== 'object' || props === null || Array.isArray(props))
+    throw bad('properties must be an object');
+  const p = props as Record<string, unknown>;
+  const row = await getConversation(ctx, conversationId);
+  if (row.status !== 'active') throw bad('The conversation has ended');
+  const now = ctx.now();
+  const type = msg.event_type;
+  const wake = () => busOf(ctx).wake(conversationId);
+
+  switch (type) {
+    case 'conversation.respond': {
+      const text = textOf(p, 'text') ?? '';
+      interruptLocal(conversationId);
+      const turn = await ctx.db.kysely.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('conversations')
+          .set((eb) => ({ turn_idx: eb('turn_idx', '+', 1) }))
+          .where('id', '=', conversationId)
+          .execute();
+        const r = await tx
+          .selectFrom('conversations')
+          .select('turn_idx')
+          .where('id', '=', conversationId)
+          .executeTakeFirstOrThrow();
+        const turnIdx = Number(r.turn_idx);
+        const stored = await appendEvents(
+          ctx.db,
+          conversationId,
+          [
+            { event_type: 'conversation.interrupt', visible: false },
+            {
+              event_type: 'conversation.utterance',
+              properties: { role: 'user', speech: text },
+              turn_idx: turnIdx,
+              inference_id: newId('inf_'),
+            },
+          ],
+          now,
+          tx,
+        );
+        return { turnIdx, seq: stored[stored.length - 1]?.seq ?? 0 };
+      });
+      wake();
+      const fresh = await getConversation(ctx, conversationId);
+      void runTurn(ctx, fresh, turn.turnIdx, turn.seq);
+      return;
+    }
+    case 'conversation.echo': {
+      if (p.modality !== undefined && p.modality !== 'text' && p.modality !== 'audio') {
+        throw bad('properties.modality must be "text" or "audio"');
+      }
+      if (p.modality === 'audio')
+        throw bad('audio echo is not supported: this server holds text conversations');
+      const text = textOf(p, 'text') ?? '';
+      const inferenceId = typeof p.inference_id === 'string' ? p.inference_id.slice(0, 200) : newId('inf_');
+      await appendEvents(
+        ctx.db,
+        conversationId,
+        [
+          {
+            event_type: 'conversation.utterance',
+            properties: { role: 'replica', speech: text },
+            inference_id: inferenceId,
+          },
+        ],
+        now,
+      );
+      wake();
+      return;
+    }
+    case 'conversation.interrupt': {
+      interruptLocal(conversationId);
+      await appendEvents(ctx.db, conversationId, [{ event_type: type, visible: false }], now);
+      wake();
+      return;
+    }
+    case 'conversation.overwrite_llm_context':
+    case 'conversation.overwrite_context':
+    case 'conversation.append_llm_context':
+    case 'conversation.append_context': {
+      const context = textOf(p, 'context') ?? '';
+      const append = type.includes('append');
+      const next = append && row.context ? `${row.context}\n${context}` : context;
+      if (next.length > MAX_TEXT_CHARS * 4) throw bad('the conversational context would be too long');
+      await ctx.db.kysely
+        .updateTable('conversations')
+        .set({ context: next, updated_at: now.toISOString() })
+        .where('id', '=', conversationId)
+        .execute();
+      return;
+    }
+    case 'conversation.sensitivity':
+      // Voice-activity tuning: nothing to tune in text. Accepted so Tavus clients need no change.
+      return;
+    case 'conversation.tool_result': {
+      const callId = textOf(p, 'tool_call_id') ?? '';
+      const output = p.output;
+      if (typeof output !== 'string' && (typeof output !== 'object' || output === null)) {
+        throw bad('properties.output must be a string or an object');
+      }
+      const text = typeof output === 'string' ? output : JSON.stringify(output);
+      if (text.length > MAX_TEXT_CHARS)
+        throw bad(`properties.output must be at most ${MAX_TEXT_CHARS} characters`);
+      const status = p.status === 'error' ? 'error' : 'success';
+      await appendEvents(
+        ctx.db,
+        conversationId,
+        [{ event_type: type, properties: { tool_call_id: callId, output: text, status }, visible: false }],
+        now,
+      );
+      wake();
+      return;
+    }
+  }
+}

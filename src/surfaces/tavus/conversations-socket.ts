@@ -1,0 +1,148 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { busOf } from '../../conversations/bus.ts';
+import { readEvents } from '../../conversations/events.ts';
+import { interact } from '../../conversations/interactions.ts';
+import { conversationCapability } from '../../conversations/page-access.ts';
+import { getConversation } from '../../conversations/store.ts';
+import { participantJoined, participantLeft } from '../../conversations/timers.ts';
+import type { Ctx, Services } from '../../core/context.ts';
+import { AppError, toAppError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import { authorize } from '../../http/auth.ts';
+import { tavusError } from './errors.ts';
+
+/**
+ * The WebSocket form of the live protocol, one socket per conversation, Tavus's app-message envelope both
+ * ways: the server sends every broadcast event (from ?seq=N on, default all), the client sends
+ * interactions. A malformed or refused interaction gets a `system.error` event on that socket only; the
+ * socket stays open. Routes: /v2/conversations/{id}/ws with an API key (header), and the chat page's
+ * /c/{id}/ws (the conversation_url capability, plus ?t= with require_auth). The socket closes (1000)
+ * after the conversation's system.shutdown.
+ */
+
+const MAX_MESSAGE_BYTES = 64 * 1024;
+/** Interactions per second per socket; past it, an error event instead of the interaction. */
+export const MAX_INTERACTIONS_PER_SECOND = 20;
+
+const API_PATH = /^\/v2\/conversations\/([a-z0-9_]{1,64})\/ws$/;
+const PAGE_PATH = /^\/c\/([a-z0-9_]{1,64})\/ws$/;
+
+function refuse(socket: Duplex, err: unknown): void {
+  const e = toAppError(err);
+  const { status, body } = tavusError(e);
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : 'Bad Request'}\r\n` +
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+  );
+}
+
+async function contextFor(
+  services: Services,
+  req: IncomingMessage,
+  url: URL,
+): Promise<[Ctx, string, boolean] | undefined> {
+  const reqId = newId('req_');
+  const api = API_PATH.exec(url.pathname);
+  const page = PAGE_PATH.exec(url.pathname);
+  let ctx: Ctx;
+  let id: string;
+  if (api?.[1]) {
+    ctx = await authorize(services, (n) => header(req, n), reqId, 'conversationWebSocket');
+    id = api[1];
+  } else if (page?.[1]) {
+    ctx = await conversationCapability(services, page[1], url.searchParams.get('t') ?? undefined, reqId);
+    id = page[1];
+  } else return undefined;
+  const row = await getConversation(ctx, id);
+  return [ctx, id, row.status === 'ended'];
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function attachConversationSockets(server: Server, services: Services): WebSocketServer {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    contextFor(services, req, url).then(
+      (found) => {
+        if (!found) return refuse(socket, new AppError('not_found', 'No WebSocket at this path'));
+        const [ctx, id, ended] = found;
+        const seq = Number(url.searchParams.get('seq') ?? 0);
+        wss.handleUpgrade(req, socket, head, (ws) =>
+          serve(ctx, id, Number.isSafeInteger(seq) && seq >= 0 ? seq : 0, ws, ended),
+        );
+      },
+      (err) => refuse(socket, err),
+    );
+  });
+  return wss;
+}
+
+/** An ended conversation's socket gets its log as it is, then closes (1000). */
+async function replayAndClose(ctx: Ctx, id: string, afterSeq: number, ws: WebSocket): Promise<void> {
+  for (let after = afterSeq; ; ) {
+    const events = await readEvents(ctx.db, id, after, 500);
+    for (const e of events) if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(e.envelope));
+    if (events.length < 500) break;
+    after = events[events.length - 1]?.seq ?? after;
+  }
+  ws.close(1000, 'conversation ended');
+}
+
+function serve(ctx: Ctx, id: string, afterSeq: number, ws: WebSocket, ended: boolean): void {
+  if (ended) {
+    replayAndClose(ctx, id, afterSeq, ws).catch(() => ws.terminate());
+    return;
+  }
+  const errorEvent = (message: string) =>
+    JSON.stringify({
+      message_type: 'conversation',
+      event_type: 'system.error',
+      conversation_id: id,
+      properties: { message },
+    });
+  const unsubscribe = busOf(ctx).subscribe(id, afterSeq, (events) => {
+    for (const e of events) {
+      if (ws.readyState !== ws.OPEN) return;
+      ws.send(JSON.stringify(e.envelope));
+      if (e.envelope.event_type === 'system.shutdown') ws.close(1000, 'conversation ended');
+    }
+  });
+  void participantJoined(ctx, id).catch(() => undefined);
+  let windowStart = Date.now();
+  let inWindow = 0;
+  ws.on('message', (data, isBinary) => {
+    const now = Date.now();
+    if (now - windowStart >= 1000) {
+      windowStart = now;
+      inWindow = 0;
+    }
+    if (++inWindow > MAX_INTERACTIONS_PER_SECOND) {
+      ws.send(errorEvent(`Too many interactions: at most ${MAX_INTERACTIONS_PER_SECOND} per second`));
+      return;
+    }
+    let msg: unknown;
+    try {
+      if (isBinary) throw new Error('binary');
+      msg = JSON.parse(data.toString());
+    } catch {
+      ws.send(errorEvent('An interaction must be a JSON text message'));
+      return;
+    }
+    interact(ctx, id, msg).catch((err) => {
+      if (ws.readyState === ws.OPEN) ws.send(errorEvent(toAppError(err).message));
+    });
+  });
+  ws.on('error', () => ws.terminate());
+  ws.on('close', () => {
+    unsubscribe();
+    void participantLeft(ctx, id).catch(() => undefined);
+  });
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { Backend } from './helpers/backends.ts';
+import { backends } from './helpers/backends.ts';
+import { createConversation } from './helpers/conversations.ts';
+import { createHarness } from './helpers/harness.ts';
+
+/**
+ * Timers live in the store: a conversation created by one server, which stops before its
+ * max_call_duration is due, is ended by the next server on the same store, with its shutdown reason.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'pk-conv-restart-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function restartCase(store: Backend) {
+  const first = await createHarness(store);
+  const a = await first.newAccount();
+  const c = await createConversation(() => first, a, { properties: { max_call_duration: 1 } });
+  // The first server never ran its job queue: only the stored timer can end the conversation.
+  await first.services.jobs.stop();
+  await first.services.db.close();
+  const second = await createHarness(store, {}, { startJobs: true });
+  try {
+    let body: { status?: string; shutdown_reason?: string } = {};
+    for (let i = 0; i < 100 && body.status !== 'ended'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      body = (
+        await second.request('GET', `/v2/conversations/${c.conversation_id}?verbose=true`, { account: a })
+      ).body;
+    }
+    assert.equal(body.status, 'ended');
+    assert.equal(body.shutdown_reason, 'max_call_duration reached');
+  } finally {
+    await second.close();
+  }
+}
+
+test('a timer armed before a restart ends the conversation after it [sqlite file]', async () => {
+  const file = join(dir, 'store.db');
+  await restartCase({ name: 'sqlite', fresh: async () => ({ url: `sqlite:${file}`, drop: async () => {} }) });
+});
+
+const pg = backends.find((b) => b.backend.name === 'postgres');
+test('a timer armed before a restart ends the conversation after it [postgres]', {
+  skip: pg?.skip || false,
+}, async () => {
+  if (!pg) return;
+  const { url, drop } = await pg.backend.fresh();
+  try {
+    await restartCase({ name: 'postgres', fresh: async () => ({ url, drop: async () => {} }) });
+  } finally {
+    await drop();
+  }
+});

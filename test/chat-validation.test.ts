@@ -161,6 +161,16 @@ describeEachBackend('POST /v1/chat/completions input', (h) => {
       ],
       [405, await h().request('DELETE', '/v1/chat/completions', { account: a })],
       [404, await h().request('GET', '/v1/models/nope', { account: a })],
+      // A NUL in an id never reaches the store (PostgreSQL refuses it in text: it was a 500).
+      [404, await h().request('GET', '/v1/models/%00', { account: a })],
+      // In a body it is refused with every other string that is not well-formed Unicode.
+      [
+        400,
+        await h().request('POST', '/v1/chat/completions', {
+          account: a,
+          json: { model: 'p\u0000', messages: user },
+        }),
+      ],
     ] as const;
     for (const [status, r] of replies) {
       assert.equal(r.status, status, r.text);

@@ -68,6 +68,8 @@ function byIdQuery(db: Db, id: string): CompiledQuery<PersonaRow> {
 
 /** The persona if the caller may read it; NotFound otherwise (missing, or another account's). */
 export async function getPersona(ctx: Ctx, id: string, options: GetOptions = {}): Promise<Persona> {
+  // No stored id holds a NUL or is this long; PostgreSQL refuses NUL in text (a 500), so ask nothing.
+  if (id.length > 256 || id.includes('\u0000')) throw notFound('Persona');
   let p = ctx.personas.get(id);
   if (p === undefined) {
     const row = (await ctx.db.kysely.executeQuery(byIdQuery(ctx.db, id))).rows[0];

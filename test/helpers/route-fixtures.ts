@@ -231,8 +231,7 @@ export class Fixtures {
   }
 
   fill(s: string): string {
-    return s.replace(/@(V1P|V2P|CLIP|SUNOP|TASK|DOC|CONV|MEM)@/g, (_, k: Token) => this.ids[k]);
-    return s.replace(/@(V1P|V2P|CLIP|SUNOP|TASK|DOC|KEY|ACCT)@/g, (_, k: Token) => this.ids[k]);
+    return s.replace(/@(V1P|V2P|CLIP|SUNOP|TASK|DOC|CONV|MEM|KEY|ACCT)@/g, (_, k: Token) => this.ids[k]);
   }
 }
 

@@ -29,6 +29,11 @@ function register(registry: Registry, metric: RegistryMetric): void {
   registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
 }
 
+export interface CounterCell {
+  readonly labels: Labels;
+  value: number;
+}
+
 /** A monotonically increasing count per label set. */
 export class HotCounter {
   readonly #series = new Map<string, { labels: Labels; value: number }>();
@@ -51,12 +56,17 @@ export class HotCounter {
 
   /** `key` identifies the label set (callers build it cheaply); `labels` is only called the first time. */
   add(key: string, labels: () => Labels, by = 1): void {
+    this.cell(key, labels).value += by;
+  }
+
+  /** The mutable count of a label set, for callers that keep it and add to it directly. */
+  cell(key: string, labels: () => Labels): CounterCell {
     let s = this.#series.get(key);
     if (!s) {
       s = { labels: labels(), value: 0 };
       this.#series.set(key, s);
     }
-    s.value += by;
+    return s;
   }
 }
 

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Usage } from '../providers/types.ts';
-import { HotCounter, HotHistogram } from './hot-metrics.ts';
+import { type CounterCell, type HistogramSeries, HotCounter, HotHistogram } from './hot-metrics.ts';
 
 /**
  * The Prometheus metrics of one process (GET /metrics, docs/operations.md "Metrics"). Built, and
@@ -29,6 +29,19 @@ export function surfaceOf(route: string): string {
   if (route.startsWith('/v2/')) return 'tavus';
   if (route.startsWith('/suno/')) return 'suno';
   return 'server';
+}
+
+interface RouteSeries {
+  seconds: HistogramSeries;
+  statuses: Map<number, CounterCell>;
+  surface: string;
+}
+
+interface UpstreamSeries {
+  seconds: HistogramSeries;
+  outcomes: Map<string, CounterCell>;
+  input: CounterCell;
+  output: CounterCell;
 }
 
 export class Metrics {
@@ -60,6 +73,8 @@ export class Metrics {
     'personakit_tokens_total',
     'Tokens by provider and direction (input/output) as the provider reported them.',
   );
+  readonly #routes = new Map<string, Map<string, RouteSeries>>();
+  readonly #providers = new Map<string, Map<string, UpstreamSeries>>();
   /** Set by the server once it listens (its socket count); 0 before. */
   connections: () => Promise<number> = async () => 0;
   readonly #jobAttempts = new HotCounter(
@@ -110,26 +125,67 @@ export class Metrics {
 
   /** One answered request; `route` is the route's template (`/v1/personas/:id`), never the raw path. */
   request(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${route}`;
-    this.#requestSeconds.series(key, () => ({ surface: surfaceOf(route), route, method })).observe(seconds);
-    this.#requests.add(`${key} ${status}`, () => ({
-      surface: surfaceOf(route),
-      route,
-      method,
-      status: String(status),
-    }));
+    // Two map lookups on strings the caller already holds, no allocation: this runs on every request.
+    let byMethod = this.#routes.get(route);
+    if (!byMethod) {
+      byMethod = new Map();
+      this.#routes.set(route, byMethod);
+    }
+    let r = byMethod.get(method);
+    if (!r) {
+      const surface = surfaceOf(route);
+      r = {
+        seconds: this.#requestSeconds.series(`${method} ${route}`, () => ({ surface, route, method })),
+        statuses: new Map(),
+        surface,
+      };
+      byMethod.set(method, r);
+    }
+    r.seconds.observe(seconds);
+    let cell = r.statuses.get(status);
+    if (!cell) {
+      const surface = r.surface;
+      cell = this.#requests.cell(`${method} ${route} ${status}`, () => ({
+        surface,
+        route,
+        method,
+        status: String(status),
+      }));
+      r.statuses.set(status, cell);
+    }
+    cell.value++;
   }
 
   /** One provider call and its outcome: 'ok' or the AppError code it ended with. */
   upstream(provider: string, operation: string, outcome: string, seconds: number, usage?: Usage): void {
-    const key = `${provider} ${operation}`;
-    this.#upstreamSeconds.series(key, () => ({ provider, operation })).observe(seconds);
-    this.#upstream.add(`${key} ${outcome}`, () => ({ provider, operation, outcome }));
-    if (usage?.inputTokens)
-      this.#tokens.add(`${provider} in`, () => ({ provider, direction: 'input' }), usage.inputTokens);
-    if (usage?.outputTokens) {
-      this.#tokens.add(`${provider} out`, () => ({ provider, direction: 'output' }), usage.outputTokens);
+    let byOperation = this.#providers.get(provider);
+    if (!byOperation) {
+      byOperation = new Map();
+      this.#providers.set(provider, byOperation);
     }
+    let u = byOperation.get(operation);
+    if (!u) {
+      u = {
+        seconds: this.#upstreamSeconds.series(`${provider} ${operation}`, () => ({ provider, operation })),
+        outcomes: new Map(),
+        input: this.#tokens.cell(`${provider} in`, () => ({ provider, direction: 'input' })),
+        output: this.#tokens.cell(`${provider} out`, () => ({ provider, direction: 'output' })),
+      };
+      byOperation.set(operation, u);
+    }
+    u.seconds.observe(seconds);
+    let cell = u.outcomes.get(outcome);
+    if (!cell) {
+      cell = this.#upstream.cell(`${provider} ${operation} ${outcome}`, () => ({
+        provider,
+        operation,
+        outcome,
+      }));
+      u.outcomes.set(outcome, cell);
+    }
+    cell.value++;
+    if (usage?.inputTokens) u.input.value += usage.inputTokens;
+    if (usage?.outputTokens) u.output.value += usage.outputTokens;
   }
 
   jobAttempt(kind: string, outcome: 'done' | 'retry' | 'failed'): void {

@@ -19,17 +19,18 @@ export function upstreamCall<T>(
 ): Promise<T> {
   const { metrics, tracing } = s;
   if (!metrics && !tracing) return call();
-  const run = async (): Promise<T> => {
+  const run = (): Promise<T> => {
     const started = performance.now();
-    try {
-      const result = await call();
-      const usage = usageOf(result);
-      metrics?.upstream(provider, operation, 'ok', (performance.now() - started) / 1000, usage);
-      return result;
-    } catch (err) {
-      metrics?.upstream(provider, operation, toAppError(err).code, (performance.now() - started) / 1000);
-      throw err;
-    }
+    return call().then(
+      (result) => {
+        metrics?.upstream(provider, operation, 'ok', (performance.now() - started) / 1000, usageOf(result));
+        return result;
+      },
+      (err: unknown) => {
+        metrics?.upstream(provider, operation, toAppError(err).code, (performance.now() - started) / 1000);
+        throw err;
+      },
+    );
   };
   if (!tracing) return run();
   const attributes: Record<string, string> = { 'gen_ai.system': provider, 'gen_ai.operation.name': 'chat' };

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { FormData, Pool } from 'undici';
 import { createKey } from '../src/core/api-keys.ts';
 import { type Db, openDb } from '../src/storage/db.ts';
-import { ndcgAt, recallAt } from './knowledge.ts';
+import { type Corpus, DATA, loadScifact, ndcgAt, recallAt } from './knowledge.ts';
 import { benchPdf, wrap } from './lib/pdf-file.ts';
 import { type Proc, root, start } from './lib/processes.ts';
 
@@ -22,13 +22,6 @@ import { type Proc, root, start } from './lib/processes.ts';
  *   ≤ 150 MiB above idle.
  */
 
-const DATA =
-  process.env.BENCH_SCIFACT_DIR ??
-  [
-    join(root, '..', 'shared', 'data', 'ir', 'scifact'),
-    join(root, '..', '..', 'shared', 'data', 'ir', 'scifact'),
-  ].find((d) => existsSync(join(d, 'corpus.jsonl'))) ??
-  join(root, '..', 'shared', 'data', 'ir', 'scifact');
 const PUBLISHED_BM25 = 0.665;
 const BIN = join(root, 'bin', 'personakit.js');
 const UPLOAD_CONCURRENCY = 8;
@@ -42,39 +35,6 @@ const NOTES =
   'Small text/Markdown/CSV files (≤ 64 KiB) are parsed inline: with a worker per file, the SciFact upload was bound by worker start-up. ' +
   "PostgreSQL still misses it (~175–185 MiB above idle): node-postgres receives bytea as hex text, so each 1 MiB upload row arrives as a 2 MB message and string before it is decoded, and these large strings (~100 MB for a 50 MB upload, plus the upload's own insert buffers) are only reclaimed by a full GC; reading one row per query took it from ~197 to ~180 MiB. The fix left to do: read upload rows in binary format (node-postgres' `binary` query mode decoded random bytes as UTF-8 when tried, so it needs a raw bytea reader or storing uploads as large objects). " +
   'The 300-page PDF is bound by pdf.js (text extraction, ~30 ms a page on this loaded machine); the PostgreSQL ingest is slower than SQLite by its per-document term statistics (written with the chunks, in the same transaction).';
-
-interface Corpus {
-  docs: { id: string; title: string; text: string }[];
-  queries: Map<string, string>;
-  qrels: Map<string, Set<string>>;
-}
-
-function loadScifact(): Corpus | null {
-  if (!existsSync(join(DATA, 'corpus.jsonl'))) return null;
-  const lines = (file: string) =>
-    readFileSync(join(DATA, file), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '');
-  const docs = lines('corpus.jsonl').map((l) => {
-    const d = JSON.parse(l) as { _id: string; title: string; text: string };
-    return { id: d._id, title: d.title, text: d.text };
-  });
-  const qrels = new Map<string, Set<string>>();
-  for (const l of lines('qrels/test.tsv').slice(1)) {
-    const [q, d, score] = l.split('\t');
-    if (!q || !d || Number(score) <= 0) continue;
-    const set = qrels.get(q) ?? new Set<string>();
-    set.add(d);
-    qrels.set(q, set);
-  }
-  const queries = new Map<string, string>();
-  for (const l of lines('queries.jsonl')) {
-    // Only the claim's text: its metadata holds gold evidence labels.
-    const q = JSON.parse(l) as { _id: string; text: string };
-    if (qrels.has(q._id)) queries.set(q._id, q.text);
-  }
-  return { docs, queries, qrels };
-}
 
 interface Server {
   proc: Proc;

@@ -19,7 +19,7 @@ import { root } from './lib/processes.ts';
  * quality|latency and BENCH_KNOWLEDGE_BACKEND=sqlite|postgres run a part alone.
  */
 // ../shared from the repository; a git worktree one level deeper (wt/<name>) looks one more level up.
-const DATA =
+export const DATA =
   process.env.BENCH_SCIFACT_DIR ??
   [
     join(root, '..', 'shared', 'data', 'ir', 'scifact'),
@@ -28,13 +28,14 @@ const DATA =
   join(root, '..', 'shared', 'data', 'ir', 'scifact');
 const PUBLISHED_BM25 = { beir: 0.665, flat: 0.6789, flatRecall100: 0.9253, multifield: 0.6647 };
 
-interface Corpus {
+export interface Corpus {
   docs: { id: string; title: string; text: string }[];
   queries: Map<string, string>;
   qrels: Map<string, Set<string>>;
 }
 
-function loadScifact(): Corpus | null {
+/** The BEIR SciFact corpus, its test queries (text only) and their relevance judgements; null when absent. */
+export function loadScifact(): Corpus | null {
   if (!existsSync(join(DATA, 'corpus.jsonl'))) return null;
   const lines = (file: string) =>
     readFileSync(join(DATA, file), 'utf8')

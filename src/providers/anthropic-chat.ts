@@ -8,7 +8,7 @@ import type {
   Tool,
 } from '@anthropic-ai/sdk/resources/messages';
 import type { ErrorResponse } from '@anthropic-ai/sdk/resources/shared';
-import { ANTHROPIC_DEFAULT_MAX_TOKENS, ANTHROPIC_VERSION } from './anthropic.ts';
+import { ANTHROPIC_DEFAULT_MAX_TOKENS, anthropicOutgoing } from './anthropic.ts';
 import type {
   ChatMessage,
   ConverseDelta,
@@ -151,16 +151,7 @@ export const anthropicChatWire: ChatWire = {
     if (format?.type === 'json_schema' && schema) {
       body.output_config = { format: { type: 'json_schema', schema } };
     }
-    return {
-      path: '/v1/messages',
-      headers: {
-        'x-api-key': apiKey,
-        'anthropic-version': ANTHROPIC_VERSION,
-        'content-type': 'application/json',
-        accept: stream ? 'text/event-stream' : 'application/json',
-      },
-      body: JSON.stringify(body),
-    };
+    return anthropicOutgoing(apiKey, stream, body);
   },
 
   parse(json, req) {

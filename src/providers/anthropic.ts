@@ -4,6 +4,7 @@ import type {
   RawMessageStreamEvent,
 } from '@anthropic-ai/sdk/resources/messages';
 import type { ErrorResponse } from '@anthropic-ai/sdk/resources/shared';
+import type { Outgoing } from './transport.ts';
 import {
   asObject,
   count,
@@ -42,16 +43,7 @@ export const anthropicWire: WireFormat = {
       stream,
     };
     if (req.temperature !== undefined) body.temperature = req.temperature;
-    return {
-      path: '/v1/messages',
-      headers: {
-        'x-api-key': apiKey,
-        'anthropic-version': ANTHROPIC_VERSION,
-        'content-type': 'application/json',
-        accept: stream ? 'text/event-stream' : 'application/json',
-      },
-      body: JSON.stringify(body),
-    };
+    return anthropicOutgoing(apiKey, stream, body);
   },
 
   parse(json, req) {
@@ -115,4 +107,18 @@ class MessageStream extends StreamReport implements StreamDecoder {
         return undefined; // ping, content_block_start/stop and future event types
     }
   }
+}
+
+/** POST /v1/messages with Anthropic's key and version headers: refine's and chat's wire alike. */
+export function anthropicOutgoing(apiKey: string, stream: boolean, body: object): Outgoing {
+  return {
+    path: '/v1/messages',
+    headers: {
+      'x-api-key': apiKey,
+      'anthropic-version': ANTHROPIC_VERSION,
+      'content-type': 'application/json',
+      accept: stream ? 'text/event-stream' : 'application/json',
+    },
+    body: JSON.stringify(body),
+  };
 }

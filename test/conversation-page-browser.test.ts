@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { backends } from './helpers/backends.ts';
+import { type Backend, backends } from './helpers/backends.ts';
+
+const sqliteBackend = backends.find((b) => b.backend.name === 'sqlite')?.backend as Backend;
+
 import { axeViolations, browserTest, hasChromium, launchChromium, screenshot } from './helpers/browser.ts';
 import { createConversation } from './helpers/conversations.ts';
 import { createHarness, type Harness, listen } from './helpers/harness.ts';
@@ -17,7 +20,7 @@ describe('conversation page in headless Chromium', () => {
   let browser: Browser | undefined;
   before(async () => {
     if (!hasChromium) return;
-    h = await createHarness(backends[0].backend);
+    h = await createHarness(sqliteBackend);
     listener = await listen(h);
     browser = await launchChromium();
   });

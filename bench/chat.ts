@@ -56,7 +56,7 @@ function seededText() {
   };
 }
 
-async function seedStore(file: string, log: (s: string) => void) {
+export async function seedStore(file: string, log: (s: string) => void) {
   const db = await openDb(`sqlite:${file}`);
   const { key, accountId } = await createKey(db, 'bench');
   const text = seededText();

@@ -8,6 +8,7 @@ import type { DocumentRow } from '../storage/schema.ts';
 import { enqueueCallback } from './callbacks.ts';
 import type { CrawlConfig } from './document-wire.ts';
 import { deleteChunks } from './index-store.ts';
+import { noteDocumentsWrite } from './ready-documents.ts';
 
 /**
  * Knowledge documents (Tavus /v2/documents): the rows, their limits and their lifecycle. Every read and
@@ -194,13 +195,18 @@ export async function patchDocument(
   const set: Partial<DocumentRow> = { updated_at: later(ctx, current.updated_at) };
   if (patch.document_name !== undefined) set.name = patch.document_name;
   if (patch.tags !== undefined) set.tags = JSON.stringify(patch.tags);
-  const res = await ctx.db.kysely
-    .updateTable('documents')
-    .set(set)
-    .where('id', '=', id)
-    .where('account_id', '=', ctx.accountId)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) throw documentNotFound();
+  await ctx.db.kysely.transaction().execute(async (tx) => {
+    const res = await tx
+      .updateTable('documents')
+      .set(set)
+      .where('id', '=', id)
+      .where('account_id', '=', ctx.accountId)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) throw documentNotFound();
+    // A name or tags change moves what searches find and call it (ready-documents.ts).
+    await ctx.db.announceChange(tx, 'documents');
+  });
+  noteDocumentsWrite(ctx.db, ctx.accountId);
   return { ...current, ...set };
 }
 
@@ -227,8 +233,10 @@ export async function deleteDocument(ctx: Ctx, id: string): Promise<void> {
     await tx.deleteFrom('documents').where('id', '=', id).execute();
     const personas = await removeFromPersonas(ctx, tx, id);
     if (personas.length > 0) await ctx.db.announceChange(tx, 'personas');
+    await ctx.db.announceChange(tx, 'documents');
     return personas;
   });
+  noteDocumentsWrite(ctx.db, ctx.accountId);
   for (const p of touched) ctx.personas.invalidate(p);
   await ctx.jobs.cancel({ kind: INGEST_JOB, uniqueKey: ingestKey(id) });
 }
@@ -316,7 +324,10 @@ export async function recrawlDocument(ctx: Ctx, id: string, crawl?: CrawlConfig)
       tx,
     );
     await enqueueCallback(ctx, next, tx);
+    // ready → recrawling: out of the searchable set until the new text is in.
+    await ctx.db.announceChange(tx, 'documents');
   });
+  noteDocumentsWrite(ctx.db, ctx.accountId);
   return next;
 }
 

@@ -12,6 +12,7 @@ import { type ExtractedBlock, type ExtractedDocument, KnowledgeError } from './e
 import { crawlSite, fetchUrl, type HostLock } from './fetch/index.ts';
 import { storeHostLock } from './host-leases.ts';
 import { replaceChunks } from './index-store.ts';
+import { noteDocumentsWrite } from './ready-documents.ts';
 
 /**
  * The 'knowledge.ingest' job: source (upload, URL or crawl) → extractDocument → chunkDocument →
@@ -118,7 +119,8 @@ async function update(
   p: IngestPayload,
   set: { status?: string; progress: number },
 ): Promise<boolean> {
-  return services.db.kysely.transaction().execute(async (tx) => {
+  let changed: string | undefined;
+  const written = await services.db.kysely.transaction().execute(async (tx) => {
     let q = tx
       .selectFrom('documents')
       .selectAll()
@@ -134,9 +136,18 @@ async function update(
       .where('id', '=', p.documentId)
       .execute();
     if (next.status !== row.status) await enqueueCallback(services, next, tx);
+    if (leavesOrEntersReady(row.status, next.status)) {
+      await services.db.announceChange(tx, 'documents');
+      changed = row.account_id;
+    }
     return true;
   });
+  if (changed !== undefined) noteDocumentsWrite(services.db, changed);
+  return written;
 }
+
+/** Whether a status change moves the document into or out of the searchable set (ready-documents.ts). */
+const leavesOrEntersReady = (from: string, to: string) => from !== to && (from === 'ready' || to === 'ready');
 
 type Outcome =
   | { status: 'ready'; chunks: Chunk[]; text: string; crawledUrls: string[] | undefined }
@@ -187,9 +198,11 @@ async function finish(services: Services, p: IngestPayload, outcome: Outcome): P
     // An upload is only read by its one ingestion: once it ends, the bytes go.
     await tx.deleteFrom('document_uploads').where('document_id', '=', row.id).execute();
     await enqueueCallback(services, next, tx);
-    return true;
+    if (leavesOrEntersReady(row.status, next.status)) await services.db.announceChange(tx, 'documents');
+    return row.account_id;
   });
   if (!written) return;
+  noteDocumentsWrite(services.db, written);
   services.log.info(
     {
       documentId: p.documentId,

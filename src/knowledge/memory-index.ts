@@ -72,6 +72,8 @@ interface AccountIndex {
   deltas: Map<string, Segment>;
   deltaChunks: number;
   bytes: number;
+  /** Document filters already built for an id array (the same array comes back while nothing changed). */
+  scopeMemo?: WeakMap<readonly string[], SegmentScope[]>;
 }
 
 export interface IndexStats {
@@ -124,7 +126,13 @@ export class KnowledgeIndex {
     const query = await this.#queryTerms(terms);
     if (query.length === 0) return [];
     const bm25 = this.#db.dialect === 'sqlite' ? FTS5_BM25 : LUCENE_BM25;
-    return topK(scopes(entry, documentIds), query, k, bm25);
+    entry.scopeMemo ??= new WeakMap();
+    let scoped = entry.scopeMemo.get(documentIds);
+    if (!scoped) {
+      scoped = scopes(entry, documentIds);
+      entry.scopeMemo.set(documentIds, scoped);
+    }
+    return topK(scoped, query, k, bm25);
   }
 
   async #current(accountId: string): Promise<AccountIndex | null> {

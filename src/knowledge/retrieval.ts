@@ -1,7 +1,7 @@
 import type { Ctx } from '../core/context.ts';
 import { AppError } from '../core/errors.ts';
 import { getPersona } from '../core/personas.ts';
-import { parseStrings } from './document-wire.ts';
+import { documentsInScope } from './ready-documents.ts';
 import { searchChunks } from './search.ts';
 
 export interface KnowledgeQuery {
@@ -28,16 +28,7 @@ export async function searchKnowledge(ctx: Ctx, q: KnowledgeQuery) {
     for (const t of persona.documentTags) tags.add(t);
   }
   const scoped = q.document_ids !== undefined || q.document_tags !== undefined || q.persona_id !== undefined;
-  const docs = await ctx.db.kysely
-    .selectFrom('documents')
-    .select(['id', 'name', 'tags'])
-    .where('account_id', '=', ctx.accountId)
-    .where('status', '=', 'ready')
-    .execute();
-  const picked = docs.filter(
-    (d) =>
-      !scoped || ids.has(d.id) || (tags.size > 0 && (parseStrings(d.tags) ?? []).some((t) => tags.has(t))),
-  );
+  const { ids: picked, names } = await documentsInScope(ctx.db, ctx.accountId, { ids, tags, scoped });
   if (q.document_ids !== undefined) {
     const own = await ctx.db.kysely
       .selectFrom('documents')
@@ -51,12 +42,11 @@ export async function searchKnowledge(ctx: Ctx, q: KnowledgeQuery) {
       throw new AppError('invalid', `document_ids: no document ${unknown}`, { field: 'document_ids' });
     }
   }
-  const names = new Map(picked.map((d) => [d.id, d.name]));
   if (picked.length === 0) return [];
   const passages = await searchChunks(ctx.db, {
     accountId: ctx.accountId,
     query: q.query,
-    documentIds: [...names.keys()],
+    documentIds: picked,
     limit: q.limit,
     strategy: q.strategy,
   });

@@ -62,7 +62,7 @@ export async function searchChunks(
       ? Math.max(200, limit * 10)
       : Math.max(50, limit * 3);
   const terms = queryTerms(input.query);
-  const ids = [...new Set(input.documentIds)];
+  const ids = uniqueIds(input.documentIds);
   const fullText =
     terms.length === 0 ? [] : await fullTextSearch(db, input.accountId, ids, terms, depth, pgRanking);
   if (!embedder) return fullText.slice(0, limit).map(toPassage);
@@ -84,6 +84,17 @@ export async function searchChunks(
           .sort((a, b) => b.sim - a.sim)
           .map((x) => x.row);
   return fuse([fullText, vectorRanked], limit).map(toPassage);
+}
+
+/** Arrays already found free of duplicates: passed on as they are, so the index can reuse its filter. */
+const uniqueArrays = new WeakSet<readonly string[]>();
+
+function uniqueIds(ids: string[]): string[] {
+  if (uniqueArrays.has(ids)) return ids;
+  const unique = [...new Set(ids)];
+  if (unique.length !== ids.length) return unique;
+  uniqueArrays.add(ids);
+  return ids;
 }
 
 export interface ChunkHit {

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { BringYourOwn, ChatInput, ChatResult, Citation } from '../../chat/types.ts';
 import { AppError, invalid } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
 import type { JsonObject } from '../../core/persona.ts';
 import type { ChatMessage, ConverseDelta, ToolChoice } from '../../providers/chat-types.ts';
 import type { ClientSignal, Usage } from '../../providers/types.ts';
@@ -162,7 +162,8 @@ export function modelNotFound(model: string): AppError {
   );
 }
 
-export const completionId = () => `chatcmpl-${randomBytes(12).toString('hex')}`;
+// From the process's pooled random bytes (core/ids.ts): randomBytes() per answer was ~9 µs of a chat turn.
+export const completionId = () => newId('chatcmpl-');
 
 export function usageOf(u: Usage) {
   const prompt = u.inputTokens ?? 0;

@@ -395,6 +395,8 @@ export async function knowledgeBench(pgUrl: string, log: (s: string) => void): P
     '',
     '| index | chunks | indexing | nDCG@10 | R@100 | vs BEIR BM25 (0.665) |',
     '| --- | ---: | ---: | ---: | ---: | --- |',
+    // A run of one part (BENCH_KNOWLEDGE_PART) keeps the other part's rows from the file as they were.
+    ...(only === 'latency' ? keptRows('| index | chunks |') : []),
     ...quality.map(
       (q) =>
         `| ${q.label} | ${q.chunks} | ${q.indexSeconds.toFixed(1)} s | ${q.ndcg10.toFixed(4)} | ${q.recall100.toFixed(4)} | ${q.ndcg10 >= PUBLISHED_BM25.beir ? 'met' : '**below**'} (${(q.ndcg10 / PUBLISHED_BM25.beir).toFixed(3)}×) |`,
@@ -404,6 +406,7 @@ export async function knowledgeBench(pgUrl: string, log: (s: string) => void): P
     '',
     '| search latency | chunks | indexing | cold (loads the index) | after a document rewrite | warm p50 | warm p99 | warm mean | CPU per search p50 / p99 | store query p50 / p99 | index memory | target |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...(only === 'quality' ? keptRows('| search latency |') : []),
     ...latency.map(
       (l) =>
         `| ${l.backend}, ${l.warm.queries} queries (store: ${l.store.queries}), load ${l.load} | ${l.chunks.toLocaleString('en')} | ${l.indexSeconds.toFixed(0)} s | ${l.coldMs.toFixed(0)} ms | ${l.afterWriteMs.toFixed(1)} ms | ${l.warm.p50.toFixed(2)} ms | ${l.warm.p99.toFixed(2)} ms | ${l.warm.mean.toFixed(2)} ms | ${l.cpu.p50.toFixed(2)} / ${l.cpu.p99.toFixed(2)} ms | ${l.store.p50.toFixed(1)} / ${l.store.p99.toFixed(1)} ms (${(l.store.p50 / l.warm.p50).toFixed(0)}× the index's p50) | ${(l.indexBytes / 2 ** 20).toFixed(1)} MiB (heap and buffers +${(l.heapBytes / 2 ** 20).toFixed(1)} MiB) | ${l.backend === 'SQLite' ? `p50 ≤ 5 ms ${l.warm.p50 <= 5 ? 'met' : '**no**'}, p99 ≤ 20 ms ${l.warm.p99 <= 20 ? 'met' : '**no**'}` : 'reported'} |`,
@@ -414,6 +417,24 @@ export async function knowledgeBench(pgUrl: string, log: (s: string) => void): P
 }
 
 const SECTION = '## Knowledge retrieval (issue 13)';
+
+/** The data rows of the table under `header` in the knowledge section of bench/RESULTS.md as it is now. */
+function keptRows(header: string): string[] {
+  const file = join(root, 'bench', 'RESULTS.md');
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const start = current.indexOf(SECTION);
+  if (start < 0) return [];
+  const end = current.indexOf('\n## ', start + SECTION.length);
+  const lines = current.slice(start, end < 0 ? undefined : end).split('\n');
+  const at = lines.findIndex((l) => l.startsWith(header));
+  if (at < 0) return [];
+  const rows: string[] = [];
+  for (const l of lines.slice(at + 2)) {
+    if (!l.startsWith('| ')) break;
+    rows.push(l);
+  }
+  return rows;
+}
 
 function loadAverage(): string {
   return loadavg()

@@ -6,7 +6,7 @@ import { createKey } from '../src/core/api-keys.ts';
 import { createLogger } from '../src/log.ts';
 import { closeServices, createServices } from '../src/services.ts';
 import { backends, describeUnlessSkipped } from './helpers/backends.ts';
-import { describeEachBackend, type Harness } from './helpers/harness.ts';
+import { type Account, describeEachBackend, type Harness } from './helpers/harness.ts';
 import { upload, waitForDocument } from './helpers/knowledge.ts';
 
 /**
@@ -18,12 +18,17 @@ import { upload, waitForDocument } from './helpers/knowledge.ts';
 const TEXT = '# Lighthouse\n\nThe lighthouse keeper logs the weather every morning at six.\n';
 
 async function search(
-  h: Pick<Harness, 'request'>,
-  account: { auth: Record<string, string> } & object,
+  h: {
+    request(
+      m: string,
+      p: string,
+      o: { account: Account; json: unknown },
+    ): Promise<{ status: number; text: string; body: Json }>;
+  },
+  account: Account,
   body: object,
 ) {
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
-  const r = await h.request('POST', '/v2/knowledge/search', { account: account as any, json: body });
+  const r = await h.request('POST', '/v2/knowledge/search', { account, json: body });
   assert.equal(r.status, 200, r.text);
   return r.body.data as { document_id: string; document_name: string }[];
 }

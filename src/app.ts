@@ -10,8 +10,8 @@ import { finishOperations } from './http/openapi-operations.ts';
 import { header, requestContext, requestLog } from './http/request-context.ts';
 import { validationHook } from './http/validation.ts';
 import { metricsAnswer } from './observability/metrics-endpoint.ts';
+import { errorMapperFor } from './surfaces/error-mappers.ts';
 import { openAiSurface } from './surfaces/openai/index.ts';
-import { openGiantError } from './surfaces/opengiant/errors.ts';
 import { openGiantSurface } from './surfaces/opengiant/index.ts';
 import { sunoSurface } from './surfaces/suno/index.ts';
 import { registerConversationPage } from './surfaces/tavus/conversation-page.ts';
@@ -40,9 +40,6 @@ const VERSION = '0.1.0';
 export function createApp(services: Services) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const surfaces = buildSurfaces(services);
-  const mapperFor = (path: string): ErrorMapper =>
-    surfaces.find((s) => (s.owns ? s.owns(path) : path === s.prefix || path.startsWith(`${s.prefix}/`)))
-      ?.errorMapper ?? openGiantError;
 
   app.use('*', requestContext(services));
   const cors = corsMiddleware(services.config);
@@ -113,7 +110,7 @@ export function createApp(services: Services) {
     let e = toAppError(err);
     if (e.status < 500) e = wrongMethod(c) ?? e;
     if (e.status >= 500) requestLog(c, services.log).error({ err: e.cause ?? e, code: e.code }, e.message);
-    return sendError(c, mapperFor(c.req.path), e);
+    return sendError(c, errorMapperFor(c.req.path), e);
   };
   app.onError(onError);
   for (const s of surfaces) s.app.onError(onError);

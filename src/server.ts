@@ -5,17 +5,13 @@ import { createApp } from './app.ts';
 import { countAccounts, createKey } from './core/api-keys.ts';
 import type { Services } from './core/context.ts';
 import { AppError } from './core/errors.ts';
-import type { ErrorMapper } from './http/error-shape.ts';
 import { nativeListener } from './http/native.ts';
 import { startMetricsServer } from './observability/metrics-endpoint.ts';
 import { closeServices } from './services.ts';
-import { openAiError } from './surfaces/openai/errors.ts';
-import { openAiNativeRoutes, ownsPath } from './surfaces/openai/index.ts';
-import { openGiantError } from './surfaces/opengiant/errors.ts';
+import { errorMapperFor } from './surfaces/error-mappers.ts';
+import { openAiNativeRoutes } from './surfaces/openai/index.ts';
 import { openGiantNativeRoutes } from './surfaces/opengiant/index.ts';
-import { sunoError } from './surfaces/suno/errors.ts';
 import { attachConversationSockets } from './surfaces/tavus/conversations-socket.ts';
-import { tavusError } from './surfaces/tavus/errors.ts';
 
 export interface RunningServer {
   url: string;
@@ -58,17 +54,6 @@ export function createNativeServer(services: Services): typeof createServer {
 const rawAnswer = (status: number, reason: string, body: string) =>
   `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 
-/** The error shape of the surface a path belongs to (as the app's error handler picks it). */
-const surfaceErrors: [string, ErrorMapper][] = [
-  ['/v2', tavusError],
-  ['/suno', sunoError],
-];
-const mapperFor = (path: string): ErrorMapper =>
-  ownsPath(path)
-    ? openAiError
-    : (surfaceErrors.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`))?.[1] ??
-      openGiantError);
-
 export async function startServer(services: Services): Promise<RunningServer> {
   const app = createApp(services);
   const { config, log } = services;
@@ -104,7 +89,7 @@ export async function startServer(services: Services): Promise<RunningServer> {
       if (!socket.writable || answering?.headersSent) return socket.destroy();
       if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
         // A body still arriving has a known path, hence a surface and its error shape; headers do not.
-        const mapped = mapperFor(answering?.req.url ?? '')(
+        const mapped = errorMapperFor(answering?.req.url ?? '')(
           new AppError('request_timeout', 'Request timed out'),
         );
         return void socket.end(rawAnswer(408, 'Request Timeout', JSON.stringify(mapped.body)));

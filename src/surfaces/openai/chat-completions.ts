@@ -1,8 +1,4 @@
-import type { ServerResponse } from 'node:http';
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import { stream } from 'hono/streaming';
 import { chat, openChat } from '../../chat/engine.ts';
 import { parseModelId } from '../../chat/persona-version.ts';
 import type { ChatStream } from '../../chat/types.ts';
@@ -11,7 +7,7 @@ import { AppError, toAppError } from '../../core/errors.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { nativeRoute, SENT } from '../../http/native.ts';
 import { header, nodeHeader } from '../../http/request-context.ts';
-import { endWithin, responseSink } from '../../http/response-sink.ts';
+import { type FrameWriter, sendSse, writeSse } from '../../http/sse-response.ts';
 import type { ClientSignal } from '../../providers/types.ts';
 import { ClientGone } from '../../providers/upstream-errors.ts';
 import { openAiError, openAiErrorBody } from './errors.ts';
@@ -87,7 +83,8 @@ async function handle(
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const out = await handle(c.get('ctx'), c.req.valid('json'), (n) => header(c, n), c.req.raw.signal);
-    return 'json' in out ? c.json(out.json as never, 200) : sendEvents(c, out);
+    if ('json' in out) return c.json(out.json as never, 200);
+    return sendSse(c, 'chat', (write) => runEvents(c.get('ctx'), c.req.raw.signal, out, write));
   });
 }
 
@@ -99,63 +96,19 @@ export const native = nativeRoute<undefined, ChatCompletionBody>(
     const req = ex.res.req;
     const out = await handle(ctx, i.body, (n) => nodeHeader(req, n), ex.signal);
     if ('json' in out) return { status: 200, json: out.json };
-    await writeEvents(ex.res, ex.reqId, ctx, ex.signal, out);
+    await writeSse(ex.res, ex.reqId, ctx, 'chat', (write) => runEvents(ctx, ex.signal, out, write));
     return SENT;
   },
 );
 
-const sseHeaders = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
-  'x-accel-buffering': 'no',
-} as const;
-
 type Streaming = Extract<Out, { stream: ChatStream }>;
-
-/** Served by Node, frames go straight to the socket (as refine's do); in-process requests use Hono's helper. */
-async function sendEvents(c: Context<AppEnv>, out: Streaming): Promise<Response> {
-  const ctx = c.get('ctx');
-  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-  if (outgoing) {
-    await writeEvents(outgoing, c.get('requestId'), ctx, c.req.raw.signal, out);
-    return RESPONSE_ALREADY_SENT;
-  }
-  for (const [k, v] of Object.entries(sseHeaders)) c.header(k, v);
-  return stream(c, async (s) => {
-    const last = await runEvents(ctx, c.req.raw.signal, out, (frame) => s.write(frame).then(noop));
-    if (last !== null && !s.aborted) await s.write(last);
-  });
-}
-
-async function writeEvents(
-  outgoing: ServerResponse,
-  reqId: string,
-  ctx: Ctx,
-  signal: ClientSignal,
-  out: Streaming,
-): Promise<void> {
-  outgoing.writeHead(200, { ...sseHeaders, 'x-request-id': reqId });
-  // As refine: the first chunk usually follows at once and carries the headers in its packet; if it has
-  // not come by the end of this loop turn, the headers go alone (clients wait for them to start).
-  setImmediate(() => {
-    if (!outgoing.headersSent && !outgoing.destroyed) outgoing.flushHeaders();
-  });
-  const stallMs = ctx.config.PERSONAKIT_STREAM_STALL_TIMEOUT_MS;
-  const write = responseSink(outgoing, stallMs, () =>
-    ctx.log.warn({ stallMs }, 'chat stream client stopped reading; connection closed, upstream aborted'),
-  );
-  const last = await runEvents(ctx, signal, out, write);
-  endWithin(outgoing, last ?? undefined, stallMs);
-}
-
-const noop = () => {};
 
 /** Writes the chunks; resolves with the closing frames, or null if the client left. */
 async function runEvents(
   ctx: Ctx,
   signal: ClientSignal,
   out: Streaming,
-  write: (frame: string) => Promise<void> | undefined,
+  write: FrameWriter,
 ): Promise<string | null> {
   const { frames } = out;
   try {

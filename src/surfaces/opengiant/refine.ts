@@ -1,15 +1,11 @@
-import type { ServerResponse } from 'node:http';
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import { stream } from 'hono/streaming';
 import type { Ctx } from '../../core/context.ts';
 import { toAppError } from '../../core/errors.ts';
 import { openRefineStream, type RefineInput, type RefineStream, refine } from '../../core/refine.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { encodeReply } from '../../http/large-json.ts';
 import { nativeRoute, SENT } from '../../http/native.ts';
-import { endWithin, responseSink } from '../../http/response-sink.ts';
+import { type FrameWriter, sendSse, writeSse } from '../../http/sse-response.ts';
 import type { ClientSignal, DeltaSink } from '../../providers/types.ts';
 import { ClientGone } from '../../providers/upstream-errors.ts';
 import { openGiantError } from './errors.ts';
@@ -52,7 +48,9 @@ async function handle(ctx: Ctx, body: Body, signal: ClientSignal) {
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const out = await handle(c.get('ctx'), c.req.valid('json'), c.req.raw.signal);
-    return 'json' in out ? c.json(out.json, 200) : sendEvents(c, out.stream);
+    if ('json' in out) return c.json(out.json, 200);
+    const { stream: refineStream } = out;
+    return sendSse(c, 'refine', (write) => runEvents(c.get('ctx'), c.req.raw.signal, refineStream, write));
   });
 }
 
@@ -60,65 +58,12 @@ export const native = nativeRoute<undefined, Body>('/v1', route, openGiantError,
   const out = await handle(ctx, i.body, ex.signal);
   // A long response (up to a 16 MiB answer) is serialized off the event loop.
   if (out.json) return { status: 200, encoded: await encodeReply(out.json, out.json.response.length) };
-  await writeEvents(ex.res, ex.reqId, ctx, ex.signal, out.stream);
+  const { stream: refineStream } = out;
+  await writeSse(ex.res, ex.reqId, ctx, 'refine', (write) => runEvents(ctx, ex.signal, refineStream, write));
   return SENT;
 });
 
-const sseHeaders = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
-  'x-accel-buffering': 'no',
-} as const;
-
 const deltaFrame = (text: string) => `event: delta\ndata: ${JSON.stringify({ text })}\n\n`;
-
-/**
- * SSE frames: every data payload is one JSON.stringify line (JSON never contains a raw newline), so no
- * per-event splitting or escaping is needed on the hot path. Served by Node, the frames go straight to
- * the socket: Hono's stream() helper passes each chunk through a web ReadableStream, and the adapter waits
- * a timer tick before the first bytes of a streamed body, both measurable with 1,000 open streams.
- */
-async function sendEvents(c: Context<AppEnv>, refineStream: RefineStream): Promise<Response> {
-  const ctx = c.get('ctx');
-  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-  if (outgoing) {
-    await writeEvents(outgoing, c.get('requestId'), ctx, c.req.raw.signal, refineStream);
-    return RESPONSE_ALREADY_SENT;
-  }
-  // In-process requests (tests, app.request) have no socket: the same frames through Hono's helper.
-  for (const [k, v] of Object.entries(sseHeaders)) c.header(k, v);
-  return stream(c, async (out) => {
-    // A web stream's write settles once the reader took the chunk: the upstream waits for it (backpressure).
-    const frames = await runEvents(ctx, c.req.raw.signal, refineStream, (frame) =>
-      out.write(frame).then(noop),
-    );
-    if (frames !== null && !out.aborted) await out.write(frames);
-  });
-}
-
-async function writeEvents(
-  outgoing: ServerResponse,
-  reqId: string,
-  ctx: Ctx,
-  signal: ClientSignal,
-  refineStream: RefineStream,
-): Promise<void> {
-  outgoing.writeHead(200, { ...sseHeaders, 'x-request-id': reqId });
-  // The upstream's first event usually came in the same read as its headers: the first delta, written
-  // on the next tick, then carries our headers in the same packet (one write, one wake-up of the client
-  // fewer). If it has not come by the end of this loop turn, the headers go alone.
-  setImmediate(() => {
-    if (!outgoing.headersSent && !outgoing.destroyed) outgoing.flushHeaders();
-  });
-  const stallMs = ctx.config.PERSONAKIT_STREAM_STALL_TIMEOUT_MS;
-  const write = responseSink(outgoing, stallMs, () =>
-    ctx.log.warn({ stallMs }, 'refine stream client stopped reading; connection closed, upstream aborted'),
-  );
-  const last = await runEvents(ctx, signal, refineStream, write);
-  endWithin(outgoing, last ?? undefined, stallMs);
-}
-
-const noop = () => {};
 
 const DONE_HEAD = Buffer.from('event: done\ndata: ');
 const FRAME_END = Buffer.from('\n\n');
@@ -128,7 +73,7 @@ async function runEvents(
   ctx: Ctx,
   signal: ClientSignal,
   refineStream: RefineStream,
-  write: (frame: string) => Promise<void> | undefined,
+  write: FrameWriter,
 ): Promise<string | Buffer | null> {
   try {
     const sink: DeltaSink = (text) => write(deltaFrame(text));

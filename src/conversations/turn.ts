@@ -159,6 +159,7 @@ export async function runTurn(
         messages,
         documentIds: fields.document_ids,
         documentTags: fields.document_tags,
+        retrievalStrategy: strategyOf(fields.document_retrieval_strategy),
         signal: controller.signal,
       });
       const result = await chat.run((delta) => {
@@ -236,6 +237,11 @@ export async function runTurn(
       inference_id: inferenceId,
     },
   ]).catch((err) => ctx.log.warn({ err, conversationId: id }, 'conversation turn end not recorded'));
+}
+
+/** Stored as sent (the schema allows only the three); anything else reads as the default. */
+function strategyOf(value: unknown): 'speed' | 'balanced' | 'quality' {
+  return value === 'speed' || value === 'quality' ? value : 'balanced';
 }
 
 function toolCallEvent(call: ToolCall, turnIdx: number, inferenceId: string): NewEvent {

@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { serve } from '@hono/node-server';
-import WebSocket from 'ws';
-import { createNativeServer } from '../src/server.ts';
-import { attachConversationSockets } from '../src/surfaces/tavus/conversations-socket.ts';
 import { backends } from './helpers/backends.ts';
+import { tavusPersona, textChunks } from './helpers/chat-surface.ts';
 import {
   createConversation,
-  type Env,
-  EventReader,
   interaction,
+  SocketClient,
+  serveWithSockets,
   utterance,
 } from './helpers/conversations.ts';
+import { sse, startChatFake } from './helpers/fake-chat-upstream.ts';
 import { createHarness, describeEachBackend, type Harness } from './helpers/harness.ts';
 
 /**
@@ -21,55 +17,6 @@ import { createHarness, describeEachBackend, type Harness } from './helpers/harn
  * capability (the URL, plus the meeting token with require_auth), and, on PostgreSQL, two instances on
  * one store: a client on one sees, in order, what was posted to the other.
  */
-
-async function serveWithSockets(h: Pick<Harness, 'app' | 'services'>) {
-  const server = serve({
-    fetch: h.app.fetch,
-    createServer: createNativeServer(h.services),
-    port: 0,
-    hostname: '127.0.0.1',
-  });
-  await new Promise<void>((r) => server.once('listening', () => r()));
-  const wss = attachConversationSockets(server as Server, h.services);
-  return {
-    url: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const c of wss.clients) c.terminate();
-        wss.close();
-        if ('closeAllConnections' in server) server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-class SocketClient {
-  readonly events: Env[] = [];
-  readonly ws: WebSocket;
-  readonly opened: Promise<void>;
-  readonly closed: Promise<number>;
-  constructor(url: string, headers: Record<string, string> = {}) {
-    this.ws = new WebSocket(url, { headers });
-    this.ws.on('message', (d) => this.events.push(JSON.parse(String(d))));
-    this.opened = new Promise((resolve, reject) => {
-      this.ws.once('open', () => resolve());
-      this.ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-      this.ws.once('error', reject);
-    });
-    this.closed = new Promise((resolve) => this.ws.once('close', (code) => resolve(code)));
-  }
-  send(msg: unknown) {
-    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
-  }
-  async waitFor(match: (e: Env) => boolean, what: string): Promise<Env> {
-    for (let i = 0; i < 200; i++) {
-      const found = this.events.find(match);
-      if (found) return found;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`no ${what}; got ${this.events.map((e) => e.event_type).join(', ')}`);
-  }
-}
 
 describeEachBackend('Tavus conversations over WebSocket and the chat page', (h) => {
   let srv: Awaited<ReturnType<typeof serveWithSockets>>;
@@ -178,41 +125,102 @@ describeEachBackend('Tavus conversations over WebSocket and the chat page', (h) 
 });
 
 const pg = backends.find((b) => b.backend.name === 'postgres');
-test('two instances on one PostgreSQL deliver one ordered stream', { skip: pg?.skip || false }, async () => {
+test('two instances on one PostgreSQL deliver one ordered stream, woken by NOTIFY (the poll set to an hour)', {
+  skip: pg?.skip || false,
+}, async () => {
   if (!pg) return;
-  const one = await createHarness(pg.backend);
+  const fake = await startChatFake('openai');
+  // An hour between polls: anything delivered across instances within the test came by NOTIFY.
+  const env = {
+    PERSONAKIT_CONVERSATION_POLL_MS: '3600000',
+    PERSONAKIT_ALLOWED_HOSTS: '127.0.0.1',
+    PERSONAKIT_ENCRYPTION_KEY: 'cd'.repeat(32),
+  };
+  const one = await createHarness(pg.backend, env);
   const url = new URL(one.services.config.DATABASE_URL);
-  const two = await createHarness({
-    name: 'postgres',
-    fresh: async () => ({ url: url.toString(), drop: async () => {} }),
-  });
+  const two = await createHarness(
+    { name: 'postgres', fresh: async () => ({ url: url.toString(), drop: async () => {} }) },
+    env,
+  );
   const s1 = await serveWithSockets(one);
   try {
     const a = await one.newAccount();
-    const c = await createConversation(() => one, a);
+    const persona = await tavusPersona(() => one, a, {
+      layers: { llm: { model: 'own-model', base_url: `${fake.origin}/v1`, api_key: fake.key } },
+    });
+    const c = await createConversation(() => one, a, { persona_id: persona.persona_id });
     const id = c.conversation_id;
-    const reader = new EventReader(`http://${s1.url}/v2/conversations/${id}/events`, a.auth);
-    for (let i = 0; i < 3; i++) {
+    const client = new SocketClient(`ws://${s1.url}/v2/conversations/${id}/ws`, a.auth);
+    await client.opened;
+    const toTwo = async (type: string, props?: Record<string, unknown>) => {
       const r = await two.request('POST', `/v2/conversations/${id}/events`, {
         account: a,
-        json: interaction(id, 'conversation.echo', { text: `line ${i}` }),
+        json: interaction(id, type, props),
       });
       assert.equal(r.status, 200, r.text);
-    }
-    await reader.waitFor((e) => e.properties?.speech === 'line 2', 'last echo');
+    };
+    for (let i = 0; i < 3; i++) await toTwo('conversation.echo', { text: `line ${i}` });
+    await client.waitFor((e) => e.properties?.speech === 'line 2', 'last echo');
     assert.deepEqual(
-      reader.events.filter(utterance('replica')).map((e) => e.properties.speech),
+      client.events.filter(utterance('replica')).map((e) => e.properties.speech),
       ['line 0', 'line 1', 'line 2'],
     );
-    const seqs = reader.events.map((e) => e.seq);
+
+    // An answer generated on instance two streams to the client of instance one, piece by piece.
+    fake.next({ sse: sse.openai(textChunks(['The lamp ', 'is lit ', 'at dusk.'])) });
+    await toTwo('conversation.respond', { text: 'When is the lamp lit?' });
+    const said = await client.waitFor(
+      (e) => utterance('replica')(e) && e.turn_idx === 1,
+      'the answer made on instance two',
+    );
+    assert.equal(said.properties.speech, 'The lamp is lit at dusk.');
+    await client.waitFor((e) => e.event_type === 'conversation.replica.stopped_speaking', 'answer end');
+    const streamed = client.events.filter((e) => e.event_type === 'conversation.utterance.streaming');
+    assert.ok(streamed.length >= 2, 'streamed in pieces');
+    assert.equal(streamed.at(-1)?.properties.speech, said.properties.speech);
+
+    // An interrupt posted to instance one stops the answer instance two is generating: its upstream
+    // call is aborted.
+    fake.next({ sse: [`data: ${JSON.stringify(textChunks(['Once upon '])[1])}\n\n`], hold: true });
+    await toTwo('conversation.respond', { text: 'marker-cross-interrupt' });
+    await client.waitFor(
+      (e) => e.event_type === 'conversation.utterance.streaming' && e.properties.speech === 'Once upon ',
+      'first delta',
+    );
+    const upstream = fake.requests.find((q) => JSON.stringify(q.body).includes('marker-cross-interrupt'));
+    assert.ok(upstream);
+    const r = await one.request('POST', `/v2/conversations/${id}/events`, {
+      account: a,
+      json: interaction(id, 'conversation.interrupt'),
+    });
+    assert.equal(r.status, 200, r.text);
+    await upstream.connectionClosed;
+    const stopped = await client.waitFor(
+      (e) => e.event_type === 'conversation.stopped_speaking' && e.turn_idx === 2,
+      'interrupted end',
+    );
+    assert.equal(stopped.properties.interrupted, true);
+
+    // Ended on instance two: the socket on instance one gets the shutdown and closes.
+    assert.equal((await two.request('POST', `/v2/conversations/${id}/end`, { account: a })).status, 200);
+    assert.equal(await client.closed, 1000);
+    const seqs = client.events.map((e) => e.seq);
     assert.deepEqual(
       seqs,
       [...seqs].sort((x, y) => x - y),
     );
-    reader.close();
+    assert.equal(new Set(seqs).size, seqs.length, 'no event twice');
+    // The same stream, read back from the store through instance two: nothing missing, nothing extra.
+    const log = await two.request('GET', `/v2/conversations/${id}/events?seq=0`, { account: a });
+    const stored = log.text
+      .split('\n')
+      .filter((l) => l.startsWith('data:'))
+      .map((l) => JSON.parse(l.slice(5)).seq);
+    assert.deepEqual(seqs, stored);
   } finally {
     await s1.close();
     await two.close();
     await one.close();
+    await fake.close();
   }
 });

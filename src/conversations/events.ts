@@ -1,4 +1,5 @@
 import type { Db, Tx } from '../storage/db.ts';
+import { notifyAppend } from './pg-wake.ts';
 
 /**
  * The append-only event log of a conversation. Each event takes the next `seq` from its conversation's
@@ -6,7 +7,8 @@ import type { Db, Tx } from '../storage/db.ts';
  * serialises appends, so a later commit never carries a smaller seq and readers polling by seq miss
  * nothing. Broadcast events carry Tavus's envelope; interactions that only the engine needs (interrupt,
  * tool_result) are kept with visible = 0, so an instance generating an answer sees them even when they
- * were posted to another instance.
+ * were posted to another instance. On PostgreSQL each append also NOTIFYs other instances at its commit
+ * (pg-wake.ts), in the statement that reads the new seq: no extra round trip.
  */
 
 export interface Envelope {
@@ -53,6 +55,7 @@ export async function appendEvents(
     const row = await t
       .selectFrom('conversations')
       .select('last_seq')
+      .$if(db.dialect === 'postgres', (q) => q.select(notifyAppend(db, conversationId).as('woke')))
       .where('id', '=', conversationId)
       .executeTakeFirstOrThrow();
     const first = Number(row.last_seq) - events.length + 1;

@@ -10,7 +10,7 @@ import {
   utterance,
 } from './helpers/conversations.ts';
 import { sse, startChatFake } from './helpers/fake-chat-upstream.ts';
-import { createHarness, describeEachBackend, type Harness } from './helpers/harness.ts';
+import { createHarness, describeEachBackend } from './helpers/harness.ts';
 
 /**
  * The live protocol over the WebSocket (the `ws` client, as an application would), the chat page and its
@@ -18,111 +18,147 @@ import { createHarness, describeEachBackend, type Harness } from './helpers/harn
  * one store: a client on one sees, in order, what was posted to the other.
  */
 
-describeEachBackend('Tavus conversations over WebSocket and the chat page', (h) => {
-  let srv: Awaited<ReturnType<typeof serveWithSockets>>;
-  before(async () => {
-    srv = await serveWithSockets(h());
-  });
-  after(() => srv.close());
+const endFake = await startChatFake('openai');
+after(() => endFake.close());
 
-  test('the whole lifecycle through the ws client: greeting, respond, malformed input, end closes the socket', async () => {
-    const a = await h().newAccount();
-    const c = await createConversation(h, a, { custom_greeting: 'Hi, ask me.' });
-    const id = c.conversation_id;
-    const client = new SocketClient(`ws://${srv.url}/v2/conversations/${id}/ws`, a.auth);
-    await client.opened;
-    await client.waitFor(utterance('replica'), 'greeting');
-    client.send('not json');
-    const err = await client.waitFor((e) => e.event_type === 'system.error', 'error event');
-    assert.match(err.properties.message, /JSON/);
-    client.send(interaction(id, 'conversation.nope'));
-    await client.waitFor(
-      (e) => e.event_type === 'system.error' && /unknown event_type/.test(e.properties.message),
-      'unknown type',
-    );
-    client.send(interaction(id, 'conversation.respond', { text: 'Tell me something.' }));
-    const user = await client.waitFor(utterance('user'), 'user utterance');
-    assert.equal(user.properties.speech, 'Tell me something.');
-    await client.waitFor((e) => e.event_type === 'conversation.replica.stopped_speaking', 'answer end');
-    assert.equal(client.events.filter(utterance('replica')).length, 2);
-    const seqs = client.events.filter((e) => e.seq !== undefined).map((e) => e.seq);
-    assert.deepEqual(
-      seqs,
-      [...seqs].sort((x, y) => x - y),
-    );
-    assert.equal((await h().request('POST', `/v2/conversations/${id}/end`, { account: a })).status, 200);
-    await client.waitFor((e) => e.event_type === 'system.shutdown', 'shutdown');
-    assert.equal(await client.closed, 1000);
-    // A socket opened on the ended conversation replays its log from ?seq and closes.
-    const late = new SocketClient(`ws://${srv.url}/v2/conversations/${id}/ws?seq=${user.seq}`, a.auth);
-    assert.equal(await late.closed, 1000);
-    assert.equal(late.events[0]?.seq, user.seq + 1);
-    assert.equal(late.events.at(-1)?.event_type, 'system.shutdown');
-  });
+describeEachBackend(
+  'Tavus conversations over WebSocket and the chat page',
+  (h) => {
+    let srv: Awaited<ReturnType<typeof serveWithSockets>>;
+    before(async () => {
+      srv = await serveWithSockets(h());
+    });
+    after(() => srv.close());
 
-  test("the socket refuses a missing key and another account's conversation", async () => {
-    const a = await h().newAccount();
-    const b = await h().newAccount();
-    const c = await createConversation(h, a);
-    await assert.rejects(
-      new SocketClient(`ws://${srv.url}/v2/conversations/${c.conversation_id}/ws`).opened,
-      /HTTP 401/,
-    );
-    await assert.rejects(
-      new SocketClient(`ws://${srv.url}/v2/conversations/${c.conversation_id}/ws`, b.auth).opened,
-      /HTTP 404/,
-    );
-  });
+    test('the whole lifecycle through the ws client: greeting, respond, malformed input, end closes the socket', async () => {
+      const a = await h().newAccount();
+      const c = await createConversation(h, a, { custom_greeting: 'Hi, ask me.' });
+      const id = c.conversation_id;
+      const client = new SocketClient(`ws://${srv.url}/v2/conversations/${id}/ws`, a.auth);
+      await client.opened;
+      await client.waitFor(utterance('replica'), 'greeting');
+      client.send('not json');
+      const err = await client.waitFor((e) => e.event_type === 'system.error', 'error event');
+      assert.match(err.properties.message, /JSON/);
+      client.send(interaction(id, 'conversation.nope'));
+      await client.waitFor(
+        (e) => e.event_type === 'system.error' && /unknown event_type/.test(e.properties.message),
+        'unknown type',
+      );
+      client.send(interaction(id, 'conversation.respond', { text: 'Tell me something.' }));
+      const user = await client.waitFor(utterance('user'), 'user utterance');
+      assert.equal(user.properties.speech, 'Tell me something.');
+      await client.waitFor((e) => e.event_type === 'conversation.replica.stopped_speaking', 'answer end');
+      assert.equal(client.events.filter(utterance('replica')).length, 2);
+      const seqs = client.events.filter((e) => e.seq !== undefined).map((e) => e.seq);
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((x, y) => x - y),
+      );
+      assert.equal((await h().request('POST', `/v2/conversations/${id}/end`, { account: a })).status, 200);
+      await client.waitFor((e) => e.event_type === 'system.shutdown', 'shutdown');
+      assert.equal(await client.closed, 1000);
+      // A socket opened on the ended conversation replays its log from ?seq and closes.
+      const late = new SocketClient(`ws://${srv.url}/v2/conversations/${id}/ws?seq=${user.seq}`, a.auth);
+      assert.equal(await late.closed, 1000);
+      assert.equal(late.events[0]?.seq, user.seq + 1);
+      assert.equal(late.events.at(-1)?.event_type, 'system.shutdown');
+    });
 
-  test('the chat page: offline, strict CSP; require_auth needs the meeting token on the page and its socket', async () => {
-    const a = await h().newAccount();
-    const open = await createConversation(h, a);
-    const page = await fetch(open.conversation_url.replace(/^http:\/\/[^/]+/, `http://${srv.url}`));
-    assert.equal(page.status, 200);
-    const csp = page.headers.get('content-security-policy') ?? '';
-    assert.match(csp, /default-src 'none'/);
-    const html = await page.text();
-    assert.doesNotMatch(html, /https?:\/\//, 'no external assets');
-    const priv = await createConversation(h, a, { require_auth: true });
-    const path = `/c/${priv.conversation_id}`;
-    assert.equal((await fetch(`http://${srv.url}${path}`)).status, 401);
-    assert.equal((await fetch(`http://${srv.url}${path}?t=wrong`)).status, 401);
-    assert.equal((await fetch(`http://${srv.url}${path}?t=${priv.meeting_token}`)).status, 200);
-    await assert.rejects(new SocketClient(`ws://${srv.url}${path}/ws?t=wrong`).opened, /HTTP 401/);
-    const ok = new SocketClient(`ws://${srv.url}${path}/ws?t=${priv.meeting_token}`);
-    await ok.opened;
-    ok.send(interaction(priv.conversation_id, 'conversation.respond', { text: 'From the page.' }));
-    await ok.waitFor(utterance('user'), 'user utterance');
-    ok.ws.close();
-    // The page's HTTP endpoints take the same capability.
-    const posted = await fetch(`http://${srv.url}${path}/events?t=${priv.meeting_token}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(interaction(priv.conversation_id, 'conversation.echo', { text: 'echo' })),
+    test("the socket refuses a missing key and another account's conversation", async () => {
+      const a = await h().newAccount();
+      const b = await h().newAccount();
+      const c = await createConversation(h, a);
+      await assert.rejects(
+        new SocketClient(`ws://${srv.url}/v2/conversations/${c.conversation_id}/ws`).opened,
+        /HTTP 401/,
+      );
+      await assert.rejects(
+        new SocketClient(`ws://${srv.url}/v2/conversations/${c.conversation_id}/ws`, b.auth).opened,
+        /HTTP 404/,
+      );
     });
-    assert.equal(posted.status, 200);
-    const refused = await fetch(`http://${srv.url}${path}/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(interaction(priv.conversation_id, 'conversation.echo', { text: 'echo' })),
+
+    test('the chat page: offline, strict CSP; require_auth needs the meeting token on the page and its socket', async () => {
+      const a = await h().newAccount();
+      const open = await createConversation(h, a);
+      const page = await fetch(open.conversation_url.replace(/^http:\/\/[^/]+/, `http://${srv.url}`));
+      assert.equal(page.status, 200);
+      const csp = page.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /default-src 'none'/);
+      const html = await page.text();
+      assert.doesNotMatch(html, /https?:\/\//, 'no external assets');
+      const priv = await createConversation(h, a, { require_auth: true });
+      const path = `/c/${priv.conversation_id}`;
+      assert.equal((await fetch(`http://${srv.url}${path}`)).status, 401);
+      assert.equal((await fetch(`http://${srv.url}${path}?t=wrong`)).status, 401);
+      assert.equal((await fetch(`http://${srv.url}${path}?t=${priv.meeting_token}`)).status, 200);
+      await assert.rejects(new SocketClient(`ws://${srv.url}${path}/ws?t=wrong`).opened, /HTTP 401/);
+      const ok = new SocketClient(`ws://${srv.url}${path}/ws?t=${priv.meeting_token}`);
+      await ok.opened;
+      ok.send(interaction(priv.conversation_id, 'conversation.respond', { text: 'From the page.' }));
+      await ok.waitFor(utterance('user'), 'user utterance');
+      ok.ws.close();
+      // The page's HTTP endpoints take the same capability.
+      const posted = await fetch(`http://${srv.url}${path}/events?t=${priv.meeting_token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(interaction(priv.conversation_id, 'conversation.echo', { text: 'echo' })),
+      });
+      assert.equal(posted.status, 200);
+      const refused = await fetch(`http://${srv.url}${path}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(interaction(priv.conversation_id, 'conversation.echo', { text: 'echo' })),
+      });
+      assert.equal(refused.status, 401);
+      // The page parses its own body: a NUL is refused there too (PostgreSQL text cannot hold one).
+      const nul = await fetch(`http://${srv.url}${path}/events?t=${priv.meeting_token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(
+          interaction(priv.conversation_id, 'conversation.overwrite_llm_context', { context: 'a\u0000b' }),
+        ),
+      });
+      assert.equal(nul.status, 400);
+      const bad = await fetch(`http://${srv.url}${path}/events?t=${priv.meeting_token}`, {
+        method: 'POST',
+        body: '{nope',
+      });
+      assert.equal(bad.status, 400);
     });
-    assert.equal(refused.status, 401);
-    // The page parses its own body: a NUL is refused there too (PostgreSQL text cannot hold one).
-    const nul = await fetch(`http://${srv.url}${path}/events?t=${priv.meeting_token}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(
-        interaction(priv.conversation_id, 'conversation.overwrite_llm_context', { context: 'a\u0000b' }),
-      ),
+
+    test('ending while an answer streams stops it (the upstream call is aborted); system.shutdown stays the last event', async () => {
+      const a = await h().newAccount();
+      const persona = await tavusPersona(h, a, {
+        layers: { llm: { model: 'own-model', base_url: `${endFake.origin}/v1`, api_key: endFake.key } },
+      });
+      const c = await createConversation(h, a, { persona_id: persona.persona_id });
+      const id = c.conversation_id;
+      const client = new SocketClient(`ws://${srv.url}/v2/conversations/${id}/ws`, a.auth);
+      await client.opened;
+      endFake.next({ sse: [`data: ${JSON.stringify(textChunks(['Once upon '])[1])}\n\n`], hold: true });
+      client.send(interaction(id, 'conversation.respond', { text: 'marker-end-mid-answer' }));
+      await client.waitFor(
+        (e) => e.event_type === 'conversation.utterance.streaming' && e.properties.speech === 'Once upon ',
+        'first delta',
+      );
+      const upstream = endFake.requests.find((q) => JSON.stringify(q.body).includes('marker-end-mid-answer'));
+      assert.ok(upstream);
+      assert.equal((await h().request('POST', `/v2/conversations/${id}/end`, { account: a })).status, 200);
+      await upstream.connectionClosed;
+      assert.equal(await client.closed, 1000);
+      const log = await h().request('GET', `/v2/conversations/${id}/events`, { account: a });
+      const types = log.text
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => JSON.parse(l.slice(5)).event_type);
+      assert.equal(types.at(-1), 'system.shutdown');
+      assert.equal(types.filter((t) => t === 'system.shutdown').length, 1);
     });
-    assert.equal(nul.status, 400);
-    const bad = await fetch(`http://${srv.url}${path}/events?t=${priv.meeting_token}`, {
-      method: 'POST',
-      body: '{nope',
-    });
-    assert.equal(bad.status, 400);
-  });
-});
+  },
+  { PERSONAKIT_ALLOWED_HOSTS: '127.0.0.1', PERSONAKIT_ENCRYPTION_KEY: 'ef'.repeat(32) },
+);
 
 const pg = backends.find((b) => b.backend.name === 'postgres');
 test('two instances on one PostgreSQL deliver one ordered stream, woken by NOTIFY (the poll set to an hour)', {

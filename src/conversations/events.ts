@@ -37,21 +37,29 @@ export interface StoredEvent {
   envelope: Envelope;
 }
 
-/** Appends in `tx` (the caller's, or a new one) and returns the envelopes with their seq. */
+/**
+ * Appends in `tx` (the caller's, or a new one) and returns the envelopes with their seq. Only while the
+ * conversation is active, unless `evenIfEnded` (its own system.shutdown): an answer still streaming, or an
+ * interaction racing the end, appends nothing, so system.shutdown stays the last event (the row lock
+ * orders the two). Returns [] when nothing was appended.
+ */
 export async function appendEvents(
   db: Db,
   conversationId: string,
   events: NewEvent[],
   now: Date,
   tx?: Tx,
+  options: { evenIfEnded?: boolean } = {},
 ): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
   const run = async (t: Tx) => {
-    await t
+    const updated = await t
       .updateTable('conversations')
       .set((eb) => ({ last_seq: eb('last_seq', '+', events.length) }))
       .where('id', '=', conversationId)
-      .execute();
+      .$if(options.evenIfEnded !== true, (q) => q.where('status', '=', 'active'))
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) return [];
     const row = await t
       .selectFrom('conversations')
       .select('last_seq')

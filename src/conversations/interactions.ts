@@ -129,6 +129,8 @@ export async function interact(ctx: Ctx, conversationId: string, raw: unknown): 
           now,
           tx,
         );
+        // Ended since the check above: the whole transaction (turn_idx too) is undone.
+        if (stored.length === 0) throw bad('The conversation has ended');
         return { turnIdx, seq: stored[stored.length - 1]?.seq ?? 0 };
       });
       wake();

@@ -124,7 +124,9 @@ export async function runTurn(
     afterSeq,
     (events) => {
       for (const { envelope: e } of events) {
-        if (e.event_type === 'conversation.interrupt') controller.abort();
+        // Ended (by anyone, on any instance): stop generating; nothing more can be appended anyway.
+        if (e.event_type === 'conversation.interrupt' || e.event_type === 'system.shutdown')
+          controller.abort();
         if (e.event_type === 'conversation.tool_result') {
           const callId = String(e.properties?.tool_call_id ?? '');
           const out = e.properties?.output;

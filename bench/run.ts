@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { adversarialBench } from './adversarial.ts';
 import { chatBench, writeChatSection } from './chat.ts';
+import { conversationsBench, writeConversationsSection } from './conversations.ts';
 import { knowledgeBench, writeKnowledgeSection } from './knowledge.ts';
 import { knowledgeIngestBench, writeKnowledgeIngestSection } from './knowledge-ingest.ts';
 import {
@@ -661,11 +662,26 @@ const knowledgeIngest = process.env.BENCH_KNOWLEDGE_INGEST;
 // BENCH_CHAT=1 adds the chat section (issue 14: chat latency with and without a 100k-chunk persona,
 // streams, throughput; minutes, most of it indexing), =only runs it alone; its section is replaced.
 const chatOnly = process.env.BENCH_CHAT === 'only';
-if (knowledge !== 'only' && adversarial !== 'only' && knowledgeIngest !== 'only' && !chatOnly) await main();
+// BENCH_CONVERSATIONS=1 adds the conversations section (issue 15: 200 WebSocket conversations, a respond a
+// second each, against the streaming mock), =only runs it alone; its section is replaced.
+const conversationsOnly = process.env.BENCH_CONVERSATIONS === 'only';
+if (
+  knowledge !== 'only' &&
+  adversarial !== 'only' &&
+  knowledgeIngest !== 'only' &&
+  !chatOnly &&
+  !conversationsOnly
+)
+  await main();
 if (process.env.BENCH_CHAT === '1' || chatOnly) {
   const md = await chatBench(log);
   process.stdout.write(`${md}\n`);
   if (!quick) writeChatSection(md);
+}
+if (process.env.BENCH_CONVERSATIONS === '1' || conversationsOnly) {
+  const md = await conversationsBench(log);
+  process.stdout.write(`${md}\n`);
+  if (!quick) writeConversationsSection(md);
 }
 if (knowledge === '1' || knowledge === 'only') {
   const md = await knowledgeBench(pgUrl, log);

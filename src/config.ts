@@ -100,6 +100,13 @@ const configSchema = z.object({
   PERSONAKIT_PUBLIC_URL: optionalUrl,
   /** Active Tavus conversations per account at once (a create past it is a 429). */
   PERSONAKIT_MAX_ACTIVE_CONVERSATIONS: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /** Interactions per second per conversation, over every socket, page and POST …/events together. */
+  PERSONAKIT_CONVERSATION_EVENTS_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20),
+  /**
+   * How often live subscribers re-read the event log (ms): the fallback that catches appends no wake
+   * announced (a lost NOTIFY, another process on one SQLite file). PostgreSQL wakes them at once (ADR 0052).
+   */
+  PERSONAKIT_CONVERSATION_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(150),
   /** Print the first-start key (default on). */
   PERSONAKIT_BOOTSTRAP_KEY: z.enum(['on', 'off']).default('on'),
   PERSONAKIT_OPENAI_BASE_URL: optionalUrl,

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { type Config, ConfigError } from './config.ts';
+import { closeBus } from './conversations/bus.ts';
 import { registerConversationJobs } from './conversations/jobs.ts';
 import { KeyCache } from './core/api-keys.ts';
 import { BudgetGuard } from './core/budgets.ts';
@@ -176,6 +177,7 @@ async function metricsFor(
 
 /** Releases what createServices opened. */
 export async function closeServices(services: Services): Promise<void> {
+  await closeBus(services);
   await services.jobs.stop();
   await services.usage.close();
   await services.db.close();

@@ -644,6 +644,33 @@ describeEachBackend(
       }
       assert.equal(reason, 'participant_absent_timeout reached');
     });
+
+    test('participant_left_timeout ends a conversation once its last participant left, not while one is there', async () => {
+      const a = await h().newAccount();
+      const c = await createConversation(h, a, { properties: { participant_left_timeout: 1 } });
+      const id = c.conversation_id;
+      const get = async () =>
+        (await h().request('GET', `/v2/conversations/${id}?verbose=true`, { account: a })).body;
+      const server = await listen(h());
+      try {
+        const r = new EventReader(`${server.url}/v2/conversations/${id}/events`, a.auth);
+        for (let i = 0; i < 100 && r.status === 0; i++) await new Promise((res) => setTimeout(res, 20));
+        assert.equal(r.status, 200);
+        // Connected for longer than the timeout: nothing fires (it only counts from a leave).
+        await new Promise((res) => setTimeout(res, 1500));
+        assert.equal((await get()).status, 'active');
+        r.close();
+        await r.done;
+      } finally {
+        await server.close();
+      }
+      let reason = '';
+      for (let i = 0; i < 100 && !reason; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        reason = (await get()).shutdown_reason ?? '';
+      }
+      assert.equal(reason, 'participant_left_timeout reached');
+    });
   },
   { PERSONAKIT_ALLOWED_HOSTS: '127.0.0.1', PERSONAKIT_WEBHOOK_SECRET: SECRET },
   { startJobs: true },

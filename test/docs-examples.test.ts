@@ -105,6 +105,8 @@ describe('docs examples are run against a live server', () => {
         PERSONAKIT_SUNO_API_KEY: 'suno-docs-test',
         // The operator key the operations guide's examples use.
         PERSONAKIT_ADMIN_KEY: 'change-me-to-a-long-random-secret',
+        // The conversation examples' callback receivers listen on this machine (README says so).
+        PERSONAKIT_ALLOWED_HOSTS: '127.0.0.1',
       };
       const server = await spawnServer(env);
       try {

@@ -49,10 +49,13 @@ async function prepare(ctx: Ctx, input: ChatInput): Promise<Prepared> {
   const persona = await chatPersona(ctx, input.personaId, input.version);
   const [llm, citations] = await Promise.all([
     resolveLlm(ctx, persona, input.byo, input.signal),
-    retrieveCitations(ctx, persona, input.messages, {
-      documentIds: input.documentIds,
-      documentTags: input.documentTags,
-    }),
+    retrieveCitations(
+      ctx,
+      persona,
+      input.messages,
+      { documentIds: input.documentIds, documentTags: input.documentTags },
+      input.retrievalStrategy,
+    ),
   ]);
   const lore = activeLore(persona.card?.lorebook, input.messages.slice(-LORE_SCAN_TURNS));
   const messages = assemblePrompt({ persona, messages: input.messages, citations, lore });

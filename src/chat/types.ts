@@ -42,6 +42,8 @@ export interface ChatInput {
   /** Documents searched besides the persona's own (ids and tags of the caller's account). */
   documentIds?: string[] | undefined;
   documentTags?: string[] | undefined;
+  /** How much work retrieval does per turn (src/chat/knowledge.ts); `balanced` when unset. */
+  retrievalStrategy?: 'speed' | 'balanced' | 'quality' | undefined;
   /** Overrides the persona's `attributes.enforce` for this request. */
   enforce?: boolean | undefined;
   byo?: BringYourOwn | undefined;

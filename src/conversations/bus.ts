@@ -1,16 +1,18 @@
 import type { Services } from '../core/context.ts';
+import { JobWakeListener } from '../jobs/pg-wake.ts';
 import { readEvents, type StoredEvent } from './events.ts';
+import { CONVERSATION_CHANNEL, wakeTarget } from './pg-wake.ts';
 
 /**
  * Delivery of a conversation's events to live clients and to the engine: every subscriber reads the
- * store's log by seq, so what it gets is ordered, gap-free and the same on every instance. An append in
- * this process wakes the conversation's subscribers at once; appends by other instances (PostgreSQL, or
- * another process on one SQLite file) are picked up by polling the log every POLL_MS while anyone here is
- * subscribed (ADR 0045: polling by seq rather than LISTEN/NOTIFY, whose lost notifications would need
- * this same catch-up read anyway).
+ * store's log by seq, so what it gets is ordered, gap-free and the same on every instance (ADR 0045).
+ * An append in this process wakes the conversation's subscribers at once. On PostgreSQL, an append by
+ * another instance wakes them through LISTEN/NOTIFY (ADR 0052: one dedicated connection, opened at the
+ * first subscription). The log is also polled every PERSONAKIT_CONVERSATION_POLL_MS while anyone here is
+ * subscribed: the fallback for a notification lost with its connection, and how another process on one
+ * SQLite file is heard.
  */
 
-export const POLL_MS = 150;
 const BATCH = 500;
 
 type Listener = (events: StoredEvent[]) => void;
@@ -74,11 +76,14 @@ class Subscription {
 export class ConversationBus {
   readonly #subs = new Map<string, Set<Subscription>>();
   #timer: NodeJS.Timeout | undefined;
+  #listener: JobWakeListener | undefined;
+  readonly #pollMs: number;
 
   readonly services: Services;
 
   constructor(services: Services) {
     this.services = services;
+    this.#pollMs = services.config.PERSONAKIT_CONVERSATION_POLL_MS;
   }
 
   /** Delivers every event after `afterSeq`, now and as they come, until the returned function is called. */
@@ -91,6 +96,7 @@ export class ConversationBus {
     }
     set.add(sub);
     this.#ensureTimer();
+    this.#ensureListener();
     void sub.pump();
     return () => {
       sub.closed = true;
@@ -106,18 +112,40 @@ export class ConversationBus {
     for (const sub of this.#subs.get(conversationId) ?? []) void sub.pump();
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.#stopTimer();
     for (const set of this.#subs.values()) for (const sub of set) sub.closed = true;
     this.#subs.clear();
+    await this.#listener?.close();
+    this.#listener = undefined;
+  }
+
+  #pumpAll(): void {
+    for (const set of this.#subs.values()) for (const sub of set) void sub.pump();
   }
 
   #ensureTimer(): void {
     if (this.#timer) return;
-    this.#timer = setInterval(() => {
-      for (const set of this.#subs.values()) for (const sub of set) void sub.pump();
-    }, POLL_MS);
+    this.#timer = setInterval(() => this.#pumpAll(), this.#pollMs);
     this.#timer.unref();
+  }
+
+  /** PostgreSQL: listen for other instances' appends from the first subscription on, for the bus's life. */
+  #ensureListener(): void {
+    const { db, config, log } = this.services;
+    if (this.#listener || db.dialect !== 'postgres') return;
+    this.#listener = new JobWakeListener(
+      config.DATABASE_URL,
+      (payload) => {
+        // No payload: (re)connected, so appends made meanwhile were not announced — read them all.
+        if (payload === undefined) return this.#pumpAll();
+        const id = wakeTarget(db, payload);
+        if (id !== undefined) this.wake(id);
+      },
+      log,
+      CONVERSATION_CHANNEL,
+    );
+    this.#listener.start();
   }
 
   #stopTimer(): void {
@@ -136,4 +164,11 @@ export function busOf(services: Services): ConversationBus {
     buses.set(services.db, bus);
   }
   return bus;
+}
+
+/** Closes the store handle's bus (its LISTEN connection), if it has one: part of closing the services. */
+export async function closeBus(services: Pick<Services, 'db'>): Promise<void> {
+  const bus = buses.get(services.db);
+  buses.delete(services.db);
+  await bus?.close();
 }

@@ -1,4 +1,5 @@
 import type { Db, Tx } from '../storage/db.ts';
+import { notifyAppend } from './pg-wake.ts';
 
 /**
  * The append-only event log of a conversation. Each event takes the next `seq` from its conversation's
@@ -6,7 +7,8 @@ import type { Db, Tx } from '../storage/db.ts';
  * serialises appends, so a later commit never carries a smaller seq and readers polling by seq miss
  * nothing. Broadcast events carry Tavus's envelope; interactions that only the engine needs (interrupt,
  * tool_result) are kept with visible = 0, so an instance generating an answer sees them even when they
- * were posted to another instance.
+ * were posted to another instance. On PostgreSQL each append also NOTIFYs other instances at its commit
+ * (pg-wake.ts), in the statement that reads the new seq: no extra round trip.
  */
 
 export interface Envelope {
@@ -35,24 +37,33 @@ export interface StoredEvent {
   envelope: Envelope;
 }
 
-/** Appends in `tx` (the caller's, or a new one) and returns the envelopes with their seq. */
+/**
+ * Appends in `tx` (the caller's, or a new one) and returns the envelopes with their seq. Only while the
+ * conversation is active, unless `evenIfEnded` (its own system.shutdown): an answer still streaming, or an
+ * interaction racing the end, appends nothing, so system.shutdown stays the last event (the row lock
+ * orders the two). Returns [] when nothing was appended.
+ */
 export async function appendEvents(
   db: Db,
   conversationId: string,
   events: NewEvent[],
   now: Date,
   tx?: Tx,
+  options: { evenIfEnded?: boolean } = {},
 ): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
   const run = async (t: Tx) => {
-    await t
+    const updated = await t
       .updateTable('conversations')
       .set((eb) => ({ last_seq: eb('last_seq', '+', events.length) }))
       .where('id', '=', conversationId)
-      .execute();
+      .$if(options.evenIfEnded !== true, (q) => q.where('status', '=', 'active'))
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) return [];
     const row = await t
       .selectFrom('conversations')
       .select('last_seq')
+      .$if(db.dialect === 'postgres', (q) => q.select(notifyAppend(db, conversationId).as('woke')))
       .where('id', '=', conversationId)
       .executeTakeFirstOrThrow();
     const first = Number(row.last_seq) - events.length + 1;

@@ -1,5 +1,6 @@
 import type { Ctx } from '../core/context.ts';
 import { AppError } from '../core/errors.ts';
+import { FixedWindow } from '../core/fixed-window.ts';
 import { newId } from '../core/ids.ts';
 import { busOf } from './bus.ts';
 import { appendEvents } from './events.ts';
@@ -35,6 +36,31 @@ export interface Interaction {
 
 const bad = (message: string) => new AppError('invalid', message);
 
+/** One window per store handle (an instance): the limit is per instance, like the in-memory rate limit. */
+const windows = new WeakMap<object, FixedWindow>();
+
+/**
+ * PERSONAKIT_CONVERSATION_EVENTS_PER_SECOND interactions per conversation, whatever carries them (sockets,
+ * the page, POST …/events); past it a 429 (an error event on a socket). Counted before anything is read,
+ * so a flood costs no query. Keyed by account too: another account cannot use up a conversation's window.
+ */
+function countInteraction(ctx: Ctx, conversationId: string): void {
+  const perSecond = ctx.config.PERSONAKIT_CONVERSATION_EVENTS_PER_SECOND;
+  let window = windows.get(ctx.db);
+  if (!window) {
+    window = new FixedWindow(perSecond, 1);
+    windows.set(ctx.db, window);
+  }
+  const wait = window.take(`${ctx.accountId}:${conversationId}`, ctx.now().getTime());
+  if (wait !== undefined) {
+    throw new AppError(
+      'rate_limited',
+      `Too many interactions: at most ${perSecond} per second in a conversation`,
+      { retryAfter: String(Math.max(1, Math.ceil(wait / 1000))) },
+    );
+  }
+}
+
 function textOf(props: Record<string, unknown>, name: string, required = true): string | undefined {
   const v = props[name];
   if (v === undefined && !required) return undefined;
@@ -49,6 +75,7 @@ function textOf(props: Record<string, unknown>, name: string, required = true): 
 
 /** Applies one interaction to the caller's conversation; the answer to a respond runs in the background. */
 export async function interact(ctx: Ctx, conversationId: string, raw: unknown): Promise<void> {
+  countInteraction(ctx, conversationId);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw bad('an interaction must be a JSON object');
   const msg = raw as Interaction;
@@ -102,6 +129,8 @@ export async function interact(ctx: Ctx, conversationId: string, raw: unknown): 
           now,
           tx,
         );
+        // Ended since the check above: the whole transaction (turn_idx too) is undone.
+        if (stored.length === 0) throw bad('The conversation has ended');
         return { turnIdx, seq: stored[stored.length - 1]?.seq ?? 0 };
       });
       wake();

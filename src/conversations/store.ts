@@ -205,6 +205,7 @@ export async function endConversation(
       [{ event_type: 'system.shutdown', properties: { shutdown_reason: reason } }],
       now,
       tx,
+      { evenIfEnded: true },
     );
     await enqueueShutdownCallbacks(services, row, tx);
     return true;

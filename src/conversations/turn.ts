@@ -124,7 +124,9 @@ export async function runTurn(
     afterSeq,
     (events) => {
       for (const { envelope: e } of events) {
-        if (e.event_type === 'conversation.interrupt') controller.abort();
+        // Ended (by anyone, on any instance): stop generating; nothing more can be appended anyway.
+        if (e.event_type === 'conversation.interrupt' || e.event_type === 'system.shutdown')
+          controller.abort();
         if (e.event_type === 'conversation.tool_result') {
           const callId = String(e.properties?.tool_call_id ?? '');
           const out = e.properties?.output;
@@ -159,6 +161,7 @@ export async function runTurn(
         messages,
         documentIds: fields.document_ids,
         documentTags: fields.document_tags,
+        retrievalStrategy: strategyOf(fields.document_retrieval_strategy),
         signal: controller.signal,
       });
       const result = await chat.run((delta) => {
@@ -236,6 +239,11 @@ export async function runTurn(
       inference_id: inferenceId,
     },
   ]).catch((err) => ctx.log.warn({ err, conversationId: id }, 'conversation turn end not recorded'));
+}
+
+/** Stored as sent (the schema allows only the three); anything else reads as the default. */
+function strategyOf(value: unknown): 'speed' | 'balanced' | 'quality' {
+  return value === 'speed' || value === 'quality' ? value : 'balanced';
 }
 
 function toolCallEvent(call: ToolCall, turnIdx: number, inferenceId: string): NewEvent {

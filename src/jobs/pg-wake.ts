@@ -9,26 +9,34 @@ import type { Logger } from '../log.ts';
  * transaction is delivered at commit and dropped on rollback, which is exactly when the job can be claimed.
  * Wakes are hints: a lost one only means the next poll finds the job.
  */
-const CHANNEL_EXPR = `'personakit_jobs_' || left(md5(coalesce(current_schema(), '')), 16)`;
+export const channelExpr = (prefix: string) => `'${prefix}' || left(md5(coalesce(current_schema(), '')), 16)`;
+const CHANNEL_EXPR = channelExpr('personakit_jobs_');
 const MAX_BACKOFF_MS = 5000;
 
 /** The NOTIFY an enqueue sends (evaluated inside its INSERT statement, see insertJob). */
 export const wakeOtherInstances = sql`pg_notify(${sql.raw(CHANNEL_EXPR)}, '')`;
 
-/** LISTEN on one dedicated connection; reconnects with backoff when it is lost. */
+/**
+ * LISTEN on one dedicated connection; reconnects with backoff when it is lost. `onWake` gets each
+ * notification's payload, and no payload once listening (again): whatever was announced while not
+ * listening is unknown, so everything is worth a look. The conversation bus listens on its own channel
+ * (`channelExpr`) through the same class.
+ */
 export class JobWakeListener {
   readonly #url: string;
-  readonly #onWake: () => void;
+  readonly #onWake: (payload?: string) => void;
   readonly #log: Logger;
+  readonly #channelExpr: string;
   #client: pg.Client | undefined;
   #closed = false;
   #backoffMs = 100;
   #retry: NodeJS.Timeout | undefined;
 
-  constructor(url: string, onWake: () => void, log: Logger) {
+  constructor(url: string, onWake: (payload?: string) => void, log: Logger, channel = CHANNEL_EXPR) {
     this.#url = url;
     this.#onWake = onWake;
     this.#log = log;
+    this.#channelExpr = channel;
   }
 
   /** Starts listening in the background; a failure to connect is logged and retried, never thrown. */
@@ -51,13 +59,13 @@ export class JobWakeListener {
     const client = new pgModule.Client({ connectionString: this.#url });
     client.on('error', () => this.#lost(client));
     client.on('end', () => this.#lost(client));
-    client.on('notification', () => this.#onWake());
+    client.on('notification', (n) => this.#onWake(n.payload ?? ''));
     try {
       await client.connect();
-      const { rows } = await client.query<{ channel: string }>(`SELECT ${CHANNEL_EXPR} AS channel`);
+      const { rows } = await client.query<{ channel: string }>(`SELECT ${this.#channelExpr} AS channel`);
       await client.query(`LISTEN ${rows[0]?.channel ?? 'personakit_jobs_'}`);
     } catch (err) {
-      this.#log.warn({ err }, 'job queue: cannot LISTEN for wakes; polling meanwhile');
+      this.#log.warn({ err }, 'cannot LISTEN for wakes; polling meanwhile');
       client.removeAllListeners();
       client.on('error', () => {});
       await client.end().catch(() => {});

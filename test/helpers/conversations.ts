@@ -1,3 +1,9 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import WebSocket from 'ws';
+import { createNativeServer } from '../../src/server.ts';
+import { attachConversationSockets } from '../../src/surfaces/tavus/conversations-socket.ts';
 import type { Account, Harness } from './harness.ts';
 
 /** Helpers for the conversation suites: create one, and read its Server-Sent Events stream. */
@@ -93,3 +99,54 @@ export class EventReader {
 
 export const utterance = (role: string) => (e: Env) =>
   e.event_type === 'conversation.utterance' && e.properties?.role === role;
+
+/** The harness app on a loopback port with the conversation WebSockets attached, as the server has them. */
+export async function serveWithSockets(h: Pick<Harness, 'app' | 'services'>) {
+  const server = serve({
+    fetch: h.app.fetch,
+    createServer: createNativeServer(h.services),
+    port: 0,
+    hostname: '127.0.0.1',
+  });
+  await new Promise<void>((r) => server.once('listening', () => r()));
+  const wss = attachConversationSockets(server as Server, h.services);
+  return {
+    url: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A `ws` client that collects the envelopes it receives. */
+export class SocketClient {
+  readonly events: Env[] = [];
+  readonly ws: WebSocket;
+  readonly opened: Promise<void>;
+  readonly closed: Promise<number>;
+  constructor(url: string, headers: Record<string, string> = {}) {
+    this.ws = new WebSocket(url, { headers });
+    this.ws.on('message', (d) => this.events.push(JSON.parse(String(d))));
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      this.ws.once('error', reject);
+    });
+    this.closed = new Promise((resolve) => this.ws.once('close', (code) => resolve(code)));
+  }
+  send(msg: unknown) {
+    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+  }
+  async waitFor(match: (e: Env) => boolean, what: string): Promise<Env> {
+    for (let i = 0; i < 200; i++) {
+      const found = this.events.find(match);
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no ${what}; got ${this.events.map((e) => e.event_type).join(', ')}`);
+  }
+}

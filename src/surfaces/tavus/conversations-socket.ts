@@ -22,7 +22,10 @@ import { tavusError } from './errors.ts';
  * after the conversation's system.shutdown.
  */
 
-const MAX_MESSAGE_BYTES = 64 * 1024;
+/** An interaction larger than this gets an error event; the socket stays open. */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+/** A frame larger than this closes the socket (1009, ws's own check): the memory a socket may hold. */
+const MAX_FRAME_BYTES = 1024 * 1024;
 /** Interactions per second per socket; past it, an error event instead of the interaction. */
 export const MAX_INTERACTIONS_PER_SECOND = 20;
 
@@ -66,7 +69,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 export function attachConversationSockets(server: Server, services: Services): WebSocketServer {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -126,6 +129,11 @@ function serve(ctx: Ctx, id: string, afterSeq: number, ws: WebSocket, ended: boo
     }
     if (++inWindow > MAX_INTERACTIONS_PER_SECOND) {
       ws.send(errorEvent(`Too many interactions: at most ${MAX_INTERACTIONS_PER_SECOND} per second`));
+      return;
+    }
+    const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
+    if (size > MAX_MESSAGE_BYTES) {
+      ws.send(errorEvent(`An interaction must be at most ${MAX_MESSAGE_BYTES / 1024} KiB`));
       return;
     }
     let msg: unknown;

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildConsole } from './console-build.mjs';
 
 /**
  * Bundles the server into dist/personakit.mjs, which bin/personakit.js runs when it is up to date.
@@ -73,3 +74,5 @@ await esbuild.build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+// The web console (src/console/ui): a browser bundle of its own, served at /console (src/console/serve.ts).
+await buildConsole(esbuild, 'dist/console');

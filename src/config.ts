@@ -100,6 +100,8 @@ const configSchema = z.object({
   PERSONAKIT_PUBLIC_URL: optionalUrl,
   /** Active Tavus conversations per account at once (a create past it is a 429). */
   PERSONAKIT_MAX_ACTIVE_CONVERSATIONS: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /** Where the built web console is (scripts/console-build.mjs); default: dist/console of the package. */
+  PERSONAKIT_CONSOLE_DIR: z.string().min(1).optional(),
   /** Print the first-start key (default on). */
   PERSONAKIT_BOOTSTRAP_KEY: z.enum(['on', 'off']).default('on'),
   PERSONAKIT_OPENAI_BASE_URL: optionalUrl,

@@ -102,7 +102,7 @@ consoleSuite('console: personas', (env) => {
     await list.getByText('Listed 00').waitFor();
     assert.equal(await list.getByRole('listitem').count(), 3);
     await page.getByLabel('Search by name').fill('tavus');
-    await page.waitForFunction(() => document.querySelectorAll('main .list li').length === 1);
+    await page.waitForFunction("document.querySelectorAll('main .list li').length === 1");
     assert.equal(await list.getByRole('listitem').first().locator('.title').textContent(), 'Tavus voice');
     const overflow = await page.evaluate('document.documentElement.scrollWidth > window.innerWidth');
     assert.equal(overflow, false, 'the page scrolls sideways at 375px');

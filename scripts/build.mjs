@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildConsole } from './console-build.mjs';
 
 /**
  * Bundles the server into dist/personakit.mjs, which bin/personakit.js runs when it is up to date.
@@ -75,4 +74,6 @@ await esbuild.build({
   logLevel: 'warning',
 });
 // The web console (src/console/ui): a browser bundle of its own, served at /console (src/console/serve.ts).
+// Imported here, after esbuild was found: a production install never loads it.
+const { buildConsole } = await import('./console-build.mjs');
 await buildConsole(esbuild, 'dist/console');

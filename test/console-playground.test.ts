@@ -55,6 +55,20 @@ consoleSuite('console: playground', (env) => {
     await page.close();
   });
 
+  browserTest("the API's refusal is said in words (a provider without its key)", async () => {
+    const { page, account, problems } = await signIn(env());
+    const made = await env().h.request('POST', '/v1/personas', { account, json: { name: 'Keyless' } });
+    await goTo(page, `playground?persona=${made.body.id}`);
+    await page.getByLabel('Provider').selectOption('openai');
+    await page.getByLabel('Answer to refine').fill('Hello there.');
+    await page.getByRole('button', { name: 'Refine' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /providerApiKey/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   browserTest('chat with the persona: the answer streams in and shows its checks', async () => {
     const { page, account, problems } = await signIn(env());
     const made = await env().h.request('POST', '/v1/personas', {

@@ -76,7 +76,10 @@ consoleSuite('console: playground', (env) => {
       json: { name: 'Chatty <b>voice</b>', attributes: { emoji: 'none' } },
     });
     await goTo(page, `playground?persona=${made.body.id}`);
-    await page.getByRole('tab', { name: 'Chat' }).click();
+    // By keyboard: the arrow key moves from the Refine tab to the Chat tab.
+    await page.getByRole('tab', { name: 'Refine' }).focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.getByRole('tab', { name: 'Chat' }).getAttribute('aria-selected'), 'true');
     await page.getByLabel('Message').fill('Hello <img src=x onerror=alert(1)> there');
     await page.getByRole('button', { name: 'Send' }).click();
     const answer = page.locator('.msg-assistant').first();

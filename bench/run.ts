@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { adversarialBench } from './adversarial.ts';
 import { chatBench, writeChatSection } from './chat.ts';
+import { consoleBench, writeConsoleSection } from './console.ts';
 import { conversationsBench, writeConversationsSection } from './conversations.ts';
 import { knowledgeBench, writeKnowledgeSection } from './knowledge.ts';
 import { knowledgeIngestBench, writeKnowledgeIngestSection } from './knowledge-ingest.ts';
@@ -665,14 +666,22 @@ const chatOnly = process.env.BENCH_CHAT === 'only';
 // BENCH_CONVERSATIONS=1 adds the conversations section (issue 15: 200 WebSocket conversations, a respond a
 // second each, against the streaming mock), =only runs it alone; its section is replaced.
 const conversationsOnly = process.env.BENCH_CONVERSATIONS === 'only';
+// BENCH_CONSOLE=1 adds the console's first-load size (issue 18), =only runs it alone; its section is replaced.
+const consoleOnly = process.env.BENCH_CONSOLE === 'only';
 if (
   knowledge !== 'only' &&
   adversarial !== 'only' &&
   knowledgeIngest !== 'only' &&
   !chatOnly &&
-  !conversationsOnly
+  !conversationsOnly &&
+  !consoleOnly
 )
   await main();
+if (process.env.BENCH_CONSOLE === '1' || consoleOnly) {
+  const md = await consoleBench(log);
+  process.stdout.write(`${md}\n`);
+  if (!quick) writeConsoleSection(md);
+}
 if (process.env.BENCH_CHAT === '1' || chatOnly) {
   const md = await chatBench(log);
   process.stdout.write(`${md}\n`);

@@ -73,3 +73,7 @@ await esbuild.build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+// The web console (src/console/ui): a browser bundle of its own, served at /console (src/console/serve.ts).
+// Imported here, after esbuild was found: a production install never loads it.
+const { buildConsole } = await import('./console-build.mjs');
+await buildConsole(esbuild, 'dist/console');

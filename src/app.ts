@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { registerConsole } from './console/serve.ts';
 import type { Services } from './core/context.ts';
 import { AppError, toAppError } from './core/errors.ts';
 import { corsMiddleware } from './http/cors.ts';
@@ -92,6 +93,8 @@ export function createApp(services: Services) {
     return c.json(document);
   });
   registerDocsPage(app);
+  // The web console at /console (and / redirecting to it).
+  registerConsole(app, services);
 
   // A known path with the wrong method is 405 (with Allow). Checked only on the error path: whatever a
   // surface's middleware refused (auth, body checks) or a 404, the method decides first. Requests that

@@ -107,6 +107,8 @@ const configSchema = z.object({
    * announced (a lost NOTIFY, another process on one SQLite file). PostgreSQL wakes them at once (ADR 0052).
    */
   PERSONAKIT_CONVERSATION_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(150),
+  /** Where the built web console is (scripts/console-build.mjs); default: dist/console of the package. */
+  PERSONAKIT_CONSOLE_DIR: z.string().min(1).optional(),
   /** Print the first-start key (default on). */
   PERSONAKIT_BOOTSTRAP_KEY: z.enum(['on', 'off']).default('on'),
   PERSONAKIT_OPENAI_BASE_URL: optionalUrl,

@@ -10,6 +10,7 @@ export async function serveCommand(config: Config, io: CliIo): Promise<number> {
   const services = await createServices(config, log);
   await bootstrapKey(services, io.stderr);
   const server = await startServer(services);
+  io.stderr(`personakit: console at ${server.url}/console (sign in with an API key)\n`);
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -299,6 +299,26 @@ export interface paths {
         patch: operations["updateAccount"];
         trace?: never;
     };
+    "/v1/catalog/personas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List every persona with its source
+         * @description Every persona of the account, newest first, whichever surface made it, with that source; `q` searches names.
+         */
+        get: operations["listPersonaCatalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/chat/completions": {
         parameters: {
             query?: never;
@@ -401,6 +421,26 @@ export interface paths {
          * @description A new secret with the same account, name, scopes, budgets and expiry. The old key keeps working for `grace_period_seconds` (default a day; 0 stops it at once), so clients can be redeployed. Send `{}` for the default.
          */
         post: operations["rotateApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The calling key
+         * @description The calling key’s account and scopes. Any valid key may call it.
+         */
+        get: operations["getCaller"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -983,6 +1023,24 @@ export interface components {
         ApiKeyRotated: components["schemas"]["ApiKeyCreated"] & {
             previous: components["schemas"]["ApiKey"] & unknown;
         };
+        Caller: {
+            /**
+             * @description Its account; empty for the environment’s operator key.
+             * @example acct_0123456789abcdefghijklmn
+             */
+            account_id: string;
+            /** @example null */
+            expires_at: string | null;
+            /**
+             * @description The calling key; empty for the environment’s operator key.
+             * @example key_0123456789abcdefghijklmn
+             */
+            key_id: string;
+            /** @example false */
+            operator: boolean;
+            /** @description Every scope the key holds, spelled out. */
+            scopes: components["schemas"]["Scope"][];
+        };
         ChatCitation: {
             chunk_id: string;
             document_id: string;
@@ -1428,6 +1486,31 @@ export interface components {
              * @description Increases on every change.
              * @example 1
              */
+            version: number;
+        };
+        PersonaCatalog: {
+            data: components["schemas"]["PersonaCatalogItem"][];
+            /** @description Pass as `cursor` for the next page. */
+            next_cursor: string | null;
+        };
+        PersonaCatalogItem: {
+            /** @example 2026-01-01T00:00:00.000Z */
+            created_at: string;
+            /** @description The first 280 characters of the description. */
+            description: string;
+            /** @example p3k9x0c2m4q8r1t5v7w9y2a4b6 */
+            id: string;
+            /** @example Friendly Support */
+            name: string;
+            /**
+             * @description Which surface the persona looks made by, read from what it holds: suno (a Suno side), card (character-card fields), tavus (system prompt, context, layers or replica), else opengiant.
+             * @example opengiant
+             * @enum {string}
+             */
+            source: "opengiant" | "tavus" | "suno" | "card";
+            /** @example 2026-01-01T00:00:00.000Z */
+            updated_at: string;
+            /** @example 1 */
             version: number;
         };
         PersonaCreate: {
@@ -4523,6 +4606,52 @@ export interface operations {
             };
         };
     };
+    listPersonaCatalog: {
+        parameters: {
+            query?: {
+                /** @description next_cursor from the previous page. */
+                cursor?: string;
+                limit?: number;
+                /** @description Part of the name, any case. */
+                q?: string;
+                /** @description Only personas of this source. */
+                source?: "opengiant" | "tavus" | "suno" | "card";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of personas. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonaCatalog"];
+                };
+            };
+            /** @description Invalid input; the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     createChatCompletion: {
         parameters: {
             query?: never;
@@ -5045,6 +5174,35 @@ export interface operations {
             };
             /** @description Content-Type is not application/json. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCaller: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Caller"];
+                };
+            };
+            /** @description Missing or invalid API key. */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,7 +7,7 @@ import type { AppEnv } from './env.ts';
 import type { OperationLookup } from './operation-lookup.ts';
 import { header } from './request-context.ts';
 import { RequestCtx } from './request-ctx.ts';
-import { meteredOperations, operationScopes } from './scopes.ts';
+import { anyKeyOperations, meteredOperations, operationScopes } from './scopes.ts';
 import { closeIfBodyUnreadHono } from './unread-body.ts';
 
 /** `Authorization: Bearer KEY` or `x-api-key: KEY`, on every surface. */
@@ -33,7 +33,7 @@ export async function authorize(
 ): Promise<RequestCtx> {
   const principal = await services.keys.authenticate(readKey(header));
   if (!principal) throw new AppError('unauthorized', 'Missing or invalid API key');
-  if (operationId !== undefined) {
+  if (operationId !== undefined && !anyKeyOperations.has(operationId)) {
     const scope = operationScopes[operationId];
     // Fail closed: an operation nobody gave a scope is open only to keys that hold every scope.
     if (scope) requireScope(principal, scope, operationId);

@@ -19,6 +19,7 @@ export const operationScopes: Record<string, Scope> = {
   restorePersonaVersion: 'personas:write',
   importPersona: 'personas:write',
   exportPersona: 'personas:read',
+  listPersonaCatalog: 'personas:read',
   createConversation: 'conversations',
   listConversations: 'conversations',
   getConversation: 'conversations',
@@ -76,6 +77,12 @@ export const operationScopes: Record<string, Scope> = {
   submitSunoMusic: 'music',
   getSunoFetchByTaskId: 'music',
 };
+
+/**
+ * Operations every valid key may call whatever its scopes: they only describe the calling key itself
+ * (GET /v1/me, which the web console asks to offer only what the key may do).
+ */
+export const anyKeyOperations: ReadonlySet<string> = new Set(['getCaller']);
 
 /**
  * Operations that spend a key's daily budget (core/budgets.ts): checked before they run, charged by the

@@ -7,6 +7,7 @@ import * as keysGet from './keys-get.ts';
 import * as keysList from './keys-list.ts';
 import * as keysRevoke from './keys-revoke.ts';
 import * as keysRotate from './keys-rotate.ts';
+import * as me from './me.ts';
 import * as usageGet from './usage-get.ts';
 
 /**
@@ -24,4 +25,5 @@ export const adminRouteModules = [
   accountsGet,
   accountsUpdate,
   usageGet,
+  me,
 ];

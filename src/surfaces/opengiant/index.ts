@@ -10,6 +10,7 @@ import { validationHook } from '../../http/validation.ts';
 import { adminRouteModules } from '../admin/index.ts';
 import * as check from './check.ts';
 import { openGiantError } from './errors.ts';
+import * as catalog from './personas-catalog.ts';
 import * as create from './personas-create.ts';
 import * as del from './personas-delete.ts';
 import * as cardExport from './personas-export.ts';
@@ -33,6 +34,7 @@ export const routeModules = [
   ...adminRouteModules,
   cardImport,
   cardExport,
+  catalog,
 ];
 
 /** The OpenGiant-compatible surface, mounted at /v1. */

@@ -1,0 +1,5 @@
+/** Types of scripts/console-build.mjs for the TypeScript callers (tests, bench). */
+export declare function buildConsole(
+  esbuild: typeof import('esbuild'),
+  outdir: string,
+): Promise<{ js: string; css: string }>;

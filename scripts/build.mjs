@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildConsole } from './console-build.mjs';
+import { buildRoom } from './room-build.mjs';
 
 /**
  * Bundles the server into dist/personakit.mjs, which bin/personakit.js runs when it is up to date.
@@ -76,3 +77,5 @@ await esbuild.build({
 });
 // The web console (src/console/ui): a browser bundle of its own, served at /console (src/console/serve.ts).
 await buildConsole(esbuild, 'dist/console');
+// The conversation_url page's chat, a bundle of its own (src/surfaces/tavus/conversation-page.ts).
+await buildRoom(esbuild, 'dist/console');

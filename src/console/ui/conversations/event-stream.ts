@@ -102,9 +102,11 @@ export function openEventStream(url: string, opts: EventStreamOptions): () => vo
           }
           throw new Error(wordsOf(res.status, text));
         }
-        failures = 0;
         opts.onState('open');
+        let got = false;
         const parser = new SseParser((e) => {
+          got = true;
+          failures = 0;
           if (e.id !== undefined) lastId = e.id;
           opts.onEvent(e);
         });
@@ -118,6 +120,8 @@ export function openEventStream(url: string, opts: EventStreamOptions): () => vo
           opts.onState('closed');
           return;
         }
+        // Closed at once with nothing new (e.g. an ended conversation without a shutdown event): back off.
+        if (!got) failures++;
       } catch (err) {
         if (controller.signal.aborted) return;
         failures++;

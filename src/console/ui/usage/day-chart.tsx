@@ -3,7 +3,7 @@ import { type ChartRow, ChartTable } from './data-table.tsx';
 import { compact, niceCeil, ticks } from './scale.ts';
 
 /**
- * A vertical bar per UTC day, drawn as SVG by hand (docs/adr/0050-console-usage-charts.md): role="img"
+ * A vertical bar per UTC day, drawn as SVG by hand (docs/adr/0050-console-charts-and-live-transcript.md): role="img"
  * with a <title> and <desc>, a <title> per bar for the pointer, and the same numbers as a table.
  * Only presentation attributes, no inline style, so the console's CSP (style-src 'self') holds.
  */

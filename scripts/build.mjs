@@ -1,8 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildConsole } from './console-build.mjs';
-import { buildRoom } from './room-build.mjs';
 
 /**
  * Bundles the server into dist/personakit.mjs, which bin/personakit.js runs when it is up to date.
@@ -76,6 +74,9 @@ await esbuild.build({
   logLevel: 'warning',
 });
 // The web console (src/console/ui): a browser bundle of its own, served at /console (src/console/serve.ts).
+// Imported here, after esbuild was found: a production install never loads it.
+const { buildConsole } = await import('./console-build.mjs');
 await buildConsole(esbuild, 'dist/console');
 // The conversation_url page's chat, a bundle of its own (src/surfaces/tavus/conversation-page.ts).
+const { buildRoom } = await import('./room-build.mjs');
 await buildRoom(esbuild, 'dist/console');

@@ -118,8 +118,10 @@ export async function signIn(
   return { page, account, problems };
 }
 
-/** Goes to a console route (`personas/p_1`) and waits for its heading. */
+/** Goes to a console route (`personas/p_1`), loaded afresh, and waits for its heading. */
 export async function goTo(page: Page, path: string): Promise<void> {
-  await page.evaluate(`location.hash = ${JSON.stringify(`#/${path}`)}`);
+  const target = `#/${path}`;
+  if (new URL(page.url()).hash === target) await page.reload();
+  else await page.evaluate(`location.hash = ${JSON.stringify(target)}`);
   await page.locator('main h1').first().waitFor();
 }

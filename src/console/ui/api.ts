@@ -150,12 +150,13 @@ export async function postStream(
   json: unknown,
   onEvent: (data: unknown, event: string | undefined) => void,
   signal?: AbortSignal,
+  headers: Record<string, string> = {},
 ): Promise<void> {
   const res = await apiFetch(path, {
     method: 'POST',
     json,
     signal,
-    headers: { accept: 'text/event-stream' },
+    headers: { ...headers, accept: 'text/event-stream' },
   });
   if (!res.body) return;
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

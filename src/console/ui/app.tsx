@@ -154,5 +154,6 @@ function PageFor(props: { entry: PageEntry | undefined; route: Route; anyPage: b
     );
   const Page =
     props.route.parts.length > 1 && props.entry.detail ? props.entry.detail : props.entry.component;
-  return <Page route={props.route} />;
+  // Keyed by the path: each navigation mounts the page afresh, with fresh data.
+  return <Page key={props.route.path} route={props.route} />;
 }

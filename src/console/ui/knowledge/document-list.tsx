@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { EmptyState, ErrorBanner, SelectField, TextField } from '../components/ui.tsx';
 import { useAsync } from '../hooks.ts';
 import { href } from '../router.ts';
@@ -26,7 +26,16 @@ export function DocumentList({
 }) {
   const [page, setPage] = useState(0);
   const [status, setStatus] = useState('');
+  const [typed, setTyped] = useState('');
   const [name, setName] = useState('');
+  // The name filter asks the API once typing pauses, not at every key.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      setName(typed.trim());
+      setPage(0);
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [typed]);
   const list = useAsync<DocList>(
     (signal) =>
       listDocuments(
@@ -48,15 +57,7 @@ export function DocumentList({
   return (
     <div class="doc-list">
       <div class="filters">
-        <TextField
-          label="Find by name or id"
-          value={name}
-          maxLength={256}
-          onValue={(v) => {
-            setName(v);
-            setPage(0);
-          }}
-        />
+        <TextField label="Find by name or id" value={typed} maxLength={256} onValue={setTyped} />
         <SelectField
           label="Status"
           value={status}

@@ -1,16 +1,15 @@
 import { useId } from 'preact/hooks';
 import { type ChartRow, ChartTable } from './data-table.tsx';
-import { clip, compact, niceCeil } from './scale.ts';
+import { axis, clip, compact } from './scale.ts';
+import { useWidth } from './use-width.ts';
 
 /**
  * Horizontal bars, largest first: usage by persona or by model. Long names are clipped in the drawing
  * (the whole name is in each bar's <title> and in the table). Hand-drawn SVG, like day-chart.tsx.
  */
 
-const W = 640;
 const ROW = 26;
-const LABEL_W = 200;
-const VALUE_W = 64;
+const VALUE_W = 56;
 const MAX_BARS = 12;
 
 export function BreakdownChart({
@@ -27,17 +26,26 @@ export function BreakdownChart({
   rows: readonly ChartRow[];
 }) {
   const id = useId();
+  const [ref, W] = useWidth<HTMLElement>(640, 768);
+  // Names take about a third of the width; ~7px a character at 12px.
+  const LABEL_W = Math.min(220, Math.round(W * 0.36));
+  const chars = Math.max(8, Math.floor((LABEL_W - 8) / 7));
   const sorted = [...rows].sort((a, b) => b.value - a.value);
   // The drawing shows the largest groups; the table keeps every one.
   const shown = sorted.slice(0, MAX_BARS);
-  const top = niceCeil(Math.max(0, ...shown.map((r) => r.value)));
+  const { top } = axis(Math.max(0, ...shown.map((r) => r.value)));
   const barArea = W - LABEL_W - VALUE_W;
   const H = Math.max(1, shown.length) * ROW + 8;
   return (
-    <figure class="chart">
+    <figure class="chart" ref={ref}>
+      {/* The visible title; the drawing names itself (its <title>), so this is not read twice. */}
+      <figcaption class="chart-title" aria-hidden="true">
+        {title}
+      </figcaption>
       <svg
         viewBox={`0 0 ${W} ${H}`}
-        width="100%"
+        width={W}
+        height={H}
         role="img"
         aria-labelledby={`${id}-t`}
         aria-describedby={`${id}-d`}
@@ -66,7 +74,7 @@ export function BreakdownChart({
                 class="chart-label"
                 fill="currentColor"
               >
-                {clip(r.label, 28)}
+                {clip(r.label, chars)}
               </text>
               <rect x={LABEL_W} y={y + 4} width={w} height={ROW - 8} class="chart-bar" fill="#1f5fbf" />
               <text x={LABEL_W + w + 6} y={y + ROW / 2 + 4} class="chart-axis" fill="currentColor">

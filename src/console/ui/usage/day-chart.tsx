@@ -1,6 +1,7 @@
 import { useId } from 'preact/hooks';
 import { type ChartRow, ChartTable } from './data-table.tsx';
-import { compact, niceCeil, ticks } from './scale.ts';
+import { axis, compact } from './scale.ts';
+import { useWidth } from './use-width.ts';
 
 /**
  * A vertical bar per UTC day, drawn as SVG by hand (docs/adr/0050-console-charts-and-live-transcript.md): role="img"
@@ -8,7 +9,6 @@ import { compact, niceCeil, ticks } from './scale.ts';
  * Only presentation attributes, no inline style, so the console's CSP (style-src 'self') holds.
  */
 
-const W = 640;
 const H = 220;
 const M = { top: 12, right: 8, bottom: 28, left: 44 };
 
@@ -26,19 +26,25 @@ export function DayChart({
   rows: readonly ChartRow[];
 }) {
   const id = useId();
+  const [ref, W] = useWidth<HTMLElement>(640, 960);
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
-  const top = niceCeil(Math.max(0, ...rows.map((r) => r.value)));
+  const { top, ticks } = axis(Math.max(0, ...rows.map((r) => r.value)));
   const slot = rows.length > 0 ? plotW / rows.length : plotW;
   const barW = Math.max(1, slot * 0.72);
-  // At most ~8 day labels under the axis, evenly spread.
-  const every = Math.max(1, Math.ceil(rows.length / 8));
+  // Day labels (~40px each) as many as fit, evenly spread.
+  const every = Math.max(1, Math.ceil(rows.length / Math.max(2, Math.floor(plotW / 44))));
   const y = (v: number) => M.top + plotH - (v / top) * plotH;
   return (
-    <figure class="chart">
+    <figure class="chart" ref={ref}>
+      {/* The visible title; the drawing names itself (its <title>), so this is not read twice. */}
+      <figcaption class="chart-title" aria-hidden="true">
+        {title}
+      </figcaption>
       <svg
         viewBox={`0 0 ${W} ${H}`}
-        width="100%"
+        width={W}
+        height={H}
         role="img"
         aria-labelledby={`${id}-t`}
         aria-describedby={`${id}-d`}
@@ -46,7 +52,7 @@ export function DayChart({
       >
         <title id={`${id}-t`}>{title}</title>
         <desc id={`${id}-d`}>{description}</desc>
-        {ticks(top).map((t) => (
+        {ticks.map((t) => (
           <g key={t}>
             <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} class="chart-grid" stroke="#d0d0d0" />
             <text x={M.left - 6} y={y(t) + 4} text-anchor="end" class="chart-axis" fill="currentColor">

@@ -10,9 +10,10 @@ export function niceCeil(max: number): number {
   return 10 * power;
 }
 
-/** `count` + 1 evenly spaced ticks from 0 to `top`. */
-export function ticks(top: number, count = 4): number[] {
-  return Array.from({ length: count + 1 }, (_, i) => (top * i) / count);
+/** An axis for counts: `count` whole, nice steps from 0 covering `max` (0–4 for nothing). */
+export function axis(max: number, count = 4): { top: number; ticks: number[] } {
+  const step = Math.max(1, niceCeil(max / count));
+  return { top: step * count, ticks: Array.from({ length: count + 1 }, (_, i) => step * i) };
 }
 
 /** Compact numbers for axis labels: 950, 1.2k, 3.4M. */

@@ -167,6 +167,24 @@ consoleSuite(
       await page.getByText(/This conversation has ended/).waitFor();
       assert.deepEqual(problems, []);
     });
+
+    browserTest('the list pages through more conversations than fit one page', async () => {
+      const { page, account, problems } = await signIn(env());
+      for (let i = 0; i < 12; i++) {
+        const r = await env().h.request('POST', '/v2/conversations', {
+          account,
+          json: { conversation_name: `Batch ${i}`, test_mode: true },
+        });
+        assert.equal(r.status, 200, r.text);
+      }
+      await goTo(page, 'conversations');
+      await page.getByText('Page 1 of 2').waitFor();
+      assert.equal(await page.locator('tbody tr').count(), 10);
+      await page.getByRole('button', { name: 'Next' }).click();
+      await page.getByText('Page 2 of 2').waitFor();
+      assert.equal(await page.locator('tbody tr').count(), 2);
+      assert.deepEqual(problems, []);
+    });
   },
   {},
   { startJobs: true },

@@ -103,6 +103,31 @@ consoleSuite(
       }
     });
 
+    browserTest(
+      'a file dropped on the zone is uploaded; a file the server cannot read says why',
+      async () => {
+        const { page, problems } = await signIn(env());
+        await goTo(page, 'knowledge');
+        const drop = await page.evaluateHandle(() => {
+          const d = new DataTransfer();
+          d.items.add(new File(['Dropped notes about tides.'], 'dropped.txt', { type: 'text/plain' }));
+          d.items.add(
+            new File([new Uint8Array([0, 159, 146, 150, 0, 1, 2])], 'blob.bin', {
+              type: 'application/x-thing',
+            }),
+          );
+          return d;
+        });
+        await page.locator('.drop').first().dispatchEvent('drop', { dataTransfer: drop });
+        const dropped = page.locator('tr[data-doc]').filter({ hasText: 'dropped.txt' });
+        await dropped.locator('[data-status="ready"]').waitFor({ timeout: 30_000 });
+        const blob = page.locator('tr[data-doc]').filter({ hasText: 'blob.bin' });
+        await blob.locator('[data-status="error"]').waitFor({ timeout: 30_000 });
+        assert.match((await blob.locator('.error-text').textContent()) ?? '', /\w+/, 'the reason in words');
+        assert.deepEqual(problems, []);
+      },
+    );
+
     browserTest('an API error is shown in words', async () => {
       const { page } = await signIn(env());
       await goTo(page, 'knowledge');

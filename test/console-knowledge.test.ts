@@ -108,16 +108,13 @@ consoleSuite(
       async () => {
         const { page, problems } = await signIn(env());
         await goTo(page, 'knowledge');
-        const drop = await page.evaluateHandle(() => {
-          const d = new DataTransfer();
-          d.items.add(new File(['Dropped notes about tides.'], 'dropped.txt', { type: 'text/plain' }));
-          d.items.add(
-            new File([new Uint8Array([0, 159, 146, 150, 0, 1, 2])], 'blob.bin', {
-              type: 'application/x-thing',
-            }),
-          );
-          return d;
-        });
+        // Built in the page (the test's own types have no DOM): a text file, and bytes no extractor reads.
+        const drop = await page.evaluateHandle(`(() => {
+        const d = new DataTransfer();
+        d.items.add(new File(['Dropped notes about tides.'], 'dropped.txt', { type: 'text/plain' }));
+        d.items.add(new File([new Uint8Array([0, 159, 146, 150, 0, 1, 2])], 'blob.bin', { type: 'application/x-thing' }));
+        return d;
+      })()`);
         await page.locator('.drop').first().dispatchEvent('drop', { dataTransfer: drop });
         const dropped = page.locator('tr[data-doc]').filter({ hasText: 'dropped.txt' });
         await dropped.locator('[data-status="ready"]').waitFor({ timeout: 30_000 });

@@ -168,6 +168,25 @@ consoleSuite(
       assert.deepEqual(problems, []);
     });
 
+    browserTest(
+      'require_auth: the chat page link carries the meeting token, which the page needs',
+      async () => {
+        const { page, problems } = await signIn(env());
+        await goTo(page, 'conversations');
+        await page.getByLabel('Name (optional)').fill('Private');
+        await page.getByLabel('Its chat page needs a meeting token (require_auth)').check();
+        await page.getByRole('button', { name: 'Start conversation' }).click();
+        const link = page.getByRole('link', { name: 'Open its chat page' });
+        await link.waitFor();
+        const url = new URL((await link.getAttribute('href')) ?? '');
+        assert.ok(url.searchParams.get('t'), 'the link has the token');
+        const path = `${env().url}${url.pathname}`;
+        assert.equal((await fetch(`${path}${url.search}`)).status, 200);
+        assert.equal((await fetch(path)).status, 401);
+        assert.deepEqual(problems, []);
+      },
+    );
+
     browserTest('the list pages through more conversations than fit one page', async () => {
       const { page, account, problems } = await signIn(env());
       for (let i = 0; i < 12; i++) {

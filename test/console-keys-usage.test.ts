@@ -38,6 +38,10 @@ consoleSuite('console: keys and usage', (env) => {
     await page.getByRole('button', { name: 'Create key' }).click();
     const secret = (await page.locator('.new-key .secret').textContent()) ?? '';
     assert.match(secret, /^pk_/);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env().url });
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByText('Copied.').waitFor();
+    assert.equal(await page.evaluate('navigator.clipboard.readText()'), secret);
     const row = page.locator('tr[data-key]').filter({ hasText: `ci ${XSS}` });
     await row.waitFor();
     assert.match((await row.textContent()) ?? '', /personas:read, refine/);

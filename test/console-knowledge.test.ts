@@ -98,6 +98,10 @@ consoleSuite(
         await page.getByRole('heading', { name: /Pages crawled \(2\)/ }).waitFor();
         assert.match((await page.getByLabel('Extracted text').textContent()) ?? '', /weakest tides/);
         await assertInert(page, problems);
+        await page.getByRole('button', { name: 'Delete' }).click();
+        await page.getByRole('button', { name: 'Yes, delete it' }).click();
+        await page.getByRole('heading', { level: 1, name: 'Knowledge' }).waitFor();
+        await page.getByText('No documents yet.').waitFor();
       } finally {
         await site.close();
       }

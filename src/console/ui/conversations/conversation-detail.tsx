@@ -14,7 +14,13 @@ import {
 import { useAction, useAsync } from '../hooks.ts';
 import { safeHref } from '../knowledge/documents-api.ts';
 import { href } from '../router.ts';
-import { type Conversation, endConversation, getConversation, interact } from './conversations-api.ts';
+import {
+  type Conversation,
+  chatPageUrl,
+  endConversation,
+  getConversation,
+  interact,
+} from './conversations-api.ts';
 import { chatMessages, useLiveTranscript } from './use-live-transcript.ts';
 
 /**
@@ -44,7 +50,7 @@ export function ConversationDetail({ id }: { id: string }) {
   const ended = c?.status === 'ended' || transcript.ended;
   const [run, busy, error] = useAction();
   const [confirmEnd, setConfirmEnd] = useState(false);
-  const share = safeHref(c?.conversation_url);
+  const share = c ? safeHref(chatPageUrl(c)) : undefined;
 
   return (
     <>

@@ -27,6 +27,7 @@ export const getConversation = (id: string, signal?: AbortSignal) =>
 
 export const createConversation = (body: {
   persona_id?: string;
+  require_auth?: boolean;
   conversation_name?: string;
   conversational_context?: string;
   custom_greeting?: string;
@@ -54,4 +55,32 @@ export async function interact(
     method: 'POST',
     json: { message_type: 'conversation', event_type: type, conversation_id: id, properties },
   });
+}
+
+const TOKEN_KEY = 'personakit.meeting-token.';
+
+/** A require_auth conversation's token, shown by the API once: kept in this tab for its chat page link. */
+export function rememberMeetingToken(id: string, token: string): void {
+  try {
+    sessionStorage.setItem(TOKEN_KEY + id, token);
+  } catch {
+    // storage refused: the link then has no token
+  }
+}
+
+export function meetingToken(id: string): string | null {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY + id);
+  } catch {
+    return null;
+  }
+}
+
+/** The chat page link, with the meeting token when this tab holds it. */
+export function chatPageUrl(c: Conversation): string {
+  const token = meetingToken(c.conversation_id);
+  if (!token) return c.conversation_url;
+  const url = new URL(c.conversation_url);
+  url.searchParams.set('t', token);
+  return url.href;
 }

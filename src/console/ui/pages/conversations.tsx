@@ -12,7 +12,11 @@ import {
   TextField,
 } from '../components/ui.tsx';
 import { ConversationDetail } from '../conversations/conversation-detail.tsx';
-import { createConversation, listConversations } from '../conversations/conversations-api.ts';
+import {
+  createConversation,
+  listConversations,
+  rememberMeetingToken,
+} from '../conversations/conversations-api.ts';
 import { useAction, useAsync } from '../hooks.ts';
 import { usePersonaOptions } from '../knowledge/persona-options.ts';
 import { href, navigate } from '../router.ts';
@@ -114,6 +118,7 @@ function NewConversation({ personas }: { personas: { value: string; label: strin
   const [persona, setPersona] = useState('');
   const [name, setName] = useState('');
   const [context, setContext] = useState('');
+  const [requireAuth, setRequireAuth] = useState(false);
   const [run, busy, error] = useAction();
   return (
     <Section title="Start a conversation">
@@ -126,7 +131,10 @@ function NewConversation({ personas }: { personas: { value: string; label: strin
               ...(persona && { persona_id: persona }),
               ...(name.trim() && { conversation_name: name.trim() }),
               ...(context.trim() && { conversational_context: context.trim() }),
+              ...(requireAuth && { require_auth: true }),
             });
+            // The meeting token is returned at creation only: kept for this tab so its link can carry it.
+            if (c.meeting_token) rememberMeetingToken(c.conversation_id, c.meeting_token);
             navigate('conversations', c.conversation_id);
           });
         }}
@@ -150,6 +158,15 @@ function NewConversation({ personas }: { personas: { value: string; label: strin
           rows={2}
           maxLength={64000}
         />
+        <div class="check">
+          <input
+            id="conv-require-auth"
+            type="checkbox"
+            checked={requireAuth}
+            onChange={(e) => setRequireAuth(e.currentTarget.checked)}
+          />
+          <label for="conv-require-auth">Its chat page needs a meeting token (require_auth)</label>
+        </div>
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Starting…' : 'Start conversation'}
         </button>

@@ -104,6 +104,9 @@ export function ConversationDetail({ id }: { id: string }) {
                 : STATE_WORDS[state]}
             {detail && state !== 'open' && ` ${detail}`}
           </p>
+          {transcript.messages.length === 0 && state === 'open' && !ended && (
+            <p class="muted">Nothing said yet. Write a message: the persona answers here as it speaks.</p>
+          )}
           <ChatView
             label="Transcript"
             messages={chatMessages(transcript.messages)}
@@ -118,9 +121,6 @@ export function ConversationDetail({ id }: { id: string }) {
                 : undefined
             }
           />
-          {transcript.messages.length === 0 && state === 'open' && (
-            <p class="muted">Nothing said yet. Write a message: the persona answers here as it speaks.</p>
-          )}
           {!ended && <OtherInteractions id={id} />}
         </>
       )}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { adversarialBench } from './adversarial.ts';
 import { chatBench, writeChatSection } from './chat.ts';
+import { consoleBench, writeConsoleSection } from './console.ts';
 import { knowledgeBench, writeKnowledgeSection } from './knowledge.ts';
 import { knowledgeIngestBench, writeKnowledgeIngestSection } from './knowledge-ingest.ts';
 import {
@@ -661,7 +662,15 @@ const knowledgeIngest = process.env.BENCH_KNOWLEDGE_INGEST;
 // BENCH_CHAT=1 adds the chat section (issue 14: chat latency with and without a 100k-chunk persona,
 // streams, throughput; minutes, most of it indexing), =only runs it alone; its section is replaced.
 const chatOnly = process.env.BENCH_CHAT === 'only';
-if (knowledge !== 'only' && adversarial !== 'only' && knowledgeIngest !== 'only' && !chatOnly) await main();
+// BENCH_CONSOLE=1 adds the console's first-load size (issue 18), =only runs it alone; its section is replaced.
+const consoleOnly = process.env.BENCH_CONSOLE === 'only';
+if (knowledge !== 'only' && adversarial !== 'only' && knowledgeIngest !== 'only' && !chatOnly && !consoleOnly)
+  await main();
+if (process.env.BENCH_CONSOLE === '1' || consoleOnly) {
+  const md = await consoleBench(log);
+  process.stdout.write(`${md}\n`);
+  if (!quick) writeConsoleSection(md);
+}
 if (process.env.BENCH_CHAT === '1' || chatOnly) {
   const md = await chatBench(log);
   process.stdout.write(`${md}\n`);

@@ -44,6 +44,22 @@ consoleSuite('console: personas', (env) => {
     await page.close();
   });
 
+  browserTest('the system prompt and context are saved through the Tavus API', async () => {
+    const { page, account, problems } = await signIn(env());
+    const made = await env().h.request('POST', '/v1/personas', { account, json: { name: 'Prompted' } });
+    await goTo(page, `personas/${made.body.id}`);
+    const form = page.getByRole('form', { name: 'System prompt and context' });
+    await form.getByLabel('System prompt').fill('You answer billing questions.');
+    await form.getByLabel('Context').fill('Invoices go out on the 1st.');
+    await form.getByRole('button', { name: 'Save prompt and context' }).click();
+    await page.getByText('System prompt and context saved.').waitFor();
+    const t = await env().h.request('GET', `/v2/personas/${made.body.id}`, { account });
+    assert.equal(t.body.data[0].system_prompt, 'You answer billing questions.');
+    assert.equal(t.body.data[0].context, 'Invoices go out on the 1st.');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   browserTest('markup in every text field stays text: no dialog, no element made from it', async () => {
     const { page, account, problems } = await signIn(env());
     const made = await env().h.request('POST', '/v1/personas', {
@@ -102,7 +118,7 @@ consoleSuite('console: personas', (env) => {
     await list.getByText('Listed 00').waitFor();
     assert.equal(await list.getByRole('listitem').count(), 3);
     await page.getByLabel('Search by name').fill('tavus');
-    await page.waitForFunction("document.querySelectorAll('main .list li').length === 1");
+    await list.getByRole('listitem').nth(1).waitFor({ state: 'detached' });
     assert.equal(await list.getByRole('listitem').first().locator('.title').textContent(), 'Tavus voice');
     const overflow = await page.evaluate('document.documentElement.scrollWidth > window.innerWidth');
     assert.equal(overflow, false, 'the page scrolls sideways at 375px');
@@ -119,7 +135,6 @@ consoleSuite('console: personas', (env) => {
   browserTest('a read-only key sees personas but no way to change them', async () => {
     const owner = await env().h.newAccount();
     await env().h.request('POST', '/v1/personas', { account: owner, json: { name: 'Look only' } });
-    const reader = await env().h.newAccount({ scopes: ['personas:read'] });
     // Another key of the same account, holding only personas:read.
     const key = await env().h.request('POST', '/v1/keys', {
       account: owner,
@@ -133,7 +148,6 @@ consoleSuite('console: personas', (env) => {
         auth: { authorization: `Bearer ${key.body.key}` },
       },
     });
-    void reader;
     await page.getByRole('link', { name: 'Look only' }).click();
     await page.getByRole('heading', { name: 'Look only', level: 1 }).waitFor();
     await page.getByRole('form', { name: 'Style rules' }).waitFor();

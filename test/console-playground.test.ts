@@ -55,6 +55,20 @@ consoleSuite('console: playground', (env) => {
     await page.close();
   });
 
+  browserTest("the API's refusal is said in words (a provider without its key)", async () => {
+    const { page, account, problems } = await signIn(env());
+    const made = await env().h.request('POST', '/v1/personas', { account, json: { name: 'Keyless' } });
+    await goTo(page, `playground?persona=${made.body.id}`);
+    await page.getByLabel('Provider').selectOption('openai');
+    await page.getByLabel('Answer to refine').fill('Hello there.');
+    await page.getByRole('button', { name: 'Refine' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /providerApiKey/);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   browserTest('chat with the persona: the answer streams in and shows its checks', async () => {
     const { page, account, problems } = await signIn(env());
     const made = await env().h.request('POST', '/v1/personas', {
@@ -62,7 +76,10 @@ consoleSuite('console: playground', (env) => {
       json: { name: 'Chatty <b>voice</b>', attributes: { emoji: 'none' } },
     });
     await goTo(page, `playground?persona=${made.body.id}`);
-    await page.getByRole('tab', { name: 'Chat' }).click();
+    // By keyboard: the arrow key moves from the Refine tab to the Chat tab.
+    await page.getByRole('tab', { name: 'Refine' }).focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.getByRole('tab', { name: 'Chat' }).getAttribute('aria-selected'), 'true');
     await page.getByLabel('Message').fill('Hello <img src=x onerror=alert(1)> there');
     await page.getByRole('button', { name: 'Send' }).click();
     const answer = page.locator('.msg-assistant').first();

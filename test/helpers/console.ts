@@ -77,9 +77,15 @@ export function consoleSuite(
   });
 }
 
-/** Collects what must not happen on a console page. */
-export function watchProblems(page: Page): string[] {
+/** Collects what must not happen on a console page (`origin`: the only place it may fetch from). */
+export function watchProblems(page: Page, origin?: string): string[] {
   const problems: string[] = [];
+  // Offline and no CDN: every request goes to the server itself (blob: and data: are the page's own).
+  page.on('request', (r) => {
+    const url = r.url();
+    if (origin && !url.startsWith(`${origin}/`) && !url.startsWith('blob:') && !url.startsWith('data:'))
+      problems.push(`request to another origin: ${url}`);
+  });
   page.on('pageerror', (e) => problems.push(`page error: ${String(e)}`));
   page.on('dialog', (d) => {
     problems.push(`dialog opened: ${d.message()}`);
@@ -99,7 +105,7 @@ export async function openConsole(
   viewport = { width: 1280, height: 900 },
 ): Promise<{ page: Page; problems: string[] }> {
   const page = await e.browser.newPage({ viewport });
-  const problems = watchProblems(page);
+  const problems = watchProblems(page, e.url);
   await page.goto(`${e.url}/console`);
   await page.getByLabel('API key').waitFor();
   return { page, problems };

@@ -201,7 +201,7 @@ export function Badge(props: { kind: string; children: ComponentChildren }) {
 export function PageHeader(props: { title: string; children?: ComponentChildren }) {
   return (
     <div class="page-header">
-      <h1>{props.title}</h1>
+      <h1 tabIndex={-1}>{props.title}</h1>
       {props.children && <div class="actions">{props.children}</div>}
     </div>
   );

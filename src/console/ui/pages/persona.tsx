@@ -60,7 +60,8 @@ export function PersonaPage(props: PageProps) {
         <StyleRulesForm key={p.version} persona={p} canWrite={canWrite} onSaved={saved('rules')} />
       </Section>
       <Section title="Tavus layers">
-        <TavusLayers personaId={p.id} version={p.version} />
+        <Notice message={noticeFor('tavus')} />
+        <TavusLayers personaId={p.id} version={p.version} canWrite={canWrite} onSaved={saved('tavus')} />
       </Section>
       <Section title="Documents">
         <PersonaDocuments personaId={p.id} />
@@ -130,18 +131,22 @@ interface TavusPersona {
   layers?: Record<string, unknown>;
 }
 
-function TavusLayers(props: { personaId: string; version: number }) {
+function TavusLayers(props: {
+  personaId: string;
+  version: number;
+  canWrite: boolean;
+  onSaved: (message: string) => void;
+}) {
   const t = useAsync(
     (signal) =>
-      api<{ data: TavusPersona[] } | TavusPersona>(`/v2/personas/${encodeURIComponent(props.personaId)}`, {
-        signal,
-      }),
+      api<{ data: TavusPersona[] }>(`/v2/personas/${encodeURIComponent(props.personaId)}`, { signal }).then(
+        (r) => r.data[0],
+      ),
     [props.personaId, props.version],
   );
   if (t.error) return <ErrorBanner message={t.error} />;
   if (!t.data) return <Progress label="Loading…" />;
-  const p = 'data' in t.data ? t.data.data[0] : t.data;
-  if (!p) return null;
+  const p = t.data;
   const layers = p.layers ?? {};
   return (
     <>
@@ -155,10 +160,13 @@ function TavusLayers(props: { personaId: string; version: number }) {
           <dd>{p.default_replica_id ?? '(none)'}</dd>
         </div>
       </dl>
-      <h3>System prompt</h3>
-      <pre>{p.system_prompt ?? '(none)'}</pre>
-      <h3>Context</h3>
-      <pre>{p.context ?? '(none)'}</pre>
+      <PromptForm
+        key={props.version}
+        personaId={props.personaId}
+        tavus={p}
+        canWrite={props.canWrite}
+        onSaved={props.onSaved}
+      />
       <h3>Layers</h3>
       {Object.keys(layers).length === 0 ? (
         <p class="muted">
@@ -174,6 +182,46 @@ function TavusLayers(props: { personaId: string; version: number }) {
         ))
       )}
     </>
+  );
+}
+
+/** The system prompt and context, written through Tavus' own PATCH (a JSON Patch). */
+function PromptForm(props: {
+  personaId: string;
+  tavus: TavusPersona;
+  canWrite: boolean;
+  onSaved: (message: string) => void;
+}) {
+  const [prompt, setPrompt] = useState(props.tavus.system_prompt ?? '');
+  const [context, setContext] = useState(props.tavus.context ?? '');
+  const [run, busy, error] = useAction();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void run(async () => {
+      await api(`/v2/personas/${encodeURIComponent(props.personaId)}`, {
+        method: 'PATCH',
+        json: [
+          { op: 'add', path: '/system_prompt', value: prompt },
+          { op: 'add', path: '/context', value: context },
+        ],
+      });
+      props.onSaved('System prompt and context saved.');
+    });
+  };
+  return (
+    <form onSubmit={submit} aria-label="System prompt and context">
+      <fieldset disabled={!props.canWrite}>
+        <legend class="sr-only">System prompt and context</legend>
+        <TextArea label="System prompt" value={prompt} onValue={setPrompt} rows={4} />
+        <TextArea label="Context" value={context} onValue={setContext} rows={3} />
+      </fieldset>
+      <ErrorBanner message={error} />
+      {props.canWrite && (
+        <button type="submit" disabled={busy}>
+          {busy ? 'Saving…' : 'Save prompt and context'}
+        </button>
+      )}
+    </form>
   );
 }
 

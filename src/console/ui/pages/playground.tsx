@@ -54,7 +54,17 @@ export function PlaygroundPage(props: PageProps) {
             id={`tab-${t.id}`}
             aria-selected={tab === t.id}
             aria-controls={`panel-${t.id}`}
+            tabIndex={tab === t.id ? 0 : -1}
             onClick={() => setTab(t.id)}
+            onKeyDown={(e) => {
+              // The tabs pattern: arrows move between tabs, Tab goes on to the panel.
+              if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+              const i = tabs.findIndex((x) => x.id === t.id) + (e.key === 'ArrowRight' ? 1 : -1);
+              const next = tabs[(i + tabs.length) % tabs.length];
+              if (!next) return;
+              setTab(next.id);
+              document.getElementById(`tab-${next.id}`)?.focus();
+            }}
           >
             {t.label}
           </button>

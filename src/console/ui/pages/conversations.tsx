@@ -1,4 +1,5 @@
-import '../knowledge/pages-b.css';
+import '../knowledge/knowledge.css';
+import '../conversations/conversations.css';
 import { useState } from 'preact/hooks';
 import { useCan } from '../caller.ts';
 import {

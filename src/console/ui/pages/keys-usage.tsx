@@ -1,4 +1,5 @@
-import '../knowledge/pages-b.css';
+import '../knowledge/knowledge.css';
+import '../usage/usage.css';
 import { useCan } from '../caller.ts';
 import { PageHeader, Section } from '../components/ui.tsx';
 import { KeysPanel } from '../usage/keys-panel.tsx';

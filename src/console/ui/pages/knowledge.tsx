@@ -1,4 +1,4 @@
-import '../knowledge/pages-b.css';
+import '../knowledge/knowledge.css';
 import { useState } from 'preact/hooks';
 import { Notice, PageHeader, Section } from '../components/ui.tsx';
 import { DocumentDetail } from '../knowledge/document-detail.tsx';

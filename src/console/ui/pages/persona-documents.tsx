@@ -1,4 +1,4 @@
-import '../knowledge/pages-b.css';
+import '../knowledge/knowledge.css';
 import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { useCan } from '../caller.ts';

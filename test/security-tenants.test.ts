@@ -163,8 +163,8 @@ describeEachBackend(
       const publicPersona = await newPersona(h(), owner, (await newClip(h(), owner)).id, { is_public: true });
       const ownerIds = [...Object.values(mine.ids), publicPersona.id, owner.accountId];
       // Not account lists: /v1/accounts is the operator's (an account key gets 403), /v1/usage answers
-      // sums (its account scoping is tested in test/usage.test.ts).
-      const notAccountLists = new Set(['/v1/accounts', '/v1/usage']);
+      // sums (its account scoping is tested in test/usage.test.ts), /v1/me describes the calling key.
+      const notAccountLists = new Set(['/v1/accounts', '/v1/usage', '/v1/me']);
       const lists = routesOf(await openApi(h())).filter(
         (r) => r.method === 'GET' && pathParams(r).length === 0 && !notAccountLists.has(r.path),
       );

@@ -77,3 +77,6 @@ await esbuild.build({
 // Imported here, after esbuild was found: a production install never loads it.
 const { buildConsole } = await import('./console-build.mjs');
 await buildConsole(esbuild, 'dist/console');
+// The conversation_url page's chat, a bundle of its own (src/surfaces/tavus/conversation-page.ts).
+const { buildRoom } = await import('./room-build.mjs');
+await buildRoom(esbuild, 'dist/console');

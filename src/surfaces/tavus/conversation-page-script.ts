@@ -18,7 +18,8 @@ export const CHAT_JS = String.raw`// The conversation page (served by personakit
     var el = key && bubbles[key];
     if (!el) {
       el = document.createElement('p');
-      el.className = 'msg ' + role;
+      // The chat view's classes (src/console/ui/components/chat-view.tsx): one style and test for both.
+      el.className = 'msg msg-' + (role === 'user' ? 'user' : 'assistant');
       log.appendChild(el);
       if (key) bubbles[key] = el;
     }
@@ -26,7 +27,9 @@ export const CHAT_JS = String.raw`// The conversation page (served by personakit
   }
   function show(key, role, text) {
     var el = bubble(key, role);
-    el.textContent = text;
+    var span = el.firstChild || el.appendChild(document.createElement('span'));
+    span.className = 'msg-text';
+    span.textContent = text;
     el.scrollIntoView({ block: 'end' });
   }
   function post(path, body) {

@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import type { Context, Hono } from 'hono';
+import { type ConsoleBundle, defaultConsoleDir, loadConsoleBundle } from '../../console/assets.ts';
 import { interact } from '../../conversations/interactions.ts';
 import { conversationCapability } from '../../conversations/page-access.ts';
 import { endConversation, getConversation } from '../../conversations/store.ts';
@@ -14,6 +16,11 @@ import { tavusError } from './errors.ts';
  * script, one style sheet, all served from here (works offline), under a CSP that allows nothing else.
  * The page and its endpoints (/c/{id}/events GET as SSE and POST, /c/{id}/end) take the URL as the
  * capability, plus ?t=<meeting_token> with require_auth (page-access.ts).
+ *
+ * The script is the console's chat view (src/console/ui/conversations/room.tsx, built by
+ * scripts/room-build.mjs into <console dir>/room) when that bundle is built; an install without it (run
+ * from the sources, no esbuild) serves the plain script of conversation-page-script.ts, with the same
+ * labels and classes.
  */
 
 const CSP =
@@ -22,6 +29,12 @@ const CSP =
 
 const ID = '[a-z0-9_]{1,64}';
 const MAX_BODY = 64 * 1024;
+
+const roomHtml = (b: ConsoleBundle) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Conversation</title><link rel="stylesheet" href="/conversation-page/assets/${b.css}"></head>
+<body><div id="app"><p>Connecting…</p></div><noscript>This chat needs JavaScript.</noscript>
+<script type="module" src="/conversation-page/assets/${b.js}"></script></body></html>`;
 
 const HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -36,7 +49,7 @@ const CSS = `body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f6f6
 main{max-width:44rem;margin:0 auto;padding:1rem;display:flex;flex-direction:column;height:100vh;box-sizing:border-box}
 header{display:flex;justify-content:space-between;align-items:center}h1{font-size:1.2rem}
 #log{flex:1;overflow-y:auto}.msg{padding:.5rem .8rem;border-radius:.6rem;margin:.4rem 0;white-space:pre-wrap;max-width:85%}
-.user{background:#d8e8ff;margin-left:auto}.replica{background:#fff}#status{color:#666;font-size:.85rem}
+.msg-user{background:#d8e8ff;margin-left:auto}.msg-assistant{background:#fff}#status{color:#666;font-size:.85rem}
 form{display:flex;gap:.5rem}input{flex:1;padding:.6rem;font:inherit}button{padding:.6rem 1rem;font:inherit}`;
 
 const security = {
@@ -52,6 +65,33 @@ function fail(c: Context<AppEnv>, err: unknown) {
 }
 
 export function registerConversationPage(app: Hono<AppEnv>, services: Services): void {
+  const dir = join(services.config.PERSONAKIT_CONSOLE_DIR ?? defaultConsoleDir(), 'room');
+  // Loaded on first use and kept; a missing build is looked for again on the next load (it may appear).
+  let loading: Promise<ConsoleBundle | null> | undefined;
+  const room = async () => {
+    loading ??= loadConsoleBundle(dir);
+    const b = await loading;
+    if (!b) loading = undefined;
+    return b;
+  };
+  app.get('/conversation-page/assets/:name{[A-Za-z0-9_.-]{1,100}}', async (c) => {
+    const asset = (await room())?.assets.get(c.req.param('name'));
+    if (!asset) return c.text('Not found', 404, security);
+    const accept = c.req.header('accept-encoding') ?? '';
+    const [body, encoding] = /\bbr\b/.test(accept)
+      ? [asset.br, 'br']
+      : /\bgzip\b/.test(accept)
+        ? [asset.gzip, 'gzip']
+        : [asset.raw, undefined];
+    return c.body(new Uint8Array(body), 200, {
+      ...security,
+      'content-type': asset.type,
+      // The name carries a hash of the content: a new build has new names.
+      'cache-control': 'public, max-age=31536000, immutable',
+      vary: 'accept-encoding',
+      ...(encoding ? { 'content-encoding': encoding } : {}),
+    });
+  });
   app.get('/conversation-page/chat.js', (c) =>
     c.body(CHAT_JS, 200, { ...security, 'content-type': 'text/javascript; charset=utf-8' }),
   );
@@ -63,7 +103,8 @@ export function registerConversationPage(app: Hono<AppEnv>, services: Services):
   app.get(`/c/:id{${ID}}`, async (c) => {
     try {
       await access(c);
-      return c.body(HTML, 200, { ...security, 'content-type': 'text/html; charset=utf-8' });
+      const b = await room();
+      return c.body(b ? roomHtml(b) : HTML, 200, { ...security, 'content-type': 'text/html; charset=utf-8' });
     } catch (err) {
       return fail(c, err);
     }

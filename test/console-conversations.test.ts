@@ -201,6 +201,9 @@ consoleSuite(
       assert.equal(await page.locator('tbody tr').count(), 10);
       await page.getByRole('button', { name: 'Next' }).click();
       await page.getByText('Page 2 of 2').waitFor();
+      // The page number moves at the click; the rows follow when the next page has loaded (newest first:
+      // the two oldest are on page 2).
+      await page.locator('tbody').getByText('Batch 0', { exact: true }).waitFor();
       assert.equal(await page.locator('tbody tr').count(), 2);
       assert.deepEqual(problems, []);
     });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { type AddressInfo, createServer, connect, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { ownTurn } from '../src/loop-turns.ts';
 
@@ -40,7 +40,12 @@ test('waiters are let through first come, first served, also when queued while o
     all.push(
       ownTurn().then(() => {
         order.push(i);
-        if (i === 1) all.push(ownTurn().then(() => order.push(5)));
+        if (i === 1)
+          all.push(
+            ownTurn().then(() => {
+              order.push(5);
+            }),
+          );
       }),
     );
   }

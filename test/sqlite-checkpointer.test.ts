@@ -44,7 +44,10 @@ test('a commit of more than SQLite default 1,000 pages leaves the copy to the ch
   await checkpointer.now();
   // The worker copied the pages into the database file; everything in the WAL is now in it.
   assert.ok(statSync(file).size > 8 * MiB, String(statSync(file).size));
-  const [state] = db.prepare('PRAGMA wal_checkpoint(PASSIVE)').all() as { log: number; checkpointed: number }[];
+  const [state] = db.prepare('PRAGMA wal_checkpoint(PASSIVE)').all() as {
+    log: number;
+    checkpointed: number;
+  }[];
   assert.equal(state?.checkpointed, state?.log);
   await checkpointer.close();
   assert.equal(fellBack, false);
@@ -71,7 +74,8 @@ test('openDb on a file: large writes, close, reopen: every row is there and the 
   const url = `sqlite:${join(dir, 'store.db')}`;
   const db = await openDb(url);
   await sql`CREATE TABLE big (id INTEGER PRIMARY KEY, body TEXT)`.execute(db.kysely);
-  for (let i = 0; i < 6; i++) await sql`INSERT INTO big (body) VALUES (${'z'.repeat(MiB)})`.execute(db.kysely);
+  for (let i = 0; i < 6; i++)
+    await sql`INSERT INTO big (body) VALUES (${'z'.repeat(MiB)})`.execute(db.kysely);
   await db.close();
   // The last connection to close checkpointed and removed the WAL.
   assert.equal(existsSync(join(dir, 'store.db-wal')), false);

@@ -52,7 +52,7 @@ const KNOWN_OPEN: Record<string, string> =
         'persona cache: 120 personas with 1 MiB context, each read once [sqlite]':
           'checkpoints moved to a worker (ADR 0054) and one 1 MiB create or read per loop turn (ADR 0055): ' +
           'p50 16-19 -> 6-8 ms; but stalls of 100-200 ms remain in some runs (p99 57-200 ms against a ' +
-          'control of 10-40 ms, load average 6-8; 1 of 3 strict runs passed), with the main thread off ' +
+          'control of 10-40 ms, load average 6-8; 3 of 5 strict runs passed), with the main thread off ' +
           'CPU and not runnable (I/O or a GC waiting on its helpers): SQLite still writes 2 MiB a create ' +
           'on the event loop (the persona and its version row)',
       };

@@ -48,9 +48,13 @@ const KNOWN_OPEN: Record<string, string> =
         'refine openai JSON enforce: 15,000,000 chars of ". " answered, repaired and checked':
           'as above, plus the repaired 15 MB text copied back from the worker: p99 ~145 ms against a ' +
           'control of ~40 ms under a load average of ~12 (passed in 2 of 5 strict runs)',
-        'persona cache: 120 personas with 1 MiB context, each read once':
-          'RSS within bound now (+110 to +235 MiB); but SQLite writes of 1 MiB rows and the 1 MiB JSON ' +
-          'answers run on the event loop: p99 0.6-2 s under a load average of 10-25 (81 ms on a quieter machine)',
+        // On one backend only (`<name> [<backend>]`): PostgreSQL passes it (p99 21-89 ms, load ~7).
+        'persona cache: 120 personas with 1 MiB context, each read once [sqlite]':
+          'checkpoints moved to a worker (ADR 0054) and one 1 MiB create or read per loop turn (ADR 0055): ' +
+          'p50 16-19 -> 6-8 ms; but stalls of 100-200 ms remain in some runs (p99 57-200 ms against a ' +
+          'control of 10-40 ms, load average 6-8; 3 of 5 strict runs passed), with the main thread off ' +
+          'CPU and not runnable (I/O or a GC waiting on its helpers): SQLite still writes 2 MiB a create ' +
+          'on the event loop (the persona and its version row)',
       };
 
 const summary = (f: AttackFigures) =>
@@ -153,7 +157,7 @@ for (const { backend, skip } of backends) {
     );
     for (const attack of mine) {
       // Known open (issue 11): run and reported as todo, so a fix shows at once and nothing is hidden.
-      const todo = KNOWN_OPEN[attack.name];
+      const todo = KNOWN_OPEN[`${attack.name} [${backend.name}]`] ?? KNOWN_OPEN[attack.name];
       test(attack.name, { timeout: 240_000, ...(todo ? { todo } : {}) }, async () => {
         assert.ok(guard && target);
         const f = await guard.run(attack, backend.name, target);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TEST_ENCRYPTION_KEY } from './fixtures/tavus-seed.ts';
 import { type Account, describeEachBackend, type Harness } from './helpers/harness.ts';
+import { upload } from './helpers/knowledge.ts';
 import { newClip, newPersona as newMusicPersona } from './helpers/suno.ts';
 
 /** Issue 16, versions: one immutable version per change, on every surface, and the /v1 history API. */
@@ -185,6 +186,67 @@ describeEachBackend(
         const r = await h().request('GET', `/v1/personas/${id}/versions/1`, { account });
         assert.deepEqual([r.status, r.body], [404, NOT_FOUND('Persona')]);
       }
+    });
+
+    test('deleting a document makes a version of each persona that named it, with the deleting key', async () => {
+      const account = await h().newAccount();
+      const keyId = await keyIdOf(h(), account);
+      const doc = async (name: string) => {
+        const r = await upload(h(), account, {
+          name: `${name}.txt`,
+          type: 'text/plain',
+          text: `About ${name}.`,
+        });
+        assert.equal(r.status, 200, r.text);
+        return r.body.document_id as string;
+      };
+      const [d1, d2, d3] = [await doc('one'), await doc('two'), await doc('three')];
+      const persona = async (document_ids: string[]) => {
+        const r = await h().request('POST', '/v2/personas', {
+          account,
+          json: { persona_name: 'kb', system_prompt: 'x', document_ids },
+        });
+        assert.equal(r.status, 200, r.text);
+        return r.body.persona_id as string;
+      };
+      const both = await persona([d1, d2, d3]);
+      const onlyOne = await persona([d1]);
+      const other = await persona([d3]);
+
+      // Two deletions at once on a persona naming both: each is a version, none lost.
+      const dels = await Promise.all(
+        [d1, d2].map((d) => h().request('DELETE', `/v2/documents/${d}`, { account })),
+      );
+      assert.deepEqual(
+        dels.map((d) => d.status),
+        [204, 204],
+      );
+
+      assert.deepEqual(await storedVersions(h(), both), [1, 2, 3]);
+      assert.deepEqual((await version(h(), account, both, 3)).persona.document_ids, [d3]);
+      const middle = (await version(h(), account, both, 2)).persona.document_ids;
+      assert.ok(
+        JSON.stringify(middle) === JSON.stringify([d2, d3]) ||
+          JSON.stringify(middle) === JSON.stringify([d1, d3]),
+        JSON.stringify(middle),
+      );
+      assert.deepEqual(
+        (await allVersions(h(), account, both)).map((v) => [v.version, v.key_id]),
+        [
+          [3, keyId],
+          [2, keyId],
+          [1, keyId],
+        ],
+      );
+      assert.deepEqual(await storedVersions(h(), onlyOne), [1, 2]);
+      assert.deepEqual((await version(h(), account, onlyOne, 2)).persona.document_ids, []);
+      assert.deepEqual((await version(h(), account, onlyOne, 1)).persona.document_ids, [d1]);
+      // The persona reads as its latest version (the cache was invalidated).
+      const read = await h().request('GET', `/v2/personas/${onlyOne}`, { account });
+      assert.deepEqual(read.body.data[0].document_ids, []);
+      assert.equal((await h().request('GET', `/v1/personas/${onlyOne}`, { account })).body.version, 2);
+      // A persona that did not name them is untouched.
+      assert.deepEqual(await storedVersions(h(), other), [1]);
     });
 
     test('20 concurrent PATCHes: 21 versions, numbers strictly increasing, none lost', async () => {

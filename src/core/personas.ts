@@ -180,31 +180,49 @@ export async function updatePersona(
     const current = await lockOwned(ctx, tx, id);
     const next = await mutate(current);
     if (!options.force && sameFields(fieldsOf(current), next)) return { persona: current, changed: false };
-    const updated: Persona = {
-      ...current,
-      ...next,
-      updatedAt: laterIso(ctx.now(), current.updatedAt),
-      version: current.version + 1,
-    };
-    await tx
-      .updateTable('personas')
-      .set({ ...fieldsToRow(next), updated_at: updated.updatedAt, version: updated.version })
-      .where('id', '=', id)
-      .where('version', '=', current.version)
-      .execute();
-    // The state being replaced may predate versions (or come from a path that records none): keep it.
-    await recordIfMissing(tx, current);
-    await tx
-      .insertInto('persona_versions')
-      .values(versionRow(updated, { keyId: ctx.keyId, restoredFrom: options.restoredFrom ?? null }))
-      .execute();
-    pruned = await pruneVersions(tx, id, ctx.config.PERSONAKIT_PERSONA_VERSIONS_KEEP);
+    const written = await writeChange(ctx, tx, current, next, options);
+    pruned = written.pruned;
     await ctx.db.announceChange(tx, 'personas');
-    return { persona: updated, changed: true };
+    return { persona: written.persona, changed: true };
   });
   ctx.personas.invalidate(id);
   if (pruned.length > 0) forgetVersions(ctx.db, id, pruned);
   return result;
+}
+
+/**
+ * Writes a change to a persona locked in `tx` (lockOwned, or FOR UPDATE by the caller): the row, at the
+ * next version, and that version's immutable row, then applies retention. Every path that changes a
+ * persona goes through here, so none can change one without a version (issue 16). The caller announces
+ * the change, invalidates the cache and forgets the pruned versions after the commit.
+ */
+export async function writeChange(
+  ctx: Ctx,
+  tx: Tx,
+  current: Persona,
+  next: PersonaFields,
+  options: UpdateOptions = {},
+): Promise<{ persona: Persona; pruned: number[] }> {
+  const updated: Persona = {
+    ...current,
+    ...next,
+    updatedAt: laterIso(ctx.now(), current.updatedAt),
+    version: current.version + 1,
+  };
+  await tx
+    .updateTable('personas')
+    .set({ ...fieldsToRow(next), updated_at: updated.updatedAt, version: updated.version })
+    .where('id', '=', current.id)
+    .where('version', '=', current.version)
+    .execute();
+  // The state being replaced may predate versions (or come from a path that records none): keep it.
+  await recordIfMissing(tx, current);
+  await tx
+    .insertInto('persona_versions')
+    .values(versionRow(updated, { keyId: ctx.keyId, restoredFrom: options.restoredFrom ?? null }))
+    .execute();
+  const pruned = await pruneVersions(tx, current.id, ctx.config.PERSONAKIT_PERSONA_VERSIONS_KEEP);
+  return { persona: updated, pruned };
 }
 
 /** Its versions go with it (persona_versions rows cascade in the same transaction). */

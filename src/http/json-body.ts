@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../core/errors.ts';
+import { LARGE_CHARS, ownTurn } from '../loop-turns.ts';
 import type { AppEnv } from './env.ts';
 import { header, incomingOf } from './request-context.ts';
 import { closeIfBodyUnreadHono } from './unread-body.ts';
@@ -46,6 +47,8 @@ export function jsonBody(maxBytes = MAX_BODY_BYTES): MiddlewareHandler<AppEnv> {
     const text = incoming ? await readLimited(incoming, maxBytes) : await c.req.text();
     // In-process requests (tests, app.request) carry no content-length: bound them after the fact.
     if (!incoming && text.length > maxBytes && Buffer.byteLength(text) > maxBytes) throw tooLarge(maxBytes);
+    // A large body is parsed, checked and handled in a turn of its own, not with others that ended with it.
+    if (text.length >= LARGE_CHARS) await ownTurn();
     const body = parseJsonText(text);
     // Hono's body cache holds promises at run time (its type says values).
     (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);

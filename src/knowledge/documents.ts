@@ -2,6 +2,9 @@ import { sql } from 'kysely';
 import type { Ctx } from '../core/context.ts';
 import { AppError, type ErrorCode } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
+import { fieldsOf, rowToPersona } from '../core/persona.ts';
+import { forgetVersions } from '../core/persona-version-cache.ts';
+import { writeChange } from '../core/personas.ts';
 import { resolveOutboundUrl } from '../net/outbound-url.ts';
 import type { Tx } from '../storage/db.ts';
 import type { DocumentRow } from '../storage/schema.ts';
@@ -237,27 +240,43 @@ export async function deleteDocument(ctx: Ctx, id: string): Promise<void> {
     return personas;
   });
   noteDocumentsWrite(ctx.db, ctx.accountId);
-  for (const p of touched) ctx.personas.invalidate(p);
+  for (const p of touched) {
+    ctx.personas.invalidate(p.personaId);
+    if (p.pruned.length > 0) forgetVersions(ctx.db, p.personaId, p.pruned);
+  }
   await ctx.jobs.cancel({ kind: INGEST_JOB, uniqueKey: ingestKey(id) });
 }
 
-async function removeFromPersonas(ctx: Ctx, tx: Tx, id: string): Promise<string[]> {
-  const rows = await tx
+/**
+ * Drops the document from the lists of the account's personas that name it, each a change like any other:
+ * the row locked (FOR UPDATE on PostgreSQL; SQLite has one writer), a new version written in this same
+ * transaction, retention applied. Returns the personas changed and the versions retention removed.
+ */
+async function removeFromPersonas(ctx: Ctx, tx: Tx, id: string): Promise<RemovedFrom[]> {
+  let q = tx
     .selectFrom('personas')
-    .select(['id', 'document_ids', 'version'])
+    .selectAll()
     .where('account_id', '=', ctx.accountId)
     .where(sql<boolean>`document_ids LIKE ${`%${likeEscape(JSON.stringify(id))}%`} ESCAPE '\\'`)
-    .execute();
-  const now = ctx.now().toISOString();
-  for (const r of rows) {
-    const ids = (JSON.parse(r.document_ids) as string[]).filter((d) => d !== id);
-    await tx
-      .updateTable('personas')
-      .set({ document_ids: JSON.stringify(ids), updated_at: now, version: r.version + 1 })
-      .where('id', '=', r.id)
-      .execute();
+    // One lock order for every deletion, so two of them on shared personas cannot deadlock.
+    .orderBy('id');
+  if (ctx.db.dialect === 'postgres') q = q.forUpdate();
+  const rows = await q.execute();
+  const changed: RemovedFrom[] = [];
+  for (const row of rows) {
+    const current = rowToPersona(row);
+    const documentIds = current.documentIds.filter((d) => d !== id);
+    // The LIKE is a prefilter: an id that only contains this one is not a match.
+    if (documentIds.length === current.documentIds.length) continue;
+    const { pruned } = await writeChange(ctx, tx, current, { ...fieldsOf(current), documentIds });
+    changed.push({ personaId: current.id, pruned });
   }
-  return rows.map((r) => r.id);
+  return changed;
+}
+
+interface RemovedFrom {
+  personaId: string;
+  pruned: number[];
 }
 
 export async function recrawlDocument(ctx: Ctx, id: string, crawl?: CrawlConfig): Promise<DocumentRow> {

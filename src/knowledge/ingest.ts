@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Services } from '../core/context.ts';
 import type { JobRecord } from '../jobs/queue.ts';
 import { allowListOf } from '../net/outbound-url.ts';
@@ -13,6 +12,7 @@ import { crawlSite, fetchUrl, type HostLock } from './fetch/index.ts';
 import { storeHostLock } from './host-leases.ts';
 import { replaceChunks } from './index-store.ts';
 import { noteDocumentsWrite } from './ready-documents.ts';
+import { readUpload } from './uploads.ts';
 
 /**
  * The 'knowledge.ingest' job: source (upload, URL or crawl) → extractDocument → chunkDocument →
@@ -22,12 +22,6 @@ import { noteDocumentsWrite } from './ready-documents.ts';
  * `error` with its code at once. Anything else is retried by the queue; after the last attempt the
  * document says `internal_error`.
  */
-
-/**
- * Upload rows (1 MiB each) read per query while assembling an upload: one, as PostgreSQL sends bytea as
- * hex text (a 2 MB string per row, garbage at once) and fewer of them at a time lowered the peak.
- */
-const UPLOAD_READ_ROWS = 1;
 
 interface IngestPayload {
   documentId: string;
@@ -222,7 +216,7 @@ async function load(
   // The parser is stopped when the job is (a deleted document, a lost claim, shutdown), not only at its timeout.
   const limits = { timeoutMs: services.config.PERSONAKIT_EXTRACT_TIMEOUT_MS };
   if (doc.document_url === null) {
-    const bytes = await readUpload(services, doc);
+    const bytes = await readUpload(services.db, doc.id);
     return {
       doc: await extractDocument(
         {
@@ -280,55 +274,6 @@ const pageInput = (
   ...(page.contentType !== undefined ? { contentType: page.contentType } : {}),
   fileName: new URL(page.finalUrl).pathname,
 });
-
-/**
- * The upload, assembled from its 1 MiB rows into one buffer of its final size, read a few rows at a time:
- * reading all rows and concatenating them held the file twice (100 MB at once for a 50 MB upload). The
- * buffer is the view's own, so extractDocument moves it into the parse worker without a copy.
- */
-async function readUpload(services: Services, doc: DocumentRow): Promise<Uint8Array> {
-  const db = services.db.kysely;
-  const sizes = await db
-    .selectFrom('document_uploads')
-    .select((eb) => [
-      eb.fn.countAll<number>().as('rows'),
-      services.db.dialect === 'postgres'
-        ? sql<number>`coalesce(sum(octet_length(data)), 0)`.as('bytes')
-        : sql<number>`coalesce(sum(length(data)), 0)`.as('bytes'),
-    ])
-    .where('document_id', '=', doc.id)
-    .executeTakeFirst();
-  const total = Number(sizes?.bytes ?? 0);
-  if (Number(sizes?.rows ?? 0) === 0 || total === 0) {
-    throw new KnowledgeError('file_empty', 'The uploaded file is empty');
-  }
-  // Refused before allocating: the request already capped it, this only guards a store edited by hand.
-  if (total > MAX_UPLOAD_BYTES) {
-    throw new KnowledgeError('file_size_too_large', 'The uploaded file is larger than 50 MB');
-  }
-  const out = new Uint8Array(total);
-  let filled = 0;
-  let nextSeq = 0;
-  for (;;) {
-    const rows = await db
-      .selectFrom('document_uploads')
-      .select(['seq', 'data'])
-      .where('document_id', '=', doc.id)
-      .where('seq', '>=', nextSeq)
-      .orderBy('seq')
-      .limit(UPLOAD_READ_ROWS)
-      .execute();
-    for (const r of rows) {
-      if (filled + r.data.byteLength > total) throw new Error('the upload changed while it was read');
-      out.set(r.data, filled);
-      filled += r.data.byteLength;
-      nextSeq = Number(r.seq) + 1;
-    }
-    if (rows.length < UPLOAD_READ_ROWS) break;
-  }
-  if (filled !== total) throw new Error('the upload changed while it was read');
-  return out;
-}
 
 /** The text a user sees at GET /v2/documents/{id}/content: blocks in order, headings as Markdown. */
 function contentText(doc: ExtractedDocument): string {

@@ -7,6 +7,7 @@ import { migrateToLatest } from './migrations.ts';
 import { ChangeListener } from './pg-change-listener.ts';
 import { OwnSchemaPostgresDialect } from './pg-dialect.ts';
 import type { Database } from './schema.ts';
+import { BACKSTOP_PAGES, startCheckpointer } from './sqlite-checkpointer.ts';
 import { NodeSqliteDatabase } from './sqlite-driver.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -83,6 +84,14 @@ function openSqlite(path: string, tracing: Tracing | null): Db {
   raw.exec('PRAGMA synchronous = NORMAL');
   raw.exec('PRAGMA busy_timeout = 5000');
   raw.exec('PRAGMA foreign_keys = ON');
+  // Checkpoints run in a worker thread, not inside this connection's commits (ADR 0054).
+  let checkpointer: ReturnType<typeof startCheckpointer> | undefined;
+  if (file) {
+    raw.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    checkpointer = startCheckpointer(file, () => {
+      if (raw.isOpen) raw.exec('PRAGMA wal_autocheckpoint = 1000');
+    });
+  }
   const dataVersion = raw.prepare('PRAGMA data_version');
   let version = 0;
   let versionReadAt = Number.NEGATIVE_INFINITY;
@@ -116,6 +125,8 @@ function openSqlite(path: string, tracing: Tracing | null): Db {
     },
     close: async () => {
       await kysely.destroy();
+      // Before the server's connection: the last one to close checkpoints what is left and drops the WAL.
+      await checkpointer?.close();
       database.close();
     },
   };

@@ -1,4 +1,5 @@
 import type { CompiledQuery } from 'kysely';
+import { LARGE_CHARS, ownTurn } from '../loop-turns.ts';
 import type { Db } from './db.ts';
 import type { NewPersonaRow, NewPersonaVersionRow } from './schema.ts';
 
@@ -63,9 +64,10 @@ export class PersonaInsertBatcher {
         chars += rowChars((this.#queue[count] as Pending).row.row);
         count++;
       }
-      await this.#writeBatch(this.#queue.splice(0, count));
-      // A large group: the rest waits for the next turn, after what else is waiting (a /healthz, a read).
-      if (chars >= MAX_BATCH_CHARS && this.#queue.length > 0) await new Promise((r) => setImmediate(r));
+      const batch = this.#queue.splice(0, count);
+      // A large group is written in a turn of its own, after what else is waiting (a /healthz, a read).
+      if (chars >= LARGE_CHARS) await ownTurn();
+      await this.#writeBatch(batch);
     }
   }
 

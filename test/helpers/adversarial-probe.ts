@@ -17,7 +17,9 @@ import { Pool } from 'undici';
  * while a frozen event loop (seconds) still fails by far.
  *
  * Messages (IPC): {type: 'target', url, pid} points it at a (re)started server; {type: 'begin'} opens a
- * window; {type: 'end'} closes it and answers {type: 'window', ...figures}.
+ * window; {type: 'end'} closes it and answers {type: 'window', ...figures}. {type: 'hold'} (answered
+ * {type: 'held'}) and {type: 'resume'} bracket the suite's own instrumentation of the server (a forced
+ * full GC to read its heap): a request whose wait overlaps that span is not counted.
  */
 
 export interface WindowFigures {
@@ -35,7 +37,12 @@ export interface WindowFigures {
   rssEnd: number;
 }
 
-export type ProbeMessage = { type: 'target'; url: string; pid: number } | { type: 'begin' } | { type: 'end' };
+export type ProbeMessage =
+  | { type: 'target'; url: string; pid: number }
+  | { type: 'begin' }
+  | { type: 'end' }
+  | { type: 'hold' }
+  | { type: 'resume' };
 
 const INTERVAL_MS = 10;
 const RSS_EVERY_MS = 25;
@@ -49,6 +56,9 @@ let latencies: number[] = [];
 let failed = 0;
 /** Due time of each request still waiting for its answer. */
 const outstanding = new Set<number>();
+/** Spans of the suite's own instrumentation in the window: [start, end], end Infinity while it lasts. */
+let holds: [number, number][] = [];
+const held = (due: number, answered: number) => holds.some(([s, e]) => due <= e && answered >= s);
 let rssStart = 0;
 let rssPeak = 0;
 
@@ -89,7 +99,9 @@ function tick() {
     .catch(() => false)
     .then((ok) => {
       if (!outstanding.delete(due) || !counted || !windowOpen) return;
-      latencies.push(performance.now() - due);
+      const answered = performance.now();
+      if (held(due, answered)) return;
+      latencies.push(answered - due);
       if (!ok) failed++;
     });
 }
@@ -108,7 +120,8 @@ function closeWindow(): WindowFigures {
   const now = performance.now();
   // Requests still unanswered count with what they have waited so far: a frozen server must not
   // look fast because its answers never came.
-  const all = [...latencies, ...[...outstanding].map((due) => now - due)].sort((a, b) => a - b);
+  const waiting = [...outstanding].filter((due) => !held(due, now)).map((due) => now - due);
+  const all = [...latencies, ...waiting].sort((a, b) => a - b);
   windowOpen = false;
   const r = rss();
   const controlSorted = controlLatencies.sort((a, b) => a - b);
@@ -137,11 +150,18 @@ process.on('message', (m: ProbeMessage) => {
     controlLatencies = [];
     failed = 0;
     outstanding.clear();
+    holds = [];
     rssStart = rss();
     rssPeak = rssStart;
     windowOpen = true;
   } else if (m.type === 'end') {
     process.send?.({ type: 'window', ...closeWindow() });
+  } else if (m.type === 'hold') {
+    holds.push([performance.now(), Number.POSITIVE_INFINITY]);
+    process.send?.({ type: 'held' });
+  } else if (m.type === 'resume') {
+    const open = holds.at(-1);
+    if (open) open[1] = performance.now();
   }
 });
 

@@ -28,6 +28,11 @@ export const MAX_SEARCH_LIMIT = 100;
 export const MAX_QUERY_TERMS = 64;
 /** `quality` scores stored vectors of at most this many chunks per query (in-process cosine). */
 export const VECTOR_SCAN_LIMIT = 50_000;
+/**
+ * How long a search waits for the query's vector; past it the search answers from full text. Ingestion
+ * waits longer (the embedder's own 60 s): a search is someone waiting.
+ */
+export const QUERY_EMBED_TIMEOUT_MS = 5000;
 const RRF_K = 60;
 // BM25 parameters of the PostgreSQL ranking: Anserini's defaults, the published BEIR BM25 baselines' own.
 const K1 = 0.9;
@@ -69,7 +74,10 @@ export async function searchChunks(
 
   let queryVector: Float32Array | undefined;
   try {
-    [queryVector] = await embedder.embed([input.query.slice(0, 8_000)]);
+    [queryVector] = await embedder.embed(
+      [input.query.slice(0, 8_000)],
+      AbortSignal.timeout(QUERY_EMBED_TIMEOUT_MS),
+    );
   } catch {
     // The endpoint being down must not take search down with it: full text alone still answers.
     queryVector = undefined;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EMBED_JOB } from '../src/knowledge/embed-job.ts';
 import { createEmbedder } from '../src/knowledge/embeddings.ts';
+import { INLINE_EMBED_MAX_CHUNKS } from '../src/knowledge/ingest.ts';
 import { backends, describeUnlessSkipped } from './helpers/backends.ts';
 import { DIMENSIONS, type FakeEmbeddings, fakeEmbeddings } from './helpers/fake-embeddings.ts';
 import { type Account, createHarness, type Harness } from './helpers/harness.ts';
@@ -158,6 +159,22 @@ for (const { backend, skip } of backends) {
       } finally {
         fake.mode = 'ok';
       }
+    });
+    test('a document of more than 2,000 chunks is ready at once; the background job embeds it in rounds', async () => {
+      fake.mode = 'ok';
+      const a = await h.newAccount();
+      const sections = Array.from(
+        { length: INLINE_EMBED_MAX_CHUNKS + 5 },
+        (_, i) => `# Section ${i}\n\nPassage number ${i} of a long manual.`,
+      );
+      sections[1234] = '# Parking\n\nPark the automobile in the second row.';
+      const id = await ingest(h, a, 'manual.md', sections.join('\n\n'));
+      await until('every chunk embedded', async () => {
+        const rows = await chunksOf(h, id);
+        return rows.length > INLINE_EMBED_MAX_CHUNKS && rows.every((r) => r.embedding_model === 'fake-a');
+      });
+      const quality = await search(h, a, 'car', 'quality');
+      assert.match(quality.body.data[0]?.text ?? '', /automobile/, quality.text);
     });
   });
 

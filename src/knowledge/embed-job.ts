@@ -67,10 +67,18 @@ async function embedAccount(services: Services, p: EmbedPayload, signal: AbortSi
   if (!embedder) return;
   let after = '';
   let embedded = 0;
+  let thisPass = 0;
   for (;;) {
     signal.throwIfAborted();
     const rows = await chunksToEmbed(services.db, p.accountId, embedder.model, after);
-    if (rows.length === 0) break;
+    if (rows.length === 0) {
+      // Chunks written during the pass (random ids, some behind the cursor) found no new job to queue
+      // (this one held the key): one more pass from the start until a pass finds nothing.
+      if (thisPass === 0) break;
+      after = '';
+      thisPass = 0;
+      continue;
+    }
     const vectors = await embedConcurrently(
       embedder,
       rows.map((r) => embeddingText({ headingPath: headings(r.heading_path), text: r.text })),
@@ -83,6 +91,7 @@ async function embedAccount(services: Services, p: EmbedPayload, signal: AbortSi
       rows.map((r, i) => ({ id: r.id, vector: vectors[i] as Float32Array })),
     );
     embedded += rows.length;
+    thisPass += rows.length;
     after = rows[rows.length - 1]?.id ?? after;
   }
   if (embedded > 0) {

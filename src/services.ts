@@ -14,6 +14,8 @@ import { ensureSystemPersonas } from './core/system-personas.ts';
 import { UsageRecorder } from './core/usage.ts';
 import { createJobQueue } from './jobs/queue.ts';
 import { jobCounts } from './jobs/store.ts';
+import { enqueueStaleEmbeddings } from './knowledge/embed-job.ts';
+import { embedderFromConfig } from './knowledge/embeddings.ts';
 import { registerKnowledgeJobs } from './knowledge/ingest.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './observability/metrics.ts';
@@ -60,11 +62,14 @@ export async function createServices(config: Config, log: Logger): Promise<Servi
       budgets: new BudgetGuard(db, usage, now),
       metrics: await metricsFor(config, db, personas, keys),
       tracing,
+      embedder: embedderFromConfig(config),
       now: () => new Date(),
     };
     services.jobs.observe(services.metrics);
     registerKnowledgeJobs(services);
     registerConversationJobs(services);
+    // A new or changed embeddings model: the chunks it has no vectors for are embedded in the background.
+    await enqueueStaleEmbeddings(services);
     return services;
   } catch (err) {
     await db.close();

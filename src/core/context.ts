@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { JobQueue } from '../jobs/queue.ts';
+import type { Embedder } from '../knowledge/embeddings.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Tracing } from '../observability/tracing.ts';
@@ -34,6 +35,11 @@ export interface Services {
   /** The usage log (batched writes) and the per-key daily budgets that read it. */
   usage: UsageRecorder;
   budgets: BudgetGuard;
+  /**
+   * The operator's embeddings endpoint (PERSONAKIT_EMBEDDINGS_URL + _MODEL), made once per process;
+   * null when not configured (knowledge search is then full text alone).
+   */
+  embedder: Embedder | null;
   now: () => Date;
 }
 

@@ -19,6 +19,7 @@ export class RequestCtx implements Ctx {
   readonly tracing: Services['tracing'];
   readonly usage: Services['usage'];
   readonly budgets: Services['budgets'];
+  readonly embedder: Services['embedder'];
   readonly now: Services['now'];
   readonly accountId: string;
   readonly keyId: string;
@@ -39,6 +40,7 @@ export class RequestCtx implements Ctx {
     this.tracing = services.tracing;
     this.usage = services.usage;
     this.budgets = services.budgets;
+    this.embedder = services.embedder;
     this.now = services.now;
     this.accountId = principal.accountId;
     this.keyId = principal.keyId;

@@ -18,6 +18,10 @@ export interface EmbeddingsSettings {
 /** Texts per request: OpenAI accepts 2,048; local servers (TEI, Ollama) prefer small batches. */
 export const EMBED_BATCH = 64;
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** The longest vector accepted (the largest common models have 3,072 or 4,096 dimensions). */
+export const MAX_DIMENSIONS = 16_384;
+/** Embedding requests in flight at once for one ingestion or re-embedding job. */
+export const EMBED_CONCURRENCY = 2;
 
 /** The configured embedder, or null when PERSONAKIT_EMBEDDINGS_URL / _MODEL are not both set. */
 export function embedderFromConfig(config: Config): Embedder | null {
@@ -83,12 +87,23 @@ export function parseEmbeddings(body: string, expected: number): Float32Array[] 
     );
   }
   const out: Float32Array[] = new Array(expected);
+  let dimensions = -1;
   data.forEach((item: { index?: unknown; embedding?: unknown }, i) => {
     const index = typeof item?.index === 'number' ? item.index : i;
     const e = item?.embedding;
+    if (Array.isArray(e) && e.length > MAX_DIMENSIONS) {
+      throw new Error(
+        `embeddings endpoint returned a vector of ${e.length} dimensions (at most ${MAX_DIMENSIONS})`,
+      );
+    }
+    if (Array.isArray(e) && dimensions !== -1 && e.length !== dimensions) {
+      throw new Error('embeddings endpoint returned vectors of different lengths');
+    }
+    if (Array.isArray(e)) dimensions = e.length;
     if (
       !Array.isArray(e) ||
       e.length === 0 ||
+      !Number.isInteger(index) ||
       index < 0 ||
       index >= expected ||
       !e.every((x) => typeof x === 'number' && Number.isFinite(x))
@@ -112,6 +127,43 @@ export async function embedAll(
     signal?.throwIfAborted();
     out.push(...(await embedder.embed(texts.slice(i, i + EMBED_BATCH), signal)));
   }
+  return out;
+}
+
+/**
+ * Embeds texts in batches of EMBED_BATCH with at most `concurrency` requests in flight, vectors in input
+ * order. The first failure (or the signal) stops it: no further batch starts.
+ */
+export async function embedConcurrently(
+  embedder: Embedder,
+  texts: string[],
+  signal?: AbortSignal,
+  concurrency = EMBED_CONCURRENCY,
+): Promise<Float32Array[]> {
+  const out: Float32Array[] = new Array(texts.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < texts.length) {
+      signal?.throwIfAborted();
+      const start = next;
+      next += EMBED_BATCH;
+      try {
+        const vectors = await embedder.embed(texts.slice(start, start + EMBED_BATCH), signal);
+        for (let i = 0; i < vectors.length; i++) out[start + i] = vectors[i] as Float32Array;
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  const workers = Array.from(
+    { length: Math.max(1, Math.min(concurrency, Math.ceil(texts.length / EMBED_BATCH))) },
+    worker,
+  );
+  const results = await Promise.allSettled(workers);
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
   return out;
 }
 

@@ -9,6 +9,8 @@ import { noteIndexWrite } from './memory-index.ts';
 export interface ReplaceChunksOptions {
   /** When the operator configured an embeddings endpoint: each chunk's vector is stored with it. */
   embeddings?: Embedder | null;
+  /** Vectors computed by the caller (ingestion embeds before its transaction), one per chunk or null. */
+  vectors?: { model: string; vectors: (Float32Array | null)[] } | null;
   signal?: AbortSignal;
 }
 
@@ -28,15 +30,15 @@ export async function replaceChunks(
   tx?: Tx,
   options: ReplaceChunksOptions = {},
 ): Promise<void> {
-  let vectors: (Float32Array | null)[] | null = null;
-  if (options.embeddings && chunks.length > 0) {
+  let vectors: (Float32Array | null)[] | null = options.vectors?.vectors ?? null;
+  if (!vectors && options.embeddings && chunks.length > 0) {
     vectors = await embedAll(
       options.embeddings,
       chunks.map((c) => embeddingText(c)),
       options.signal,
     );
   }
-  const model = options.embeddings?.model ?? null;
+  const model = options.vectors?.model ?? options.embeddings?.model ?? null;
   const now = new Date().toISOString();
   let version = 0;
   await inTx(db, tx, async (t) => {
@@ -139,4 +141,57 @@ async function inTx(db: Db, tx: Tx | undefined, fn: (t: Tx) => Promise<void>): P
 /** What is embedded for a chunk: its headings give a passage its topic. */
 export function embeddingText(c: Pick<Chunk, 'headingPath' | 'text'>): string {
   return c.headingPath.length > 0 ? `${c.headingPath.join(' > ')}\n\n${c.text}` : c.text;
+}
+
+/** Chunks re-embedded per round of the background job: bounds its memory and each write transaction. */
+export const REEMBED_BATCH = 256;
+
+/**
+ * Up to `limit` chunks of the account after `afterId` (id order) without a vector of `model`: never
+ * embedded, embedded by another model, or left without one when the endpoint failed at ingestion.
+ */
+export async function chunksToEmbed(
+  db: Db,
+  accountId: string,
+  model: string,
+  afterId: string,
+  limit = REEMBED_BATCH,
+): Promise<{ id: string; text: string; heading_path: string }[]> {
+  return db.kysely
+    .selectFrom('knowledge_chunks')
+    .select(['id', 'text', 'heading_path'])
+    .where('account_id', '=', accountId)
+    .where('id', '>', afterId)
+    .where((eb) => eb.or([eb('embedding_model', 'is', null), eb('embedding_model', '<>', model)]))
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** Stores vectors of `model` on chunks by id (a chunk replaced meanwhile is simply not found). */
+export async function storeVectors(
+  db: Db,
+  model: string,
+  rows: { id: string; vector: Float32Array }[],
+): Promise<void> {
+  await db.kysely.transaction().execute(async (t) => {
+    for (const r of rows) {
+      await t
+        .updateTable('knowledge_chunks')
+        .set({ embedding: vectorToBytes(r.vector), embedding_model: model })
+        .where('id', '=', r.id)
+        .execute();
+    }
+  });
+}
+
+/** Accounts with chunks lacking a vector of `model` (a new or changed model, or a failed embedding). */
+export async function accountsToEmbed(db: Db, model: string): Promise<string[]> {
+  const rows = await db.kysely
+    .selectFrom('knowledge_chunks')
+    .select('account_id')
+    .distinct()
+    .where((eb) => eb.or([eb('embedding_model', 'is', null), eb('embedding_model', '<>', model)]))
+    .execute();
+  return rows.map((r) => r.account_id);
 }

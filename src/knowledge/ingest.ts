@@ -6,11 +6,13 @@ import { CALLBACK_JOB, deliverCallback, enqueueCallback } from './callbacks.ts';
 import { type Chunk, chunkDocument } from './chunk.ts';
 import type { CrawlConfig } from './document-wire.ts';
 import { INGEST_JOB, MAX_UPLOAD_BYTES } from './documents.ts';
+import { enqueueEmbedding, registerEmbedJob } from './embed-job.ts';
+import { embedConcurrently } from './embeddings.ts';
 import { extractDocument } from './extract/index.ts';
 import { type ExtractedBlock, type ExtractedDocument, KnowledgeError } from './extract/types.ts';
 import { crawlSite, fetchUrl, type HostLock } from './fetch/index.ts';
 import { storeHostLock } from './host-leases.ts';
-import { replaceChunks } from './index-store.ts';
+import { embeddingText, replaceChunks } from './index-store.ts';
 import { noteDocumentsWrite } from './ready-documents.ts';
 import { readUpload } from './uploads.ts';
 
@@ -22,6 +24,13 @@ import { readUpload } from './uploads.ts';
  * `error` with its code at once. Anything else is retried by the queue; after the last attempt the
  * document says `internal_error`.
  */
+
+/**
+ * Chunks embedded inside the ingestion job, before the document is `ready` (ADR 0057). A larger document
+ * goes `ready` with full text at once and the background embedding job gives it vectors in bounded
+ * rounds: 2,000 vectors of 1,536 dimensions are 12 MB held until the chunks are written.
+ */
+export const INLINE_EMBED_MAX_CHUNKS = 2000;
 
 interface IngestPayload {
   documentId: string;
@@ -45,6 +54,7 @@ export function registerKnowledgeJobs(services: Services): void {
   services.jobs.handle(CALLBACK_JOB, (job, signal) => deliverCallback(services, job, signal), {
     concurrency: 4,
   });
+  registerEmbedJob(services);
 }
 
 async function ingest(
@@ -95,7 +105,52 @@ async function ingest(
     await finish(services, p, { status: 'error', code: 'file_empty', message: 'The document has no text' });
     return;
   }
-  await finish(services, p, { status: 'ready', chunks, text: contentText(extracted), crawledUrls });
+  const embedded = await embedChunks(services, p, chunks, signal);
+  if (signal.aborted) return;
+  await finish(services, p, {
+    status: 'ready',
+    chunks,
+    text: contentText(extracted),
+    crawledUrls,
+    vectors: embedded,
+  });
+}
+
+/**
+ * The chunks' vectors when an embedder is configured, fetched before the terminal transaction (a slow
+ * endpoint never holds the store's write lock). A failing endpoint does not fail the document: it becomes
+ * `ready` with full-text search, the failure is logged, and finish() queues the background embedding job,
+ * which retries with the queue's backoff. Null: no vectors now (none configured, failed, or too many).
+ */
+async function embedChunks(
+  services: Services,
+  p: IngestPayload,
+  chunks: Chunk[],
+  signal: AbortSignal,
+): Promise<EmbeddedChunks | null> {
+  const embedder = services.embedder;
+  if (!embedder || chunks.length > INLINE_EMBED_MAX_CHUNKS) return null;
+  if (!(await update(services, p, { progress: 75 }))) return null;
+  try {
+    const vectors = await embedConcurrently(
+      embedder,
+      chunks.map((c) => embeddingText(c)),
+      signal,
+    );
+    return { model: embedder.model, vectors };
+  } catch (err) {
+    if (signal.aborted) return null;
+    services.log.warn(
+      { err, documentId: p.documentId, model: embedder.model },
+      'embedding the document failed: it is ready with full-text search; vectors follow in the background',
+    );
+    return null;
+  }
+}
+
+interface EmbeddedChunks {
+  model: string;
+  vectors: Float32Array[];
 }
 
 async function current(services: Services, p: IngestPayload): Promise<DocumentRow | undefined> {
@@ -144,7 +199,13 @@ async function update(
 const leavesOrEntersReady = (from: string, to: string) => from !== to && (from === 'ready' || to === 'ready');
 
 type Outcome =
-  | { status: 'ready'; chunks: Chunk[]; text: string; crawledUrls: string[] | undefined }
+  | {
+      status: 'ready';
+      chunks: Chunk[];
+      text: string;
+      crawledUrls: string[] | undefined;
+      vectors?: EmbeddedChunks | null;
+    }
   | { status: 'error'; code: string; message: string };
 
 /** The terminal write: chunks, text and status together, only if the document is still this generation. */
@@ -161,7 +222,11 @@ async function finish(services: Services, p: IngestPayload, outcome: Outcome): P
     const now = services.now().toISOString();
     const next: DocumentRow = { ...row, status: outcome.status, progress: null, updated_at: now };
     if (outcome.status === 'ready') {
-      await replaceChunks(services.db, row.account_id, row.id, outcome.chunks, tx);
+      await replaceChunks(services.db, row.account_id, row.id, outcome.chunks, tx, {
+        vectors: outcome.vectors ?? null,
+      });
+      // Vectors missing (failed, or too many to do inline): the account's embedding job fills them in.
+      if (services.embedder && !outcome.vectors) await enqueueEmbedding(services, row.account_id, tx);
       await tx.deleteFrom('document_contents').where('document_id', '=', row.id).execute();
       await tx.insertInto('document_contents').values({ document_id: row.id, text: outcome.text }).execute();
       next.error_code = null;
@@ -201,7 +266,12 @@ async function finish(services: Services, p: IngestPayload, outcome: Outcome): P
     {
       documentId: p.documentId,
       status: outcome.status,
-      ...(outcome.status === 'ready' ? { chunks: outcome.chunks.length } : { code: outcome.code }),
+      ...(outcome.status === 'ready'
+        ? {
+            chunks: outcome.chunks.length,
+            ...(services.embedder ? { embedded: outcome.vectors ? outcome.vectors.model : false } : {}),
+          }
+        : { code: outcome.code }),
     },
     'document processed',
   );

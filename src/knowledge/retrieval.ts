@@ -49,6 +49,8 @@ export async function searchKnowledge(ctx: Ctx, q: KnowledgeQuery) {
     documentIds: picked,
     limit: q.limit,
     strategy: q.strategy,
+    // The process's one embedder (null without PERSONAKIT_EMBEDDINGS_URL): `speed` never uses it.
+    embeddings: ctx.embedder,
   });
   return passages
     .filter((p) => names.has(p.document_id))

@@ -28,6 +28,31 @@ export const MAX_SEARCH_LIMIT = 100;
 export const MAX_QUERY_TERMS = 64;
 /** `quality` scores stored vectors of at most this many chunks per query (in-process cosine). */
 export const VECTOR_SCAN_LIMIT = 50_000;
+/**
+ * How long a search waits for the query's vector; past it the search answers from full text. Ingestion
+ * waits longer (the embedder's own 60 s): a search is someone waiting.
+ */
+export const QUERY_EMBED_TIMEOUT_MS = 5000;
+/** After a query embedding timed out, searches skip the endpoint this long rather than each wait again. */
+export const QUERY_EMBED_PAUSE_MS = 30_000;
+const pausedUntil = new WeakMap<Embedder, number>();
+
+/**
+ * The query's vector, or undefined: the endpoint being down must not take search down with it (full text
+ * alone answers). A refusal costs nothing and is retried at the next search; a timeout cost someone
+ * QUERY_EMBED_TIMEOUT_MS, so the endpoint is left alone for QUERY_EMBED_PAUSE_MS.
+ */
+async function embedQuery(embedder: Embedder, query: string): Promise<Float32Array | undefined> {
+  if ((pausedUntil.get(embedder) ?? 0) > Date.now()) return undefined;
+  const signal = AbortSignal.timeout(QUERY_EMBED_TIMEOUT_MS);
+  try {
+    const [v] = await embedder.embed([query.slice(0, 8_000)], signal);
+    return v;
+  } catch {
+    if (signal.aborted) pausedUntil.set(embedder, Date.now() + QUERY_EMBED_PAUSE_MS);
+    return undefined;
+  }
+}
 const RRF_K = 60;
 // BM25 parameters of the PostgreSQL ranking: Anserini's defaults, the published BEIR BM25 baselines' own.
 const K1 = 0.9;
@@ -67,13 +92,11 @@ export async function searchChunks(
     terms.length === 0 ? [] : await fullTextSearch(db, input.accountId, ids, terms, depth, pgRanking);
   if (!embedder) return fullText.slice(0, limit).map(toPassage);
 
-  let queryVector: Float32Array | undefined;
-  try {
-    [queryVector] = await embedder.embed([input.query.slice(0, 8_000)]);
-  } catch {
-    // The endpoint being down must not take search down with it: full text alone still answers.
-    queryVector = undefined;
+  // balanced only re-ranks full-text candidates: with none carrying a vector of this model, no call.
+  if (strategy !== 'quality' && !fullText.some((r) => r.embedding && r.embedding_model === embedder.model)) {
+    return fullText.slice(0, limit).map(toPassage);
   }
+  const queryVector = await embedQuery(embedder, input.query);
   if (!queryVector) return fullText.slice(0, limit).map(toPassage);
   const vectorRanked =
     strategy === 'quality'

@@ -195,6 +195,10 @@ export async function conversationsBench(log: (s: string) => void): Promise<stri
         PERSONAKIT_CHAT_MODEL: 'gpt-4o-mini',
         PERSONAKIT_OPENAI_BASE_URL: `${mockUrl}/v1`,
         PERSONAKIT_OPENAI_API_KEY: 'sk-bench',
+        // BENCH_SERVER_NODE_OPTIONS=--cpu-prof…: profile the server alone (not the load clients).
+        ...(process.env.BENCH_SERVER_NODE_OPTIONS
+          ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS, PERSONAKIT_RUN_SOURCES: '1' }
+          : {}),
       },
       (port) => httpOk(`http://127.0.0.1:${port}/readyz`),
     );

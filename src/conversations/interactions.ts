@@ -3,7 +3,7 @@ import { AppError } from '../core/errors.ts';
 import { FixedWindow } from '../core/fixed-window.ts';
 import { newId } from '../core/ids.ts';
 import { busOf } from './bus.ts';
-import { appendEvents } from './events.ts';
+import { appendEvents, type StoredEvent } from './events.ts';
 import { getConversation } from './store.ts';
 import { interruptLocal, runTurn } from './turn.ts';
 
@@ -96,7 +96,8 @@ export async function interact(ctx: Ctx, conversationId: string, raw: unknown): 
   if (row.status !== 'active') throw bad('The conversation has ended');
   const now = ctx.now();
   const type = msg.event_type;
-  const wake = () => busOf(ctx).wake(conversationId);
+  // With the rows just appended (after their commit), subscribers here get them without a read.
+  const wake = (appended?: StoredEvent[]) => busOf(ctx).wake(conversationId, appended);
 
   switch (type) {
     case 'conversation.respond': {
@@ -131,9 +132,9 @@ export async function interact(ctx: Ctx, conversationId: string, raw: unknown): 
         );
         // Ended since the check above: the whole transaction (turn_idx too) is undone.
         if (stored.length === 0) throw bad('The conversation has ended');
-        return { turnIdx, seq: stored[stored.length - 1]?.seq ?? 0 };
+        return { turnIdx, seq: stored[stored.length - 1]?.seq ?? 0, stored };
       });
-      wake();
+      wake(turn.stored);
       const fresh = await getConversation(ctx, conversationId);
       void runTurn(ctx, fresh, turn.turnIdx, turn.seq);
       return;
@@ -146,7 +147,7 @@ export async function interact(ctx: Ctx, conversationId: string, raw: unknown): 
         throw bad('audio echo is not supported: this server holds text conversations');
       const text = textOf(p, 'text') ?? '';
       const inferenceId = typeof p.inference_id === 'string' ? p.inference_id.slice(0, 200) : newId('inf_');
-      await appendEvents(
+      const stored = await appendEvents(
         ctx.db,
         conversationId,
         [
@@ -158,7 +159,7 @@ export async function interact(ctx: Ctx, conversationId: string, raw: unknown): 
         ],
         now,
       );
-      wake();
+      wake(stored);
       return;
     }
     case 'conversation.interrupt': {

@@ -31,7 +31,7 @@ export function interruptLocal(conversationId: string): void {
 
 async function emit(ctx: Ctx, id: string, events: NewEvent[]): Promise<StoredEvent[]> {
   const out = await appendEvents(ctx.db, id, events, ctx.now());
-  busOf(ctx).wake(id);
+  busOf(ctx).wake(id, out);
   return out;
 }
 

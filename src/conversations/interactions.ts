@@ -109,9 +109,10 @@ export async function interact(ctx: Ctx, conversationId: string, raw: unknown): 
           .set((eb) => ({ turn_idx: eb('turn_idx', '+', 1) }))
           .where('id', '=', conversationId)
           .execute();
+        // The row as this turn starts (turn_idx moved): the turn runs on it, no second read after commit.
         const r = await tx
           .selectFrom('conversations')
-          .select('turn_idx')
+          .selectAll()
           .where('id', '=', conversationId)
           .executeTakeFirstOrThrow();
         const turnIdx = Number(r.turn_idx);
@@ -132,11 +133,11 @@ export async function interact(ctx: Ctx, conversationId: string, raw: unknown): 
         );
         // Ended since the check above: the whole transaction (turn_idx too) is undone.
         if (stored.length === 0) throw bad('The conversation has ended');
-        return { turnIdx, seq: stored[stored.length - 1]?.seq ?? 0, stored };
+        const seq = stored[stored.length - 1]?.seq ?? 0;
+        return { turnIdx, seq, stored, row: { ...r, last_seq: seq } };
       });
       wake(turn.stored);
-      const fresh = await getConversation(ctx, conversationId);
-      void runTurn(ctx, fresh, turn.turnIdx, turn.seq);
+      void runTurn(ctx, turn.row, turn.turnIdx, turn.seq);
       return;
     }
     case 'conversation.echo': {

@@ -144,17 +144,21 @@ export async function runTurn(
   let checks: unknown[] = [];
   let citations: unknown[] = [];
   try {
-    await emit(ctx, id, [
-      {
-        event_type: 'conversation.started_speaking',
-        properties: { role: 'replica' },
-        turn_idx: turnIdx,
-        inference_id: inferenceId,
-      },
-      { event_type: 'conversation.replica.started_speaking', turn_idx: turnIdx, inference_id: inferenceId },
+    // The history is read while the started events are being committed (it needs only the user's turn,
+    // committed before this turn began): one wait for the store fewer before the first word.
+    const [, messages] = await Promise.all([
+      emit(ctx, id, [
+        {
+          event_type: 'conversation.started_speaking',
+          properties: { role: 'replica' },
+          turn_idx: turnIdx,
+          inference_id: inferenceId,
+        },
+        { event_type: 'conversation.replica.started_speaking', turn_idx: turnIdx, inference_id: inferenceId },
+      ]),
+      history(ctx, row),
     ]);
     const fields = fieldsOf(row);
-    const messages = await history(ctx, row);
     for (let round = 0; round < TOOL_ROUNDS; round++) {
       const chat = await openChat(ctx, {
         personaId: row.persona_id ?? DEFAULT_PERSONA_ID,

@@ -65,23 +65,36 @@ async function appendIn(
   now: Date,
   options: { evenIfEnded?: boolean },
 ): Promise<StoredEvent[]> {
-  const updated = await t
+  const out = await claimSeqs(t, db, conversationId, events, now, options);
+  await insertEvents(t, out);
+  return out;
+}
+
+/**
+ * Moves the conversation's seq counter by the events' count and returns them as envelopes with their
+ * seq, or [] when the conversation is not active (unless evenIfEnded). One statement: UPDATE … RETURNING
+ * (on PostgreSQL it also sends the NOTIFY that wakes other instances, delivered at commit).
+ */
+async function claimSeqs(
+  t: Tx,
+  db: Db,
+  conversationId: string,
+  events: NewEvent[],
+  now: Date,
+  options: { evenIfEnded?: boolean },
+): Promise<StoredEvent[]> {
+  const row = await t
     .updateTable('conversations')
     .set((eb) => ({ last_seq: eb('last_seq', '+', events.length) }))
     .where('id', '=', conversationId)
     .$if(options.evenIfEnded !== true, (q) => q.where('status', '=', 'active'))
+    .returning('last_seq')
+    .$if(db.dialect === 'postgres', (q) => q.returning(notifyAppend(db, conversationId).as('woke')))
     .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) === 0) return [];
-  const row = await t
-    .selectFrom('conversations')
-    .select('last_seq')
-    .$if(db.dialect === 'postgres', (q) => q.select(notifyAppend(db, conversationId).as('woke')))
-    .where('id', '=', conversationId)
-    .executeTakeFirstOrThrow();
+  if (!row) return [];
   const first = Number(row.last_seq) - events.length + 1;
-  const stamp = now.toISOString();
   const timestamp = now.getTime() / 1000;
-  const out = events.map((e, i): StoredEvent => {
+  return events.map((e, i): StoredEvent => {
     const envelope: Envelope = {
       message_type: 'conversation',
       event_type: e.event_type,
@@ -94,20 +107,28 @@ async function appendIn(
     };
     return { seq: first + i, visible: e.visible !== false, envelope };
   });
-  await t
-    .insertInto('conversation_events')
-    .values(
-      out.map((e) => ({
-        conversation_id: conversationId,
-        seq: e.seq,
-        event_type: e.envelope.event_type,
-        visible: e.visible ? 1 : 0,
-        body: JSON.stringify(e.envelope),
-        created_at: stamp,
-      })),
-    )
-    .execute();
-  return out;
+}
+
+/** Rows per INSERT: 6 columns each, far below SQLite's bound-parameter limit. */
+const INSERT_ROWS = 500;
+
+/** The envelopes' rows, any conversations, in as few INSERTs as the parameter bound allows. */
+async function insertEvents(t: Tx, out: StoredEvent[]): Promise<void> {
+  for (let i = 0; i < out.length; i += INSERT_ROWS) {
+    await t
+      .insertInto('conversation_events')
+      .values(
+        out.slice(i, i + INSERT_ROWS).map((e) => ({
+          conversation_id: e.envelope.conversation_id,
+          seq: e.seq,
+          event_type: e.envelope.event_type,
+          visible: e.visible ? 1 : 0,
+          body: JSON.stringify(e.envelope),
+          created_at: new Date(e.envelope.timestamp * 1000).toISOString(),
+        })),
+      )
+      .execute();
+  }
 }
 
 interface PendingAppend {
@@ -170,8 +191,10 @@ class AppendBatcher {
       try {
         const results = await this.#db.kysely.transaction().execute(async (t) => {
           const out: StoredEvent[][] = [];
+          // Each append's counter moved in call order, then every row of the group in one INSERT.
           for (const p of group)
-            out.push(await appendIn(t, this.#db, p.conversationId, p.events, p.now, p.options));
+            out.push(await claimSeqs(t, this.#db, p.conversationId, p.events, p.now, p.options));
+          await insertEvents(t, out.flat());
           return out;
         });
         for (const [i, p] of group.entries()) p.resolve(results[i] ?? []);

@@ -239,8 +239,7 @@ export async function chatBench(log: (s: string) => void): Promise<string> {
     const mid = (xs: Latency[], p: 'p50' | 'p99') =>
       xs.map((x) => x[p]).sort((a, b) => a - b)[1] ?? Number.NaN;
     const addedKnowledge = mid(kChat, 'p50') - mid(kMock, 'p50');
-    const addedKnowledgeP99 = mid(kChat, 'p99') - mid(kMock, 'p99');
-
+  
     log('chat: throughput x32');
     const c32 = { method: 'POST', connections: 32 } as const;
     const t = await sideBySide(
@@ -313,7 +312,8 @@ export async function chatBench(log: (s: string) => void): Promise<string> {
     const rows = [
       `| chat JSON x1, added latency p50, no knowledge | ${us(addedPlain)} | proxy ${us(added(lat.proxy))}, Portkey ${us(added(lat.portkey))} | ≤ 300 µs | ${addedPlain <= 300 ? 'yes' : '**no**'} |`,
       `| chat JSON x1, added latency p50, persona with ${CHUNKS.toLocaleString('en-US')} chunks | ${us(addedKnowledge)} | — | ≤ 1.5 ms | ${addedKnowledge <= 1500 ? 'yes' : '**no**'} |`,
-      `| chat JSON x1, added latency p99, persona with ${CHUNKS.toLocaleString('en-US')} chunks | ${us(addedKnowledgeP99)} | — |  |  |`,
+      // p99s are not subtracted: the mock's and ours have their outliers at different requests.
+      `| chat JSON x1, latency p99, persona with ${CHUNKS.toLocaleString('en-US')} chunks | ${us(mid(kChat, 'p99'))} | mock alone ${us(mid(kMock, 'p99'))} |  |  |`,
       `| 50 concurrent chat streams: time to first byte added, p50 | ${ttfbAdded.toFixed(2)} ms | — | ≤ 1 ms | ${ttfbAdded <= 1 ? 'yes' : '**no**'} (errors ${sChat.errors}) |`,
       `| chat JSON x32 throughput | ${Math.round(tp.chat?.rps ?? 0).toLocaleString('en-US')} req/s | ${ratio(tp.chat?.rps, tp.proxy?.rps)} of the proxy (${Math.round(tp.proxy?.rps ?? 0)}), ${ratio(tp.chat?.rps, tp.portkey?.rps)} of Portkey (${Math.round(tp.portkey?.rps ?? 0)}) | reported |  (errors ${(tp.chat?.errors ?? 0) + (tp.chat?.non2xx ?? 0)}) |`,
       `| chat JSON x32: gateway CPU per request | ${us(tp.chat?.cpuUsPerReq ?? Number.NaN)} | proxy ${us(tp.proxy?.cpuUsPerReq ?? Number.NaN)}, Portkey ${us(tp.portkey?.cpuUsPerReq ?? Number.NaN)} |  |  |`,

@@ -250,3 +250,17 @@ export async function readEvents(
     envelope: JSON.parse(r.body) as Envelope,
   }));
 }
+
+/** The conversation's last `limit` visible utterances (user and replica), oldest first. */
+export async function recentUtterances(db: Db, conversationId: string, limit: number): Promise<Envelope[]> {
+  const rows = await db.kysely
+    .selectFrom('conversation_events')
+    .select('body')
+    .where('conversation_id', '=', conversationId)
+    .where('event_type', '=', 'conversation.utterance')
+    .where('visible', '=', 1)
+    .orderBy('seq', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.reverse().map((r) => JSON.parse(r.body) as Envelope);
+}

@@ -5,7 +5,7 @@ import type { ChatMessage, ToolCall } from '../providers/chat-types.ts';
 import { ClientGone } from '../providers/upstream-errors.ts';
 import type { ConversationRow } from '../storage/schema.ts';
 import { busOf } from './bus.ts';
-import { appendEvents, type NewEvent, readEvents, type StoredEvent } from './events.ts';
+import { appendEvents, type NewEvent, recentUtterances, type StoredEvent } from './events.ts';
 import { recall } from './memories.ts';
 import { DEFAULT_PERSONA_ID, fieldsOf } from './store.ts';
 
@@ -20,7 +20,8 @@ import { DEFAULT_PERSONA_ID, fieldsOf } from './store.ts';
 
 export const TOOL_RESULT_WAIT_MS = 30_000;
 const TOOL_ROUNDS = 4;
-const HISTORY_EVENTS = 5_000;
+/** Utterances given to the LLM as the history: the most recent ones, so a long conversation stays bounded. */
+const HISTORY_UTTERANCES = 400;
 
 /** Turns running in this process, so an interrupt posted here aborts at once (others see the log). */
 const running = new Map<string, AbortController>();
@@ -40,9 +41,7 @@ async function history(ctx: Ctx, row: ConversationRow): Promise<ChatMessage[]> {
   const memories = await recall(ctx, row.id, fieldsOf(row).memory_stores ?? []);
   const system = [row.context ?? '', memories].filter((t) => t !== '').join('\n\n');
   if (system) messages.push({ role: 'system', content: system });
-  const events = await readEvents(ctx.db, row.id, 0, HISTORY_EVENTS);
-  for (const { envelope: e } of events) {
-    if (e.event_type !== 'conversation.utterance') continue;
+  for (const e of await recentUtterances(ctx.db, row.id, HISTORY_UTTERANCES)) {
     const speech = String(e.properties?.speech ?? '');
     messages.push({ role: e.properties?.role === 'user' ? 'user' : 'assistant', content: speech });
   }

@@ -239,7 +239,7 @@ export async function chatBench(log: (s: string) => void): Promise<string> {
     const mid = (xs: Latency[], p: 'p50' | 'p99') =>
       xs.map((x) => x[p]).sort((a, b) => a - b)[1] ?? Number.NaN;
     const addedKnowledge = mid(kChat, 'p50') - mid(kMock, 'p50');
-  
+
     log('chat: throughput x32');
     const c32 = { method: 'POST', connections: 32 } as const;
     const t = await sideBySide(

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { type RawBuilder, sql } from 'kysely';
 import { channelExpr } from '../jobs/pg-wake.ts';
 
 /**
@@ -25,9 +24,9 @@ export function originOf(db: object): string {
   return origin;
 }
 
-/** The pg_notify call an append evaluates in its transaction. */
-export function notifyAppend(db: object, conversationId: string): RawBuilder<unknown> {
-  return sql`pg_notify(${sql.raw(CONVERSATION_CHANNEL)}, ${`${originOf(db)}:${conversationId}`})`;
+/** The payload of an append's pg_notify (evaluated in its transaction: src/conversations/events.ts). */
+export function notifyPayload(db: object, conversationId: string): string {
+  return `${originOf(db)}:${conversationId}`;
 }
 
 /** A payload from another instance: the conversation to wake; undefined for our own or a malformed one. */

@@ -75,8 +75,7 @@ await esbuild.build({
 });
 // The web console (src/console/ui): a browser bundle of its own, served at /console (src/console/serve.ts).
 // Imported here, after esbuild was found: a production install never loads it.
-const { buildConsole } = await import('./console-build.mjs');
+// The conversation_url page's chat is a bundle of its own beside it (src/surfaces/tavus/conversation-page.ts).
+const { buildConsole, buildRoom } = await import('./console-build.mjs');
 await buildConsole(esbuild, 'dist/console');
-// The conversation_url page's chat, a bundle of its own (src/surfaces/tavus/conversation-page.ts).
-const { buildRoom } = await import('./room-build.mjs');
 await buildRoom(esbuild, 'dist/console');

@@ -2,15 +2,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 /**
- * Bundles the web console (src/console/ui, Preact + TSX) for the browser: one minified script and one
- * style sheet with content hashes in their names, plus manifest.json naming them, which the server reads
- * (src/console/assets.ts). Used by scripts/build.mjs (into dist/console) and by the browser tests
- * (test/helpers/console.ts, into a directory of their own). Plain JavaScript, like build.mjs.
+ * Browser bundles of src/console/ui (Preact + TSX): one minified script and one style sheet with content
+ * hashes in their names, plus manifest.json naming them, the shape the server reads (src/console/assets.ts).
+ * Used by scripts/build.mjs (into dist/console) and by the browser tests and the bench (into directories of
+ * their own). Plain JavaScript, like build.mjs.
  */
-export async function buildConsole(esbuild, outdir) {
+async function buildBundle(esbuild, name, entry, outdir) {
   mkdirSync(outdir, { recursive: true });
   const result = await esbuild.build({
-    entryPoints: { console: 'src/console/ui/main.tsx' },
+    entryPoints: { [name]: entry },
     outdir,
     entryNames: '[name]-[hash]',
     bundle: true,
@@ -28,7 +28,22 @@ export async function buildConsole(esbuild, outdir) {
   const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));
   const js = outputs.find((p) => p.endsWith('.js'));
   const css = outputs.find((p) => p.endsWith('.css'));
-  if (!js || !css) throw new Error(`console build: expected one .js and one .css, got ${outputs.join(', ')}`);
+  if (!js || !css) throw new Error(`${name} build: expected one .js and one .css, got ${outputs.join(', ')}`);
   writeFileSync(join(outdir, 'manifest.json'), `${JSON.stringify({ js, css })}\n`);
   return { js, css };
+}
+
+/** The web console, into `outdir`. */
+export function buildConsole(esbuild, outdir) {
+  return buildBundle(esbuild, 'console', 'src/console/ui/main.tsx', outdir);
+}
+
+/**
+ * The conversation_url page (src/console/ui/conversations/room.tsx: the console's chat view on the page's
+ * own endpoints) into <consoleDir>/room. Kept apart from the console's bundle so a person joining a
+ * conversation loads only the chat (a fraction of the console). Without it the server serves the page's
+ * plain script (src/surfaces/tavus/conversation-page-script.ts).
+ */
+export function buildRoom(esbuild, consoleDir) {
+  return buildBundle(esbuild, 'room', 'src/console/ui/conversations/room.tsx', join(consoleDir, 'room'));
 }

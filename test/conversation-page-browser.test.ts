@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { buildRoom } from '../scripts/room-build.mjs';
+import { buildRoom } from '../scripts/console-build.mjs';
 import { type Backend, backends } from './helpers/backends.ts';
 import { axeViolations, browserTest, hasChromium, launchChromium, screenshot } from './helpers/browser.ts';
 import { tavusPersona, textChunks } from './helpers/chat-surface.ts';
@@ -18,7 +18,7 @@ const sqliteBackend = backends.find((b) => b.backend.name === 'sqlite')?.backend
  * conversation_url in a real browser (Debian's headless Chromium): the page connects to its event stream,
  * a message typed and sent comes back as the persona's answer, user text is rendered inert, and axe-core
  * finds no serious violation; an answer streamed by the persona's LLM (a local fake) shows while it is
- * still being generated and ends as the transcript says; End ends the conversation. Twice: with the console's chat view built (scripts/room-build.mjs), and
+ * still being generated and ends as the transcript says; End ends the conversation. Twice: with the console's chat view built (scripts/console-build.mjs buildRoom), and
  * without a build (the plain script an install from the sources serves). One backend is enough here:
  * the storage paths are the API suites' business.
  */

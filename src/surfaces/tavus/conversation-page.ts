@@ -18,7 +18,7 @@ import { tavusError } from './errors.ts';
  * capability, plus ?t=<meeting_token> with require_auth (page-access.ts).
  *
  * The script is the console's chat view (src/console/ui/conversations/room.tsx, built by
- * scripts/room-build.mjs into <console dir>/room) when that bundle is built; an install without it (run
+ * scripts/console-build.mjs buildRoom into <console dir>/room) when that bundle is built; an install without it (run
  * from the sources, no esbuild) serves the plain script of conversation-page-script.ts, with the same
  * labels and classes.
  */

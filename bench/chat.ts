@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKey } from '../src/core/api-keys.ts';
@@ -6,6 +6,7 @@ import { replaceChunks } from '../src/knowledge/index-store.ts';
 import { openDb } from '../src/storage/db.ts';
 import { type Latency, latencySideBySide, sideBySide, type Throughput } from './lib/load.ts';
 import { httpOk, type Proc, root, runJson, start } from './lib/processes.ts';
+import { replaceResultsSection } from './lib/report.ts';
 
 /**
  * BENCH_CHAT=1 (or `node bench/chat.ts`): POST /v1/chat/completions (issue 14) side by side with the same
@@ -340,14 +341,7 @@ export async function chatBench(log: (s: string) => void): Promise<string> {
 
 /** Replaces (or appends) the chat section of bench/RESULTS.md. */
 export function writeChatSection(md: string): void {
-  const file = join(root, 'bench', 'RESULTS.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const start = current.indexOf(SECTION);
-  let next = start < 0 ? -1 : current.indexOf('\n## ', start + SECTION.length);
-  if (next >= 0) next += 1;
-  const before = start < 0 ? current.trimEnd() : current.slice(0, start).trimEnd();
-  const after = next < 0 ? '' : `\n${current.slice(next)}`;
-  writeFileSync(file, `${before}\n\n${md.trimEnd()}\n${after}`);
+  replaceResultsSection(SECTION, md);
 }
 
 if (import.meta.main) {

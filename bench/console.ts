@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { buildConsole } from '../scripts/console-build.mjs';
-import { root } from './lib/processes.ts';
+import { replaceResultsSection } from './lib/report.ts';
 
 /**
  * The web console's first load (issue 18): the bytes of its one script and one style sheet, raw and as
@@ -55,14 +55,7 @@ ${rows}
 }
 
 export function writeConsoleSection(md: string): void {
-  const file = join(root, 'bench', 'RESULTS.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const start = current.indexOf(SECTION);
-  let next = start < 0 ? -1 : current.indexOf('\n## ', start + SECTION.length);
-  if (next >= 0) next += 1;
-  const before = start < 0 ? current.trimEnd() : current.slice(0, start).trimEnd();
-  const after = next < 0 ? '' : `\n${current.slice(next)}`;
-  writeFileSync(file, `${before}\n\n${md.trimEnd()}\n${after}`);
+  replaceResultsSection(SECTION, md);
 }
 
 if (import.meta.main) {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { createKey } from '../src/core/api-keys.ts';
 import { openDb } from '../src/storage/db.ts';
 import { httpOk, type Proc, root, rssMb, start } from './lib/processes.ts';
+import { replaceResultsSection } from './lib/report.ts';
 
 /**
  * BENCH_CONVERSATIONS=1 (or `node bench/conversations.ts`): issue 15's load. N conversations (200) held
@@ -273,14 +274,7 @@ export async function conversationsBench(log: (s: string) => void): Promise<stri
 
 /** Replaces (or appends) the conversations section of bench/RESULTS.md. */
 export function writeConversationsSection(md: string): void {
-  const file = join(root, 'bench', 'RESULTS.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const start = current.indexOf(SECTION);
-  let next = start < 0 ? -1 : current.indexOf('\n## ', start + SECTION.length);
-  if (next >= 0) next += 1;
-  const before = start < 0 ? current.trimEnd() : current.slice(0, start).trimEnd();
-  const after = next < 0 ? '' : `\n${current.slice(next)}`;
-  writeFileSync(file, `${before}\n\n${md.trimEnd()}\n${after}`);
+  replaceResultsSection(SECTION, md);
 }
 
 if (import.meta.main) {

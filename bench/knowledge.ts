@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -8,6 +8,7 @@ import { knowledgeIndex } from '../src/knowledge/memory-index.ts';
 import { type PgRanking, searchChunks } from '../src/knowledge/search.ts';
 import { type Db, openDb } from '../src/storage/db.ts';
 import { root } from './lib/processes.ts';
+import { replaceResultsSection } from './lib/report.ts';
 
 /**
  * BENCH_KNOWLEDGE=1: retrieval quality on BEIR SciFact (test split: 300 queries) and search latency at
@@ -447,14 +448,7 @@ function loadAverage(): string {
  * file from its own rows, so this runs after it (or alone with BENCH_KNOWLEDGE=only).
  */
 export function writeKnowledgeSection(md: string): void {
-  const file = join(root, 'bench', 'RESULTS.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const start = current.indexOf(SECTION);
-  let next = start < 0 ? -1 : current.indexOf('\n## ', start + SECTION.length);
-  if (next >= 0) next += 1;
-  const before = start < 0 ? current.trimEnd() : current.slice(0, start).trimEnd();
-  const after = next < 0 ? '' : `\n${current.slice(next)}`;
-  writeFileSync(file, `${before}\n\n${md.trimEnd()}\n${after}`);
+  replaceResultsSection(SECTION, md);
 }
 
 if (import.meta.main) {

@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { root } from './processes.ts';
 
 export interface Row {
   workload: string;
@@ -59,4 +61,20 @@ export function render(
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * Puts a section (`## …` heading and its body) into bench/RESULTS.md, replacing the one with the same
+ * heading, else appending it: the main bench rewrites the file from its own rows, so the sections run
+ * after it (or alone) replace only their own part.
+ */
+export function replaceResultsSection(heading: string, md: string): void {
+  const file = join(root, 'bench', 'RESULTS.md');
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const start = current.indexOf(heading);
+  let next = start < 0 ? -1 : current.indexOf('\n## ', start + heading.length);
+  if (next >= 0) next += 1;
+  const before = start < 0 ? current.trimEnd() : current.slice(0, start).trimEnd();
+  const after = next < 0 ? '' : `\n${current.slice(next)}`;
+  writeFileSync(file, `${before}\n\n${md.trimEnd()}\n${after}`);
 }

@@ -1,5 +1,5 @@
-import { useId } from 'preact/hooks';
-import { type ChartRow, ChartTable } from './data-table.tsx';
+import { ChartFrame } from './chart-frame.tsx';
+import type { ChartRow } from './data-table.tsx';
 import { axis, clip, compact } from './scale.ts';
 import { useWidth } from './use-width.ts';
 
@@ -25,7 +25,6 @@ export function BreakdownChart({
   unit: string;
   rows: readonly ChartRow[];
 }) {
-  const id = useId();
   const [ref, W] = useWidth<HTMLElement>(640, 768);
   // Names take about a third of the width; ~7px a character at 12px.
   const LABEL_W = Math.min(220, Math.round(W * 0.36));
@@ -37,54 +36,45 @@ export function BreakdownChart({
   const barArea = W - LABEL_W - VALUE_W;
   const H = Math.max(1, shown.length) * ROW + 8;
   return (
-    <figure class="chart" ref={ref}>
-      {/* The visible title; the drawing names itself (its <title>), so this is not read twice. */}
-      <figcaption class="chart-title" aria-hidden="true">
-        {title}
-      </figcaption>
-      <svg
-        viewBox={`0 0 ${W} ${H}`}
-        width={W}
-        height={H}
-        role="img"
-        aria-labelledby={`${id}-t`}
-        aria-describedby={`${id}-d`}
-        class="chart-svg"
-      >
-        <title id={`${id}-t`}>{title}</title>
-        <desc id={`${id}-d`}>
-          {description}
-          {sorted.length > MAX_BARS ? ` The ${MAX_BARS} largest of ${sorted.length} are drawn.` : ''}
-        </desc>
-        {shown.length === 0 && (
-          <text x={W / 2} y={ROW - 6} text-anchor="middle" class="chart-axis" fill="currentColor">
-            No usage in this range
-          </text>
-        )}
-        {shown.map((r, i) => {
-          const y = 4 + i * ROW;
-          const w = Math.max(r.value > 0 ? 1 : 0, (r.value / top) * barArea);
-          return (
-            <g key={r.label + (r.detail ?? '')}>
-              <title>{`${r.label}: ${r.value.toLocaleString('en-US')} ${unit}`}</title>
-              <text
-                x={LABEL_W - 8}
-                y={y + ROW / 2 + 4}
-                text-anchor="end"
-                class="chart-label"
-                fill="currentColor"
-              >
-                {clip(r.label, chars)}
-              </text>
-              <rect x={LABEL_W} y={y + 4} width={w} height={ROW - 8} class="chart-bar" fill="#1f5fbf" />
-              <text x={LABEL_W + w + 6} y={y + ROW / 2 + 4} class="chart-axis" fill="currentColor">
-                {compact(r.value)}
-              </text>
-            </g>
-          );
-        })}
-      </svg>
-      <ChartTable caption={title} labelHeader={labelHeader} valueHeader={unit} rows={sorted} />
-    </figure>
+    <ChartFrame
+      frameRef={ref}
+      width={W}
+      height={H}
+      title={title}
+      description={
+        sorted.length > MAX_BARS
+          ? `${description} The ${MAX_BARS} largest of ${sorted.length} are drawn.`
+          : description
+      }
+      table={{ labelHeader, valueHeader: unit, rows: sorted }}
+    >
+      {shown.length === 0 && (
+        <text x={W / 2} y={ROW - 6} text-anchor="middle" class="chart-axis" fill="currentColor">
+          No usage in this range
+        </text>
+      )}
+      {shown.map((r, i) => {
+        const y = 4 + i * ROW;
+        const w = Math.max(r.value > 0 ? 1 : 0, (r.value / top) * barArea);
+        return (
+          <g key={r.label + (r.detail ?? '')}>
+            <title>{`${r.label}: ${r.value.toLocaleString('en-US')} ${unit}`}</title>
+            <text
+              x={LABEL_W - 8}
+              y={y + ROW / 2 + 4}
+              text-anchor="end"
+              class="chart-label"
+              fill="currentColor"
+            >
+              {clip(r.label, chars)}
+            </text>
+            <rect x={LABEL_W} y={y + 4} width={w} height={ROW - 8} class="chart-bar" fill="#1f5fbf" />
+            <text x={LABEL_W + w + 6} y={y + ROW / 2 + 4} class="chart-axis" fill="currentColor">
+              {compact(r.value)}
+            </text>
+          </g>
+        );
+      })}
+    </ChartFrame>
   );
 }

@@ -1,5 +1,5 @@
-import { useId } from 'preact/hooks';
-import { type ChartRow, ChartTable } from './data-table.tsx';
+import { ChartFrame } from './chart-frame.tsx';
+import type { ChartRow } from './data-table.tsx';
 import { axis, compact } from './scale.ts';
 import { useWidth } from './use-width.ts';
 
@@ -25,7 +25,6 @@ export function DayChart({
   /** One row per day, oldest first; label is YYYY-MM-DD. */
   rows: readonly ChartRow[];
 }) {
-  const id = useId();
   const [ref, W] = useWidth<HTMLElement>(640, 960);
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
@@ -36,48 +35,38 @@ export function DayChart({
   const every = Math.max(1, Math.ceil(rows.length / Math.max(2, Math.floor(plotW / 44))));
   const y = (v: number) => M.top + plotH - (v / top) * plotH;
   return (
-    <figure class="chart" ref={ref}>
-      {/* The visible title; the drawing names itself (its <title>), so this is not read twice. */}
-      <figcaption class="chart-title" aria-hidden="true">
-        {title}
-      </figcaption>
-      <svg
-        viewBox={`0 0 ${W} ${H}`}
-        width={W}
-        height={H}
-        role="img"
-        aria-labelledby={`${id}-t`}
-        aria-describedby={`${id}-d`}
-        class="chart-svg"
-      >
-        <title id={`${id}-t`}>{title}</title>
-        <desc id={`${id}-d`}>{description}</desc>
-        {ticks.map((t) => (
-          <g key={t}>
-            <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} class="chart-grid" stroke="#d0d0d0" />
-            <text x={M.left - 6} y={y(t) + 4} text-anchor="end" class="chart-axis" fill="currentColor">
-              {compact(t)}
-            </text>
+    <ChartFrame
+      frameRef={ref}
+      width={W}
+      height={H}
+      title={title}
+      description={description}
+      table={{ labelHeader: 'Day (UTC)', valueHeader: unit, rows }}
+    >
+      {ticks.map((t) => (
+        <g key={t}>
+          <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} class="chart-grid" stroke="#d0d0d0" />
+          <text x={M.left - 6} y={y(t) + 4} text-anchor="end" class="chart-axis" fill="currentColor">
+            {compact(t)}
+          </text>
+        </g>
+      ))}
+      {rows.map((r, i) => {
+        const x = M.left + i * slot + (slot - barW) / 2;
+        const h = Math.max(r.value > 0 ? 1 : 0, (r.value / top) * plotH);
+        return (
+          <g key={r.label}>
+            <rect x={x} y={M.top + plotH - h} width={barW} height={h} class="chart-bar" fill="#1f5fbf">
+              <title>{`${r.label}: ${r.value.toLocaleString('en-US')} ${unit}`}</title>
+            </rect>
+            {i % every === 0 && (
+              <text x={x + barW / 2} y={H - 8} text-anchor="middle" class="chart-axis" fill="currentColor">
+                {r.label.slice(5)}
+              </text>
+            )}
           </g>
-        ))}
-        {rows.map((r, i) => {
-          const x = M.left + i * slot + (slot - barW) / 2;
-          const h = Math.max(r.value > 0 ? 1 : 0, (r.value / top) * plotH);
-          return (
-            <g key={r.label}>
-              <rect x={x} y={M.top + plotH - h} width={barW} height={h} class="chart-bar" fill="#1f5fbf">
-                <title>{`${r.label}: ${r.value.toLocaleString('en-US')} ${unit}`}</title>
-              </rect>
-              {i % every === 0 && (
-                <text x={x + barW / 2} y={H - 8} text-anchor="middle" class="chart-axis" fill="currentColor">
-                  {r.label.slice(5)}
-                </text>
-              )}
-            </g>
-          );
-        })}
-      </svg>
-      <ChartTable caption={title} labelHeader="Day (UTC)" valueHeader={unit} rows={rows} />
-    </figure>
+        );
+      })}
+    </ChartFrame>
   );
 }

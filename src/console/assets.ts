@@ -64,3 +64,30 @@ export async function loadConsoleBundle(dir: string): Promise<ConsoleBundle | nu
   }
   return { js, css, assets };
 }
+
+/**
+ * A built asset as a response: brotli or gzip as the client accepts, cached for good (its name carries a
+ * hash of its content, so a new build has new names), with the page's security headers.
+ */
+export function assetResponse(
+  asset: Asset,
+  acceptEncoding: string | undefined,
+  security: Record<string, string>,
+): Response {
+  const accept = acceptEncoding ?? '';
+  const [body, encoding] = /\bbr\b/.test(accept)
+    ? [asset.br, 'br']
+    : /\bgzip\b/.test(accept)
+      ? [asset.gzip, 'gzip']
+      : [asset.raw, undefined];
+  return new Response(new Uint8Array(body), {
+    status: 200,
+    headers: {
+      ...security,
+      'content-type': asset.type,
+      'cache-control': 'public, max-age=31536000, immutable',
+      vary: 'accept-encoding',
+      ...(encoding ? { 'content-encoding': encoding } : {}),
+    },
+  });
+}

@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import type { Services } from '../core/context.ts';
 import type { AppEnv } from '../http/env.ts';
-import { type ConsoleBundle, defaultConsoleDir, loadConsoleBundle } from './assets.ts';
+import { assetResponse, type ConsoleBundle, defaultConsoleDir, loadConsoleBundle } from './assets.ts';
 
 /**
  * The web console at /console (docs/adr/0047-web-console.md): one HTML page, one script and one style
@@ -62,19 +62,6 @@ export function registerConsole(app: Hono<AppEnv>, services: Services): void {
     const b = await bundle();
     const asset = b?.assets.get(c.req.param('name'));
     if (!asset) return c.text('Not found', 404, { ...security, 'cache-control': 'no-store' });
-    const accept = c.req.header('accept-encoding') ?? '';
-    const [body, encoding] = /\bbr\b/.test(accept)
-      ? [asset.br, 'br']
-      : /\bgzip\b/.test(accept)
-        ? [asset.gzip, 'gzip']
-        : [asset.raw, undefined];
-    return c.body(new Uint8Array(body), 200, {
-      ...security,
-      'content-type': asset.type,
-      // The name carries a hash of the content: a new build has new names.
-      'cache-control': 'public, max-age=31536000, immutable',
-      vary: 'accept-encoding',
-      ...(encoding ? { 'content-encoding': encoding } : {}),
-    });
+    return assetResponse(asset, c.req.header('accept-encoding'), security);
   });
 }

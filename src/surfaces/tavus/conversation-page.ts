@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import type { Context, Hono } from 'hono';
-import { type ConsoleBundle, defaultConsoleDir, loadConsoleBundle } from '../../console/assets.ts';
+import {
+  assetResponse,
+  type ConsoleBundle,
+  defaultConsoleDir,
+  loadConsoleBundle,
+} from '../../console/assets.ts';
 import { interact } from '../../conversations/interactions.ts';
 import { conversationCapability } from '../../conversations/page-access.ts';
 import { endConversation, getConversation } from '../../conversations/store.ts';
@@ -77,20 +82,7 @@ export function registerConversationPage(app: Hono<AppEnv>, services: Services):
   app.get('/conversation-page/assets/:name{[A-Za-z0-9_.-]{1,100}}', async (c) => {
     const asset = (await room())?.assets.get(c.req.param('name'));
     if (!asset) return c.text('Not found', 404, security);
-    const accept = c.req.header('accept-encoding') ?? '';
-    const [body, encoding] = /\bbr\b/.test(accept)
-      ? [asset.br, 'br']
-      : /\bgzip\b/.test(accept)
-        ? [asset.gzip, 'gzip']
-        : [asset.raw, undefined];
-    return c.body(new Uint8Array(body), 200, {
-      ...security,
-      'content-type': asset.type,
-      // The name carries a hash of the content: a new build has new names.
-      'cache-control': 'public, max-age=31536000, immutable',
-      vary: 'accept-encoding',
-      ...(encoding ? { 'content-encoding': encoding } : {}),
-    });
+    return assetResponse(asset, c.req.header('accept-encoding'), security);
   });
   app.get('/conversation-page/chat.js', (c) =>
     c.body(CHAT_JS, 200, { ...security, 'content-type': 'text/javascript; charset=utf-8' }),

@@ -31,7 +31,7 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Where a test run saves its screenshots (gitignored; docs/img holds the ones the README shows). */
+/** Where a test run saves its screenshots (gitignored; docs/img holds the ones the README and docs/console.md show). */
 export const SCREENSHOT_DIR = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -104,6 +104,9 @@ describeEachBackend(
       const { key, accountId } = await accountWithKey(h(), ['keys']);
       const secrets = [key];
       for (let i = 0; i < 3; i++) {
+        // Keys made in the same millisecond tie on created_at (and are then ordered by their random id):
+        // a millisecond apart, "newest first" has one answer.
+        await new Promise((resolve) => setTimeout(resolve, 2));
         const r = await h().request('POST', '/v1/keys', { account: as(key), json: { name: `k${i}` } });
         assert.equal(r.status, 201, r.text);
         assert.deepEqual(r.body.scopes, ['keys'], 'defaults to the maker’s scopes');

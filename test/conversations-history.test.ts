@@ -60,6 +60,14 @@ describeEachBackend(
       assert.ok(!said.includes('u0') && !said.includes('u250'), 'older utterances left out');
       assert.equal(said[0], 'r250', 'the oldest kept');
       assert.ok(!said.some((t: string) => t.startsWith('partial')), 'streamed partials are not history');
+      // The turn ends (its answer in the transcript) before the suite closes the store under it.
+      let done = false;
+      for (let i = 0; i < 200 && !done; i++) {
+        const v = await h().request('GET', `/v2/conversations/${id}?verbose=true`, { account: a });
+        done = v.body.transcript?.some((t: Env) => t.role === 'assistant' && t.content === 'Noted.') ?? false;
+        if (!done) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      assert.ok(done, 'the answer was recorded');
     });
   },
   { PERSONAKIT_ALLOWED_HOSTS: '127.0.0.1', PERSONAKIT_ENCRYPTION_KEY: 'ef'.repeat(32) },

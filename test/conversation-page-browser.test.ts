@@ -110,8 +110,14 @@ for (const built of [true, false]) {
         await page.getByLabel('Message').fill('When is the lamp lit?');
         await page.getByRole('button', { name: 'Send', exact: true }).click();
         await page.getByText('The lamp is lit at dusk.', { exact: true }).waitFor({ timeout: 20_000 });
-        const verbose = await harness.request('GET', `/v2/conversations/${id}?verbose=true`, { account });
-        const said = verbose.body.transcript.filter((t: { role: string }) => t.role === 'assistant');
+        // The page shows the streamed text as it accumulates; the final utterance is committed just after
+        // the last piece: wait (bounded) for the transcript to hold it.
+        let said: { content: string }[] = [];
+        for (let i = 0; i < 200 && said.length === 0; i++) {
+          const verbose = await harness.request('GET', `/v2/conversations/${id}?verbose=true`, { account });
+          said = verbose.body.transcript.filter((t: { role: string }) => t.role === 'assistant');
+          if (said.length === 0) await new Promise((resolve) => setTimeout(resolve, 25));
+        }
         assert.deepEqual(
           said.map((t: { content: string }) => t.content),
           ['The lamp is lit at dusk.'],

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { emptyFields, type JsonObject, type Persona } from '../src/core/persona.ts';
+import { compileStyle } from '../src/style/compile.ts';
 import { compileSystemPrompt } from '../src/style/index.ts';
 
 function persona(fields: Partial<Persona>): Persona {
@@ -61,6 +62,23 @@ describe('compileSystemPrompt', () => {
       max_words: 50,
     };
     t.assert.snapshot(compileSystemPrompt(persona({ name: 'Counsel', attributes })), asText);
+  });
+
+  test('the prompt builds no banned-phrase matcher, even with a greeting and sign-off (issue 11)', () => {
+    // 2,600 phrases made the first prompt of such a persona hold the event loop ~15 ms (~100 loaded)
+    // because styling the greeting built the matcher; the prompt lists the phrases and needs no matcher.
+    const attributes = Object.freeze({
+      banned_phrases: Array.from({ length: 2600 }, (_, i) => `as an AI number ${i}`),
+      greeting: 'Hi there!',
+      sign_off: 'Cheers, Ana',
+    });
+    const prompt = compileSystemPrompt(Object.freeze(persona({ attributes })));
+    assert.match(prompt, /Begin with the greeting "Hi there!"/);
+    const style = compileStyle(attributes);
+    assert.equal(style.bannedPhrases?.matcherBuilt, false);
+    // Styling the greeting (the engine and the checks do) builds it then, once.
+    assert.equal(style.greeting?.styled, 'Hi there!');
+    assert.equal(style.bannedPhrases?.matcherBuilt, true);
   });
 
   test('a bare persona: name and the rewrite rule only', () => {

@@ -68,16 +68,48 @@ function text(value: unknown): string | undefined {
 /**
  * A framing text and what it looks like after the persona's word rules: either form counts as
  * present, so output the engine produced (or a provider wrote as configured) passes the check.
+ *
+ * The styled form is worked out on first use, not when the style is compiled: styling runs every word
+ * rule, and the banned-phrase rule then builds its matcher (2,600 phrases: ~15 ms of the event loop,
+ * ~100 on a loaded machine, issue 11). The prompt only needs `raw`, so a refine through a provider whose
+ * answer is checked in a worker, or never arrives, does not pay for it.
  */
+class LazyFraming implements Framing {
+  readonly raw: string;
+  readonly #style: CompiledStyle;
+  #done: Omit<Framing, 'raw'> | undefined;
+
+  constructor(raw: string, style: CompiledStyle) {
+    this.raw = raw;
+    this.#style = style;
+  }
+
+  #styledForms(): Omit<Framing, 'raw'> {
+    if (this.#done) return this.#done;
+    const raw = this.raw;
+    const spans: string[] = [];
+    const masked = applyWordRules(mask(raw, spans), this.#style);
+    const styled = unmask(masked, spans);
+    const marks = { emoji: findEmoji(masked).length, exclamations: findExclamations(masked).length };
+    const variants = new Map([raw, styled].map((t) => [framingWords(t).join(' '), framingWords(t)]));
+    const cores = [...variants.values()].filter((c) => c.length > 0).sort((a, b) => b.length - a.length);
+    this.#done = { styled, cores, marks };
+    return this.#done;
+  }
+
+  get styled(): string {
+    return this.#styledForms().styled;
+  }
+  get cores(): string[][] {
+    return this.#styledForms().cores;
+  }
+  get marks(): Framing['marks'] {
+    return this.#styledForms().marks;
+  }
+}
+
 function framing(raw: string | undefined, style: CompiledStyle): Framing | undefined {
-  if (raw === undefined) return undefined;
-  const spans: string[] = [];
-  const masked = applyWordRules(mask(raw, spans), style);
-  const styled = unmask(masked, spans);
-  const marks = { emoji: findEmoji(masked).length, exclamations: findExclamations(masked).length };
-  const variants = new Map([raw, styled].map((t) => [framingWords(t).join(' '), framingWords(t)]));
-  const cores = [...variants.values()].filter((c) => c.length > 0).sort((a, b) => b.length - a.length);
-  return { raw, styled, cores, marks };
+  return raw === undefined ? undefined : new LazyFraming(raw, style);
 }
 
 function parse(a: JsonObject): CompiledStyle {

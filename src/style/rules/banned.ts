@@ -105,10 +105,22 @@ export class BannedPhrases {
    */
   private get trie(): PhraseTrie {
     // every form the contraction rule may leave a phrase in: "I'm sorry" also bans "I am sorry"
-    this.#trie ??= new PhraseTrie(
-      new Set(this.phrases.flatMap((p) => [p, expandContractions(p), contract(p)])),
-    );
+    if (!this.#trie) {
+      const forms = new Set<string>();
+      for (const p of this.phrases) {
+        forms.add(p);
+        // Only an apostrophe can be expanded ("I'm" -> "I am").
+        if (p.includes("'") || p.includes('’')) forms.add(expandContractions(p));
+        forms.add(contract(p));
+      }
+      this.#trie = new PhraseTrie(forms);
+    }
     return this.#trie;
+  }
+
+  /** Whether the matcher was built (tests: the prompt must not build it). */
+  get matcherBuilt(): boolean {
+    return this.#trie !== undefined;
   }
 
   apply(text: string): string {

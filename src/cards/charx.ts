@@ -1,6 +1,5 @@
-import yauzl from 'yauzl';
 import yazl from 'yazl';
-import { AppError } from '../core/errors.ts';
+import { inflateZip, type ZipProblem } from '../core/zip-inflate.ts';
 import { notACard } from './card-errors.ts';
 
 /**
@@ -23,87 +22,48 @@ export const CHARX_LIMITS: CharxLimits = {
   maxRatio: 100,
 };
 
-const RATIO_GRACE_BYTES = 1024 * 1024;
-
 export const isZip = (b: Uint8Array) =>
   b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 3 && b[3] === 4;
 
 const mib = (n: number) => `${Math.round(n / 1024 / 1024)} MiB`;
 /** A bomb is a file that is not a card (400); only the upload's own size is a 413. */
 const bomb = (why: string) => notACard(`a decompression bomb: the ZIP archive ${why}`);
-const damaged = (err: unknown) =>
-  notACard(`the ZIP archive is damaged (${err instanceof Error ? err.message : String(err)})`);
 
-/** Every file of the archive by its path, inflated within the limits. */
+function refusal(p: ZipProblem): Error {
+  switch (p.kind) {
+    case 'listed':
+      return bomb(`lists ${p.count} files; at most ${p.max} are accepted`);
+    case 'entries':
+      return bomb(`has more than ${p.max} files`);
+    case 'size':
+      return bomb(`expands to more than ${mib(p.limit)}`);
+    case 'ratio':
+      return bomb(`holds ${p.name}, which expands more than ${p.max} times`);
+    case 'past-declared':
+      return bomb(`holds ${p.name}, which expands past its declared size`);
+    case 'encrypted':
+      return notACard(`the CHARX archive is encrypted (${p.name})`);
+    case 'damaged':
+      return notACard(
+        `the ZIP archive is damaged (${p.cause instanceof Error ? p.cause.message : String(p.cause)})`,
+      );
+  }
+}
+
+/** Every file of the archive by its path, inflated within the limits (core/zip-inflate.ts). */
 export function readCharx(bytes: Buffer, limits: CharxLimits = CHARX_LIMITS): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(bytes, { lazyEntries: true, validateEntrySizes: false }, (err, zip) => {
-      if (err || !zip) return reject(damaged(err));
-      const files = new Map<string, Buffer>();
-      let total = 0;
-      let entries = 0;
-      let done = false;
-      const fail = (e: unknown) => {
-        if (done) return;
-        done = true;
-        zip.close();
-        reject(e instanceof AppError ? e : damaged(e));
-      };
-      if (zip.entryCount > limits.maxEntries) {
-        return fail(bomb(`lists ${zip.entryCount} files; at most ${limits.maxEntries} are accepted`));
-      }
-      zip.on('error', fail);
-      zip.on('end', () => {
-        if (done) return;
-        done = true;
-        resolve(files);
-      });
-      zip.on('entry', (entry: yauzl.Entry) => {
-        if (done) return;
-        if (++entries > limits.maxEntries) return fail(bomb(`has more than ${limits.maxEntries} files`));
-        if (entry.fileName.endsWith('/')) return zip.readEntry();
-        if ((entry.generalPurposeBitFlag & 1) !== 0) {
-          return fail(notACard(`the CHARX archive is encrypted (${entry.fileName})`));
-        }
-        const cap = entry.fileName === 'card.json' ? limits.maxCardJsonBytes : limits.maxTotalBytes;
-        if (total + entry.uncompressedSize > limits.maxTotalBytes || entry.uncompressedSize > cap) {
-          return fail(bomb(`expands to more than ${mib(Math.min(cap, limits.maxTotalBytes))}`));
-        }
-        zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return fail(e);
-          const parts: Buffer[] = [];
-          let inflated = 0;
-          stream.on('data', (chunk: Buffer) => {
-            inflated += chunk.length;
-            total += chunk.length;
-            let problem: Error | undefined;
-            if (total > limits.maxTotalBytes || inflated > cap) {
-              problem = bomb(`expands to more than ${mib(Math.min(cap, limits.maxTotalBytes))}`);
-            } else if (
-              inflated > RATIO_GRACE_BYTES &&
-              inflated > limits.maxRatio * Math.max(1, entry.compressedSize)
-            ) {
-              problem = bomb(`holds ${entry.fileName}, which expands more than ${limits.maxRatio} times`);
-            } else if (inflated > entry.uncompressedSize) {
-              problem = bomb(`holds ${entry.fileName}, which expands past its declared size`);
-            }
-            if (problem) {
-              stream.destroy();
-              return fail(problem);
-            }
-            parts.push(chunk);
-          });
-          stream.on('error', fail);
-          stream.on('end', () => {
-            if (done) return;
-            files.set(entry.fileName, Buffer.concat(parts));
-            zip.readEntry();
-          });
-        });
-      });
-      zip.readEntry();
-    });
-  });
+  return inflateZip(
+    bytes,
+    {
+      maxEntries: limits.maxEntries,
+      maxTotalBytes: limits.maxTotalBytes,
+      maxRatio: limits.maxRatio,
+      entryCap: (name) => (name === 'card.json' ? limits.maxCardJsonBytes : limits.maxTotalBytes),
+      rejectEncrypted: true,
+    },
+    () => true,
+    refusal,
+  );
 }
 
 /** Entry times are fixed: the same persona exports to the same bytes. */

@@ -1,28 +1,13 @@
+import type { components } from '../../client/schema.ts';
 import { api, query } from './api.ts';
 
-/** Wire shapes the persona pages read (src/surfaces/opengiant/schemas.ts and personas-catalog.ts). */
-export type PersonaSource = 'opengiant' | 'tavus' | 'suno' | 'card';
-
-export interface CatalogItem {
-  id: string;
-  name: string;
-  description: string;
-  source: PersonaSource;
-  version: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Persona {
-  id: string;
-  name: string;
-  description: string;
-  attributes: Record<string, unknown>;
-  created_at: string;
-  updated_at: string;
-  version: number;
-  warnings?: { field: string; message: string }[];
-}
+// The route contract's own types (src/client/schema.ts is generated from it): no second copy to drift.
+type Schemas = components['schemas'];
+export type CatalogItem = Schemas['PersonaCatalogItem'];
+export type PersonaSource = CatalogItem['source'];
+export type Persona = Schemas['Persona'];
+/** PATCH's answer: the persona, and warnings for attribute keys one edit away from a style key. */
+export type PersonaUpdated = Schemas['PersonaUpdated'];
 
 export const sourceLabel: Record<PersonaSource, string> = {
   opengiant: 'OpenGiant',
@@ -35,7 +20,7 @@ export const listCatalog = (
   q: { q?: string; source?: string; cursor?: string | undefined; limit?: number },
   signal?: AbortSignal,
 ) =>
-  api<{ data: CatalogItem[]; next_cursor: string | null }>(
+  api<Schemas['PersonaCatalog']>(
     `/v1/catalog/personas${query({ limit: q.limit ?? 20, q: q.q, source: q.source, cursor: q.cursor })}`,
     { signal },
   );

@@ -1,18 +1,11 @@
+import type { components } from '../../../client/schema.ts';
 import { api, apiFetch, query } from '../api.ts';
 
 /** The Tavus conversations contract (/v2/conversations), as the console uses it. */
 
-export interface Conversation {
-  conversation_id: string;
-  conversation_name: string;
-  conversation_url: string;
-  status: 'active' | 'ended';
-  persona_id: string | null;
-  created_at: string;
-  updated_at: string;
-  meeting_token?: string;
-  shutdown_reason?: string | null;
-}
+// The route contract's own types (src/client/schema.ts is generated from it): no second copy to drift.
+type Schemas = components['schemas'];
+export type Conversation = Schemas['TavusConversation'];
 
 export const listConversations = (
   params: { page: number; limit: number; status?: string },

@@ -1,42 +1,14 @@
+import type { components } from '../../../client/schema.ts';
 import { ApiError, api, apiFetch, errorMessage, query, session } from '../api.ts';
 
 /** The Tavus document object (/v2/documents) and the knowledge search passages, as the console uses them. */
 
-export type DocumentStatus = 'started' | 'processing' | 'recrawling' | 'ready' | 'error';
-
-export interface Doc {
-  document_id: string;
-  document_name: string;
-  document_url: string | null;
-  file_name: string | null;
-  status: DocumentStatus;
-  progress: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  created_at: string;
-  updated_at: string;
-  tags: string[];
-  crawl_config: { depth: number; max_pages: number } | null;
-  crawled_urls: string[] | null;
-  last_crawled_at: string | null;
-  crawl_count: number | null;
-}
-
-export interface DocList {
-  data: Doc[];
-  total_count: number;
-  page: number;
-  limit: number;
-}
-
-export interface Passage {
-  document_id: string;
-  document_name: string;
-  chunk_id: string;
-  text: string;
-  score: number;
-  position: { ordinal: number; heading_path: string[]; page?: number; sheet?: string; url?: string };
-}
+// The route contract's own types (src/client/schema.ts is generated from it): no second copy to drift.
+type Schemas = components['schemas'];
+export type Doc = Schemas['TavusDocument'];
+export type DocumentStatus = Doc['status'];
+export type DocList = Schemas['TavusDocumentList'];
+export type Passage = Schemas['KnowledgePassage'];
 
 /** Documents still being worked on: their list is polled until none is. */
 export const isBusy = (d: Pick<Doc, 'status'>) =>

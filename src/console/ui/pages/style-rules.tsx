@@ -3,7 +3,7 @@ import { attributeProblems, styleEnums } from '../../../style/vocabulary.ts';
 import { ApiError, api } from '../api.ts';
 import { ErrorBanner, SelectField, TextArea, TextField } from '../components/ui.tsx';
 import { useAction } from '../hooks.ts';
-import type { Persona } from '../personas-api.ts';
+import type { Persona, PersonaUpdated } from '../personas-api.ts';
 
 /**
  * A persona's style rules as a form: each attribute of the style vocabulary with its allowed values,
@@ -142,7 +142,7 @@ export function StyleRulesForm(props: {
     if (Object.keys(found).length > 0) return;
     void run(async () => {
       try {
-        const p = await api<Persona>(`/v1/personas/${encodeURIComponent(props.persona.id)}`, {
+        const p = await api<PersonaUpdated>(`/v1/personas/${encodeURIComponent(props.persona.id)}`, {
           method: 'PATCH',
           json: { attributes },
         });

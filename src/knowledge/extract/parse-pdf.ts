@@ -61,10 +61,10 @@ function pageParagraphs(items: unknown[]): string[] {
 
 /**
  * Characters of text after which pdf.js drops its document-wide caches. Each font keeps every string it
- * drew with its glyphs, for the life of the document: ~17 bytes of heap per character of text, live, so
- * a 3,000-page book (10 MB of text) took the worker ~185 MiB above its start and the 20 MB text limit
- * would need ~340 MB of the worker's 512. Cleaned every 256 Ki characters, the same book stays ~110 MiB
- * above; fonts are loaded again after a cleanup, which no measurement could tell from noise.
+ * drew with its glyphs for the life of the document: ~17 bytes of live heap per character of text, so
+ * parsing a 3,000-page PDF (10 MB of text) peaked ~185 MiB above the process's start, and the 20 MB text
+ * limit would need ~340 MB of the worker's 512. Cleaned every 256 Ki characters: ~115 MiB. A font is
+ * loaded again after a cleanup, which no measurement could tell from noise (docs/adr/0058).
  */
 export const CLEANUP_EVERY_CHARS = 256 * 1024;
 

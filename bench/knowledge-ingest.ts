@@ -30,11 +30,12 @@ const MIB = 1024 * 1024;
 const SECTION = '## Knowledge ingestion (issue 13)';
 const NOTES =
   'Notes: peak RSS is the server process as the kernel counts it (VmRSS sampled every 5 ms, and VmHWM), the parse worker thread included; idle is after one small PDF was ingested (pdf.js loaded). ' +
-  "The first measurement missed the target (SQLite: 159 MiB above idle, PostgreSQL 155): the upload was read from its 1 MiB rows and concatenated (the file held twice, 100 MB at once), and the parse worker ran with V8's default young generation (48 MB of semi-spaces, filled with pdf.js garbage). " +
-  'Now the upload is assembled into one buffer of its size, a few rows at a time, and moved into the worker, whose young generation is 16 MB (ADR 0031). ' +
+  "The first measurement missed the target (SQLite: 159 MiB above idle, PostgreSQL 155): the upload was read from its 1 MiB rows and concatenated (the file held twice), and the parse worker ran with V8's default young generation; then the upload was assembled once and moved into the worker, whose young generation is 16 MB (ADR 0031). " +
+  "Both still missed it on a quiet machine (SQLite +169, PostgreSQL +155): the excess was the main thread's garbage, which V8 had not collected when the worker peaked (the main thread is idle meanwhile): four copies of every 64 KiB upload chunk, a new buffer per SQLite row read back, and on PostgreSQL bytea read as hex strings (in 48 KiB slices, a thousand round trips; V8 doubled its young generation for them). " +
+  "Now (ADR 0058) the upload is read from Node's request and copied once, into a reused row buffer; chunks and SQLite rows are freed as soon as they are copied; PostgreSQL streams the rows with one binary COPY; pdf.js drops its caches every 256 Ki characters of text (each font kept every string it drew). " +
+  "What remains above idle is the 50 MB file (once, in the worker) and the worker's heap. " +
   'Small text/Markdown/CSV files (≤ 64 KiB) are parsed inline: with a worker per file, the SciFact upload was bound by worker start-up. ' +
-  "PostgreSQL missed it at first (~165–190 MiB above idle): node-postgres receives bytea as hex text, so each whole 1 MiB upload row arrived as a 2 MB string, outside V8's young generation, only reclaimed by a full GC (~100 MB of them for a 50 MB upload). Now each row is read in 48 KiB slices (`substring(data from x for n)`), ~96 KiB strings that die young: 145–161 MiB above idle over five runs at a load average of ~6, beside SQLite's ~150 in the same conditions; what remains above idle on both is the 50 MB buffer and the PDF parse. " +
-  'The 300-page PDF is bound by pdf.js (text extraction, ~30 ms a page on this loaded machine); the PostgreSQL ingest is slower than SQLite by its per-document term statistics (written with the chunks, in the same transaction).';
+  'The 300-page PDF is bound by pdf.js (text extraction); the PostgreSQL ingest is slower than SQLite by its per-document term statistics (written with the chunks, in the same transaction).';
 
 interface Server {
   proc: Proc;

@@ -257,6 +257,48 @@ describeEachBackend(
       }
     });
 
+    test("over a real socket: a 3 MB file arrives whole from Node's request; 50 MB + 1 byte is answered 413", async () => {
+      const server = await listen(h());
+      try {
+        // Numbered paragraphs: a chunk lost, doubled or freed before it was copied would show in the text.
+        const text = Array.from({ length: 30_000 }, (_, i) => `Paragraph ${i} of the socket upload.`).join(
+          '\n\n',
+        );
+        const form = new FormData();
+        form.append('document_name', 'socket upload');
+        form.append('file', new Blob([text], { type: 'text/plain' }), 'socket.txt');
+        const res = await fetch(`${server.url}/v2/documents`, {
+          method: 'POST',
+          headers: a.auth,
+          body: form,
+        });
+        const body = (await res.json()) as { document_id: string; document_name: string };
+        assert.equal(res.status, 200, JSON.stringify(body));
+        assert.equal(body.document_name, 'socket upload');
+        const ready = await waitForDocument(h(), a, body.document_id);
+        assert.equal(ready.status, 'ready', JSON.stringify(ready));
+        const content = await h().request('GET', `/v2/documents/${body.document_id}/content`, { account: a });
+        assert.equal(content.text, text);
+
+        const big = new FormData();
+        big.append(
+          'file',
+          new Blob([new Uint8Array(50 * 1024 * 1024 + 1).fill(0x61)], { type: 'text/plain' }),
+          'big.txt',
+        );
+        const refused = await fetch(`${server.url}/v2/documents`, {
+          method: 'POST',
+          headers: a.auth,
+          body: big,
+        });
+        assert.equal(refused.status, 413);
+        assert.match(((await refused.json()) as { message: string }).message, /50 MB/);
+        assert.equal(refused.headers.get('connection'), 'close');
+      } finally {
+        await server.close();
+      }
+    });
+
     test('a file of 50 MB + 1 byte is refused with 413 and leaves no bytes in the store', async () => {
       const big = new Uint8Array(50 * 1024 * 1024 + 1).fill(0x61);
       const r = await upload(h(), a, { name: 'big.txt', type: 'text/plain', text: big });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { detectFormat, type ExtractedBlock, extractDocument } from '../src/knowledge/extract/index.ts';
+import { CLEANUP_EVERY_CHARS } from '../src/knowledge/extract/parse-pdf.ts';
 import { docx, pdf, pptx, zip } from './helpers/knowledge-files.ts';
 
 /**
@@ -40,6 +41,20 @@ describe('extract: formats', () => {
       { kind: 'paragraph', text: 'A second paragraph.', path: '', page: 1 },
       { kind: 'paragraph', text: 'Page two stands alone.', path: '', page: 2 },
     ]);
+  });
+
+  test('PDF: text past several of pdf.js cache cleanups comes out whole, on its pages', async () => {
+    // Lines 16 pt apart: each page is one paragraph. ~2.5 cleanups' worth of text in all.
+    const line = (p: number, l: number) => `Page ${p} line ${l} ${'lorem ipsum '.repeat(6).trim()}`;
+    const perPage = 40 * line(0, 0).length;
+    const pages = Array.from({ length: Math.ceil((2.5 * CLEANUP_EVERY_CHARS) / perPage) }, (_, p) =>
+      Array.from({ length: 40 }, (_, l) => line(p + 1, l + 1)),
+    );
+    const doc = await extractDocument({ bytes: pdf(pages) });
+    assert.deepEqual(
+      doc.blocks.map((b) => ({ page: b.page, text: b.text })),
+      pages.map((lines, i) => ({ page: i + 1, text: lines.join(' ') })),
+    );
   });
 
   test('DOCX: heading styles give headings and their path; tables give one row per block', async () => {

@@ -3,24 +3,19 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { newId } from '../src/core/ids.ts';
 import { KnowledgeError } from '../src/knowledge/extract/types.ts';
-import {
-  PG_READ_SLICE_BYTES,
-  readUpload,
-  UPLOAD_SLICE_BYTES,
-  uploadWriter,
-} from '../src/knowledge/uploads.ts';
+import { readUpload, UPLOAD_SLICE_BYTES, uploadWriter } from '../src/knowledge/uploads.ts';
 import { describeEachBackend } from './helpers/harness.ts';
 
 /**
- * Issue 13: an upload goes to the store in 1 MiB rows and comes back byte for byte, on PostgreSQL read in
- * slices of each row (bytea arrives as hex text there: whole rows made 2 MB strings).
+ * Issue 13: an upload goes to the store in 1 MiB rows and comes back byte for byte; on PostgreSQL the rows
+ * are streamed back by one binary COPY (query results carry bytea as hex text).
  */
 
 describeEachBackend('upload rows read back', (h) => {
   test('a 3.4 MB upload written in uneven chunks reads back byte-exact', async () => {
     const db = h().services.db;
     const id = newId('d');
-    const size = 3 * UPLOAD_SLICE_BYTES + 5 * PG_READ_SLICE_BYTES + 12_345;
+    const size = 3 * UPLOAD_SLICE_BYTES + 250_000 + 12_345;
     const bytes = randomBytes(size);
     const writer = uploadWriter(db, id);
     // Chunk sizes that straddle row and slice boundaries, as a socket delivers them.
@@ -35,6 +30,33 @@ describeEachBackend('upload rows read back', (h) => {
     assert.equal(back.byteOffset, 0);
     assert.equal(back.buffer.byteLength, size);
     await writer.discard();
+  });
+
+  test('PostgreSQL reads by COPY: a failing one rejects, and the pool still answers', async () => {
+    const db = h().services.db;
+    if (db.dialect !== 'postgres') {
+      // SQLite reads its rows one query each: no COPY there.
+      assert.equal(db.copyOut, undefined);
+      return;
+    }
+    const copyOut = db.copyOut;
+    assert.ok(copyOut);
+    await assert.rejects(
+      copyOut('COPY (SELECT 1 / 0) TO STDOUT (FORMAT binary)', () => {}),
+      /division by zero/,
+    );
+    // A sink that throws fails the copy; the rest of the COPY is read and dropped first.
+    await assert.rejects(
+      copyOut('COPY (SELECT g FROM generate_series(1, 1000) g) TO STDOUT (FORMAT binary)', () => {
+        throw new Error('sink refused');
+      }),
+      /sink refused/,
+    );
+    // Every client of the pool still answers (10 at once: the pool's size).
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => db.kysely.selectFrom('document_uploads').select('seq').execute()),
+    );
+    assert.equal(answers.length, 10);
   });
 
   test('no rows, or only empty ones: file_empty', async () => {

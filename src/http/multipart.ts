@@ -1,4 +1,5 @@
 import { AppError } from '../core/errors.ts';
+import { freeNow } from '../core/free-now.ts';
 
 /**
  * A streaming multipart/form-data reader (RFC 7578) for uploads: the file part is handed on slice by
@@ -33,7 +34,10 @@ export interface MultipartResult {
   file: FilePart | undefined;
 }
 
-/** Receives the one file part's bytes; awaited, so a slow store slows the reading (backpressure). */
+/**
+ * Receives the one file part's bytes; awaited, so a slow store slows the reading (backpressure). The
+ * chunk is only valid during the call (it may be freed once read, see `freeChunks`): copy what you keep.
+ */
 export type FileSink = (chunk: Uint8Array) => Promise<void>;
 
 const bad = (why: string) => new AppError('invalid', `Invalid multipart body: ${why}`);
@@ -74,11 +78,23 @@ function splitParams(header: string): [string, ...[string, string][]] {
   return [first, ...params];
 }
 
+/**
+ * Reads a multipart body from its chunks: a web ReadableStream (in-process requests) or Node's request
+ * itself, which spares the copy of every chunk that Readable.toWeb makes. Leaving early (an error, or
+ * the closing boundary) returns the iterator: a web stream is cancelled; a Node request should be
+ * iterated with `destroyOnReturn: false`, so the answer can still be sent.
+ */
 export async function readMultipart(
-  body: ReadableStream<Uint8Array> | null,
+  body: AsyncIterable<Uint8Array> | null,
   boundary: string,
   onFile: (part: Omit<FilePart, 'size'>) => FileSink,
   limits: MultipartLimits = DEFAULT_MULTIPART_LIMITS,
+  /**
+   * The chunks are this reader's alone (Node's request makes a buffer per read): each is freed as soon as
+   * it was read (core/free-now.ts), not left for a collection the main thread may not run before the
+   * upload is parsed. 50 MB of 64 KiB chunks otherwise stayed in the allocator's heap.
+   */
+  freeChunks = false,
 ): Promise<MultipartResult> {
   if (!body) throw bad('the body is empty');
   const delimiter = Buffer.from(`\r\n--${boundary}`);
@@ -105,7 +121,8 @@ export async function readMultipart(
       fieldSize += data.length;
       if (fieldSize > limits.maxFieldBytes)
         throw bad(`field ${fieldName} is larger than ${limits.maxFieldBytes} bytes`);
-      fieldChunks.push(data);
+      // Copied: a view would keep the whole chunk it came in.
+      fieldChunks.push(Buffer.from(data));
     }
   };
 
@@ -147,63 +164,80 @@ export async function readMultipart(
     }
   };
 
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (value) buf = buf.length === 0 ? Buffer.from(value) : Buffer.concat([buf, value]);
-      // Consume as much of buf as the state machine can.
-      for (;;) {
-        if (state === 'preamble' || state === 'body') {
-          const at = buf.indexOf(delimiter);
-          if (at < 0) {
-            // Keep the tail a delimiter split across reads may start in.
-            const keep = Math.min(buf.length, delimiter.length - 1);
-            if (state === 'body') await emit(buf.subarray(0, buf.length - keep));
-            else if (buf.length > 64 * 1024) throw bad('no boundary found');
-            buf = Buffer.from(buf.subarray(buf.length - keep));
-            break;
-          }
-          if (state === 'body') {
-            await emit(buf.subarray(0, at));
-            endPart();
-          }
-          buf = buf.subarray(at + delimiter.length);
-          state = 'after-delimiter';
-        }
-        if (state === 'after-delimiter') {
-          if (buf.length < 2) break;
-          if (buf[0] === 0x2d && buf[1] === 0x2d) {
-            state = 'done';
-            break;
-          }
-          // Transport padding (spaces, tabs) may precede the CRLF.
-          const eol = buf.indexOf('\r\n');
-          if (eol < 0) {
-            if (buf.length > 256) throw bad('malformed boundary line');
-            break;
-          }
-          buf = buf.subarray(eol + 2);
-          state = 'headers';
-        }
-        if (state === 'headers') {
-          const end = buf.indexOf('\r\n\r\n');
-          if (end < 0) {
-            if (buf.length > limits.maxHeaderBytes) throw bad('part headers are too large');
-            break;
-          }
-          startPart(buf.subarray(0, end).toString('utf8'));
-          buf = buf.subarray(end + 4);
-          state = 'body';
-          continue;
-        }
-        break;
-      }
-      if (state === 'done') break;
-      if (done) throw bad('the body ended before the closing boundary');
+  // Each chunk is worked on as a view, not appended to what is left of the last one: only a delimiter
+  // split across two chunks needs the two joined (once per part). A 50 MB file used to be copied once
+  // more here, chunk by chunk.
+  const withTail = (value: Buffer): Buffer | 'emit-tail' => {
+    if (buf.length === 0) return value;
+    // Small chunks are joined: a delimiter starting in the tail may run past this chunk too.
+    if ((state !== 'preamble' && state !== 'body') || value.length < delimiter.length - 1) {
+      return Buffer.concat([buf, value]);
     }
-  } finally {
-    await reader.cancel().catch(() => {});
+    const seam = Buffer.concat([buf, value.subarray(0, delimiter.length - 1)]);
+    const at = seam.indexOf(delimiter);
+    return at >= 0 && at < buf.length ? Buffer.concat([buf, value]) : 'emit-tail';
+  };
+  for await (const chunk of body) {
+    const value = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const joined = withTail(value);
+    if (joined === 'emit-tail') {
+      // No delimiter starts in the kept tail: it is file or field bytes (or preamble, dropped).
+      if (state === 'body') await emit(buf);
+      buf = value;
+    } else {
+      buf = joined;
+    }
+    // Consume as much of buf as the state machine can.
+    for (;;) {
+      if (state === 'preamble' || state === 'body') {
+        const at = buf.indexOf(delimiter);
+        if (at < 0) {
+          // Keep the tail a delimiter split across reads may start in (copied: it must not pin the chunk).
+          const keep = Math.min(buf.length, delimiter.length - 1);
+          if (state === 'body') await emit(buf.subarray(0, buf.length - keep));
+          else if (buf.length > 64 * 1024) throw bad('no boundary found');
+          buf = Buffer.from(buf.subarray(buf.length - keep));
+          break;
+        }
+        if (state === 'body') {
+          await emit(buf.subarray(0, at));
+          endPart();
+        }
+        buf = buf.subarray(at + delimiter.length);
+        state = 'after-delimiter';
+      }
+      if (state === 'after-delimiter') {
+        if (buf.length < 2) break;
+        if (buf[0] === 0x2d && buf[1] === 0x2d) {
+          state = 'done';
+          break;
+        }
+        // Transport padding (spaces, tabs) may precede the CRLF.
+        const eol = buf.indexOf('\r\n');
+        if (eol < 0) {
+          if (buf.length > 256) throw bad('malformed boundary line');
+          break;
+        }
+        buf = buf.subarray(eol + 2);
+        state = 'headers';
+      }
+      if (state === 'headers') {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (buf.length > limits.maxHeaderBytes) throw bad('part headers are too large');
+          break;
+        }
+        startPart(buf.subarray(0, end).toString('utf8'));
+        buf = buf.subarray(end + 4);
+        state = 'body';
+        continue;
+      }
+      break;
+    }
+    // Nothing holds the chunk now unless buf is still a view of it (headers split across reads).
+    if (freeChunks && buf.buffer !== value.buffer) freeNow(value);
+    if (state === 'done') break;
   }
+  if (state !== 'done') throw bad('the body ended before the closing boundary');
   return { fields, file };
 }

@@ -5,6 +5,7 @@ import { tracedDialect } from '../observability/traced-dialect.ts';
 import type { Tracing } from '../observability/tracing.ts';
 import { migrateToLatest } from './migrations.ts';
 import { ChangeListener } from './pg-change-listener.ts';
+import { copyOut } from './pg-copy-out.ts';
 import { OwnSchemaPostgresDialect } from './pg-dialect.ts';
 import type { Database } from './schema.ts';
 import { BACKSTOP_PAGES, startCheckpointer } from './sqlite-checkpointer.ts';
@@ -40,6 +41,12 @@ export interface Db {
   localChange(): void;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * PostgreSQL only: runs `COPY (…) TO STDOUT` and hands each CopyData message to `onData` (a view, valid
+   * during the call). Query results carry bytea as hex text; a binary COPY carries it as bytes
+   * (storage/pg-copy-out.ts). Outside Kysely, so not traced.
+   */
+  copyOut?(query: string, onData: (chunk: Uint8Array) => void): Promise<void>;
 }
 
 export interface OpenOptions {
@@ -161,6 +168,7 @@ async function openPostgres(url: string, tracing: Tracing | null): Promise<Db> {
     ping: async () => {
       await sql`SELECT 1`.execute(kysely);
     },
+    copyOut: (query, onData) => copyOut(pool, query, onData),
     close: async () => {
       await listener.close();
       await kysely.destroy();

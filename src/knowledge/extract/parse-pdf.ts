@@ -59,6 +59,15 @@ function pageParagraphs(items: unknown[]): string[] {
   return paragraphs;
 }
 
+/**
+ * Characters of text after which pdf.js drops its document-wide caches. Each font keeps every string it
+ * drew with its glyphs for the life of the document: ~17 bytes of live heap per character of text, so
+ * parsing a 3,000-page PDF (10 MB of text) peaked ~185 MiB above the process's start, and the 20 MB text
+ * limit would need ~340 MB of the worker's 512. Cleaned every 256 Ki characters: ~115 MiB. A font is
+ * loaded again after a cleanup, which no measurement could tell from noise (docs/adr/0058).
+ */
+export const CLEANUP_EVERY_CHARS = 256 * 1024;
+
 /** One paragraph block per paragraph, each with its 1-based page. PDF text carries no headings to keep. */
 export async function parsePdf(bytes: Uint8Array, out: BlockCollector): Promise<{ title?: string }> {
   let pdf: Awaited<ReturnType<typeof getDocumentProxy>>;
@@ -86,12 +95,20 @@ export async function parsePdf(bytes: Uint8Array, out: BlockCollector): Promise<
     } catch {
       // A document without readable metadata still has its text.
     }
+    let charsSinceCleanup = 0;
     for (let n = 1; n <= pdf.numPages; n++) {
       const page = await pdf.getPage(n);
       const content = await page.getTextContent();
       out.position = { page: n };
-      for (const para of pageParagraphs(content.items)) out.add('paragraph', para);
+      for (const para of pageParagraphs(content.items)) {
+        out.add('paragraph', para);
+        charsSinceCleanup += para.length;
+      }
       page.cleanup();
+      if (charsSinceCleanup >= CLEANUP_EVERY_CHARS) {
+        charsSinceCleanup = 0;
+        await pdf.cleanup();
+      }
     }
     return title ? { title } : {};
   } finally {

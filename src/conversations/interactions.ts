@@ -5,7 +5,8 @@ import { newId } from '../core/ids.ts';
 import { busOf } from './bus.ts';
 import { appendEvents, type StoredEvent } from './events.ts';
 import { getConversation } from './store.ts';
-import { interruptLocal, runTurn } from './turn.ts';
+import { interruptLocal, startTurn } from './turn.ts';
+import { turnsOf } from './turn-registry.ts';
 
 /**
  * Tavus's interactions (the app-messages a client sends), the same over POST …/events and the WebSocket.
@@ -73,8 +74,15 @@ function textOf(props: Record<string, unknown>, name: string, required = true): 
   return v;
 }
 
-/** Applies one interaction to the caller's conversation; the answer to a respond runs in the background. */
-export async function interact(ctx: Ctx, conversationId: string, raw: unknown): Promise<void> {
+/**
+ * Applies one interaction to the caller's conversation; the answer to a respond runs in the background.
+ * Refused (503) once the store is closing; one under way is waited for before it closes.
+ */
+export function interact(ctx: Ctx, conversationId: string, raw: unknown): Promise<void> {
+  return turnsOf(ctx).interaction(() => apply(ctx, conversationId, raw));
+}
+
+async function apply(ctx: Ctx, conversationId: string, raw: unknown): Promise<void> {
   countInteraction(ctx, conversationId);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw bad('an interaction must be a JSON object');
@@ -102,7 +110,7 @@ export async function interact(ctx: Ctx, conversationId: string, raw: unknown): 
   switch (type) {
     case 'conversation.respond': {
       const text = textOf(p, 'text') ?? '';
-      interruptLocal(conversationId);
+      interruptLocal(ctx, conversationId);
       const turn = await ctx.db.kysely.transaction().execute(async (tx) => {
         await tx
           .updateTable('conversations')
@@ -137,7 +145,7 @@ export async function interact(ctx: Ctx, conversationId: string, raw: unknown): 
         return { turnIdx, seq, stored, row: { ...r, last_seq: seq } };
       });
       wake(turn.stored);
-      void runTurn(ctx, turn.row, turn.turnIdx, turn.seq);
+      startTurn(ctx, turn.row, turn.turnIdx, turn.seq);
       return;
     }
     case 'conversation.echo': {
@@ -164,7 +172,7 @@ export async function interact(ctx: Ctx, conversationId: string, raw: unknown): 
       return;
     }
     case 'conversation.interrupt': {
-      interruptLocal(conversationId);
+      interruptLocal(ctx, conversationId);
       await appendEvents(ctx.db, conversationId, [{ event_type: type, visible: false }], now);
       wake();
       return;

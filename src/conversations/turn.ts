@@ -8,6 +8,7 @@ import { busOf } from './bus.ts';
 import { appendEvents, type NewEvent, recentUtterances, type StoredEvent } from './events.ts';
 import { recall } from './memories.ts';
 import { DEFAULT_PERSONA_ID, fieldsOf } from './store.ts';
+import { ShuttingDown, turnsOf } from './turn-registry.ts';
 
 /**
  * One replica turn on the chat engine (src/chat/engine.ts, the one engine of OpenAI chat, conversations
@@ -15,7 +16,8 @@ import { DEFAULT_PERSONA_ID, fieldsOf } from './store.ts';
  * the current conversational_context goes in as the caller's system message, and the answer streams out
  * as Tavus's events. The turn watches the log for a conversation.interrupt (posted to any instance),
  * which aborts the engine's signal and so the upstream call; a tool call waits for its
- * conversation.tool_result (bounded) and the answer continues with it.
+ * conversation.tool_result (bounded) and the answer continues with it. Turns run under the store handle's
+ * TurnRegistry (turn-registry.ts): closing the store first lets them finish, then interrupts them.
  */
 
 export const TOOL_RESULT_WAIT_MS = 30_000;
@@ -23,14 +25,14 @@ const TOOL_ROUNDS = 4;
 /** Utterances given to the LLM as the history: the most recent ones, so a long conversation stays bounded. */
 const HISTORY_UTTERANCES = 400;
 
-/** Turns running in this process, so an interrupt posted here aborts at once (others see the log). */
-const running = new Map<string, AbortController>();
-
-export function interruptLocal(conversationId: string): void {
-  running.get(conversationId)?.abort();
+/** Aborts the conversation's turn running in this process at once (other instances see the log). */
+export function interruptLocal(ctx: Ctx, conversationId: string): void {
+  turnsOf(ctx).interrupt(conversationId);
 }
 
 async function emit(ctx: Ctx, id: string, events: NewEvent[]): Promise<StoredEvent[]> {
+  // A turn that outlived the close (it ignored its abort past the bound) must not reach a closed store.
+  if (turnsOf(ctx).closed) throw new ShuttingDown();
   const out = await appendEvents(ctx.db, id, events, ctx.now());
   busOf(ctx).wake(id, out);
   return out;
@@ -75,12 +77,18 @@ class SpeechStream {
   #flush(): void {
     this.#busy = true;
     this.#inflight = (async () => {
-      while (this.#sent !== this.speech) {
-        const speech = this.speech;
-        await emit(this.ctx, this.id, [this.#event(speech, false)]);
-        this.#sent = speech;
+      try {
+        while (this.#sent !== this.speech) {
+          const speech = this.speech;
+          await emit(this.ctx, this.id, [this.#event(speech, false)]);
+          this.#sent = speech;
+        }
+      } catch (err) {
+        // A partial lost is made good by the next one or by the final utterance; the turn goes on.
+        this.ctx.log.warn({ err, conversationId: this.id }, 'streamed utterance not recorded');
+      } finally {
+        this.#busy = false;
       }
-      this.#busy = false;
     })();
   }
 
@@ -105,17 +113,23 @@ class SpeechStream {
   }
 }
 
-/** Runs the replica's answer to the history as it stands; never throws (failures become an error event). */
-export async function runTurn(
+/**
+ * Starts the replica's answer to the history as it stands, in the background (interrupting this
+ * conversation's previous turn here); not at all once the store is closing.
+ */
+export function startTurn(ctx: Ctx, row: ConversationRow, turnIdx: number, afterSeq: number): void {
+  turnsOf(ctx).turn(row.id, (controller) => runTurn(ctx, row, turnIdx, afterSeq, controller));
+}
+
+/** One turn; never throws (failures become an error event, or a warning when even that fails). */
+async function runTurn(
   ctx: Ctx,
   row: ConversationRow,
   turnIdx: number,
   afterSeq: number,
+  controller: AbortController,
 ): Promise<void> {
   const id = row.id;
-  running.get(id)?.abort();
-  const controller = new AbortController();
-  running.set(id, controller);
   const toolResults = new Map<string, string>();
   const waiters = new Map<string, () => void>();
   const unsubscribe = busOf(ctx).subscribe(
@@ -205,7 +219,6 @@ export async function runTurn(
     }
   } finally {
     unsubscribe();
-    if (running.get(id) === controller) running.delete(id);
   }
   const duration = Math.round((ctx.now().getTime() - started) / 10) / 100;
   const final = await stream.finish(interrupted);

@@ -132,8 +132,8 @@ export async function startServer(services: Services): Promise<RunningServer> {
   const close = () => {
     closing ??= (async () => {
       log.info('shutting down: draining in-flight requests');
-      // New interactions are refused from now on; running conversation turns get the drain's time to
-      // finish, then closeServices interrupts the rest (conversations/turn-registry.ts).
+      // Conversation interactions are refused from now on; answers being generated get the same time as
+      // requests to finish, then are interrupted and record their end (conversations/turn-registry.ts).
       const turnsClosed = closeTurns(services, config.PERSONAKIT_SHUTDOWN_TIMEOUT_MS);
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Idle keep-alive sockets would hold close() open; in-flight requests keep theirs until done, and

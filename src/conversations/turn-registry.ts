@@ -5,8 +5,8 @@ import { AppError } from '../core/errors.ts';
  * What this process is doing to its conversations, per store handle (one instance), so that closing the
  * store is orderly. Every interaction is tracked while it writes, and every replica turn while it runs
  * (its upstream call, then its streamed and final events). Closing:
- * 1. refuses new interactions at once (503, an error event on a socket); a turn not started yet does not
- *    start (its user utterance stays unanswered, as if the answer were lost with the process);
+ * 1. refuses new interactions at once (503, an error event on a socket); one accepted before keeps its
+ *    effect (a respond's user utterance and started_speaking, and its turn, which runs as below);
  * 2. gives the running turns the grace (the server's drain, PERSONAKIT_SHUTDOWN_TIMEOUT_MS) to finish;
  * 3. interrupts those still running, as conversation.interrupt does (their upstream call is aborted), and
  *    waits (bounded) while each records its end: the partial answer as an interrupted utterance, then
@@ -30,6 +30,7 @@ export class TurnRegistry {
   readonly #running = new Map<string, AbortController>();
   readonly #tasks = new Set<Promise<unknown>>();
   #accepting = true;
+  /** False once running turns are interrupted: a turn opened after that is interrupted as it starts. */
   #startsTurns = true;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -47,12 +48,13 @@ export class TurnRegistry {
 
   /**
    * Runs a turn of `conversationId` with its own controller (aborting the conversation's previous turn
-   * here), tracked until it settles; not started at all once closing passed its grace.
+   * here), tracked until it settles; once closing passed its grace, with its controller already aborted
+   * (the turn records only its interrupted end).
    */
   turn(conversationId: string, body: (controller: AbortController) => Promise<void>): void {
-    if (!this.#startsTurns) return;
     this.#running.get(conversationId)?.abort();
     const controller = new AbortController();
+    if (!this.#startsTurns) controller.abort();
     this.#running.set(conversationId, controller);
     void this.#track(
       body(controller).finally(() => {

@@ -5,7 +5,7 @@ import type { ChatMessage, ToolCall } from '../providers/chat-types.ts';
 import { ClientGone } from '../providers/upstream-errors.ts';
 import type { ConversationRow } from '../storage/schema.ts';
 import { busOf } from './bus.ts';
-import { appendEvents, type NewEvent, recentUtterances, type StoredEvent } from './events.ts';
+import { appendEvents, NEW_TURN, type NewEvent, recentUtterances, type StoredEvent } from './events.ts';
 import { recall } from './memories.ts';
 import { DEFAULT_PERSONA_ID, fieldsOf } from './store.ts';
 import { ShuttingDown, turnsOf } from './turn-registry.ts';
@@ -113,23 +113,39 @@ class SpeechStream {
   }
 }
 
+/** A turn's first events, appended with the user's utterance that opens it (turn_idx: that turn's). */
+export function startedSpeaking(inferenceId: string): NewEvent[] {
+  return [
+    {
+      event_type: 'conversation.started_speaking',
+      properties: { role: 'replica' },
+      turn_idx: NEW_TURN,
+      inference_id: inferenceId,
+    },
+    { event_type: 'conversation.replica.started_speaking', turn_idx: NEW_TURN, inference_id: inferenceId },
+  ];
+}
+
 /**
  * Starts the replica's answer to the history as it stands, in the background (interrupting this
- * conversation's previous turn here); not at all once the store is closing.
+ * conversation's previous turn here). `row` is the conversation as the turn was opened (its last_seq
+ * the turn's started_speaking, already appended). Once closing passed its grace the turn is interrupted
+ * before it begins, and records only its end.
  */
-export function startTurn(ctx: Ctx, row: ConversationRow, turnIdx: number, afterSeq: number): void {
-  turnsOf(ctx).turn(row.id, (controller) => runTurn(ctx, row, turnIdx, afterSeq, controller));
+export function startTurn(ctx: Ctx, row: ConversationRow, inferenceId: string): void {
+  turnsOf(ctx).turn(row.id, (controller) => runTurn(ctx, row, inferenceId, controller));
 }
 
 /** One turn; never throws (failures become an error event, or a warning when even that fails). */
 async function runTurn(
   ctx: Ctx,
   row: ConversationRow,
-  turnIdx: number,
-  afterSeq: number,
+  inferenceId: string,
   controller: AbortController,
 ): Promise<void> {
   const id = row.id;
+  const turnIdx = row.turn_idx;
+  const afterSeq = row.last_seq;
   const toolResults = new Map<string, string>();
   const waiters = new Map<string, () => void>();
   const unsubscribe = busOf(ctx).subscribe(
@@ -150,27 +166,14 @@ async function runTurn(
     },
     true,
   );
-  const inferenceId = newId('inf_');
   const started = ctx.now().getTime();
   const stream = new SpeechStream(ctx, id, turnIdx, inferenceId);
   let interrupted = false;
   let checks: unknown[] = [];
   let citations: unknown[] = [];
   try {
-    // The history is read while the started events are being committed (it needs only the user's turn,
-    // committed before this turn began): one wait for the store fewer before the first word.
-    const [, messages] = await Promise.all([
-      emit(ctx, id, [
-        {
-          event_type: 'conversation.started_speaking',
-          properties: { role: 'replica' },
-          turn_idx: turnIdx,
-          inference_id: inferenceId,
-        },
-        { event_type: 'conversation.replica.started_speaking', turn_idx: turnIdx, inference_id: inferenceId },
-      ]),
-      history(ctx, row),
-    ]);
+    if (controller.signal.aborted) throw new ClientGone();
+    const messages = await history(ctx, row);
     const fields = fieldsOf(row);
     for (let round = 0; round < TOOL_ROUNDS; round++) {
       const chat = await openChat(ctx, {

@@ -331,16 +331,20 @@ export async function readEvents(
   }));
 }
 
-/** The conversation's last `limit` visible utterances (user and replica), oldest first. */
-export async function recentUtterances(db: Db, conversationId: string, limit: number): Promise<Envelope[]> {
-  const rows = await db.kysely
+/** The conversation's last `limit` visible utterances (user and replica), oldest first; up to seq `upTo`. */
+export async function recentUtterances(
+  db: Db,
+  conversationId: string,
+  limit: number,
+  upTo?: number,
+): Promise<Envelope[]> {
+  let q = db.kysely
     .selectFrom('conversation_events')
     .select('body')
     .where('conversation_id', '=', conversationId)
     .where('event_type', '=', 'conversation.utterance')
-    .where('visible', '=', 1)
-    .orderBy('seq', 'desc')
-    .limit(limit)
-    .execute();
+    .where('visible', '=', 1);
+  if (upTo !== undefined) q = q.where('seq', '<=', upTo);
+  const rows = await q.orderBy('seq', 'desc').limit(limit).execute();
   return rows.reverse().map((r) => JSON.parse(r.body) as Envelope);
 }

@@ -79,11 +79,13 @@ function textOf(props: Record<string, unknown>, name: string, required = true): 
  * checks the conversation (the caller's, active), opens its next turn_idx and returns the row — no read
  * before it, no transaction of its own — with the turn's first events in it: the interrupt of any answer
  * in progress (for the instance generating it), the user's utterance, and the replica's started_speaking
- * (so the turn's first write is its first streamed words). Then the answer starts in the background.
+ * (so the turn's first write is its first streamed words). The answer starts at once, beside the commit
+ * (turn.ts: its inputs are guessed, and confirmed by the commit).
  */
 async function respond(ctx: Ctx, conversationId: string, text: string): Promise<void> {
   const inferenceId = newId('inf_');
-  const turn = await appendTurnStart(
+  const user = { text, inferenceId: newId('inf_') };
+  const appended = appendTurnStart(
     ctx.db,
     conversationId,
     ctx.accountId,
@@ -93,19 +95,28 @@ async function respond(ctx: Ctx, conversationId: string, text: string): Promise<
         event_type: 'conversation.utterance',
         properties: { role: 'user', speech: text },
         turn_idx: NEW_TURN,
-        inference_id: newId('inf_'),
+        inference_id: user.inferenceId,
       },
       ...startedSpeaking(inferenceId),
     ],
     ctx.now(),
   );
+  startTurn(ctx, {
+    conversationId,
+    inferenceId,
+    user,
+    opened: appended.then(
+      (t) => t && { row: t.row, firstSeq: t.stored[0]?.seq ?? 0 },
+      () => undefined,
+    ),
+  });
+  const turn = await appended;
   if (!turn) {
     // Not the caller's (404), or ended: the same answers as the other interactions give.
     await getConversation(ctx, conversationId);
     throw bad('The conversation has ended');
   }
   busOf(ctx).wake(conversationId, turn.stored);
-  startTurn(ctx, turn.row, inferenceId);
 }
 
 /**

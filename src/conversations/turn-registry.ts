@@ -28,6 +28,8 @@ export class ShuttingDown extends AppError {
 export class TurnRegistry {
   /** Conversation id → its running turn's controller: an interrupt posted here aborts it at once. */
   readonly #running = new Map<string, AbortController>();
+  /** Every turn running here, opened or not yet. */
+  readonly #turns = new Set<AbortController>();
   readonly #tasks = new Set<Promise<unknown>>();
   #accepting = true;
   /** False once running turns are interrupted: a turn opened after that is interrupted as it starts. */
@@ -47,20 +49,27 @@ export class TurnRegistry {
   }
 
   /**
-   * Runs a turn of `conversationId` with its own controller (aborting the conversation's previous turn
-   * here), tracked until it settles; once closing passed its grace, with its controller already aborted
-   * (the turn records only its interrupted end).
+   * Runs a turn with its own controller, tracked until it settles; once closing passed its grace, with its
+   * controller already aborted (the turn records only its interrupted end, if it was opened at all).
    */
-  turn(conversationId: string, body: (controller: AbortController) => Promise<void>): void {
-    this.#running.get(conversationId)?.abort();
+  turn(body: (controller: AbortController) => Promise<void>): void {
     const controller = new AbortController();
     if (!this.#startsTurns) controller.abort();
+    this.#turns.add(controller);
+    void this.#track(body(controller).finally(() => this.#turns.delete(controller)));
+  }
+
+  /**
+   * From now on `controller`'s turn is the conversation's, here: the one before it is interrupted. Called
+   * once the turn's respond committed (so only the conversation's owner can interrupt its answer).
+   * Returns the release to call when the turn ends.
+   */
+  own(conversationId: string, controller: AbortController): () => void {
+    this.#running.get(conversationId)?.abort();
     this.#running.set(conversationId, controller);
-    void this.#track(
-      body(controller).finally(() => {
-        if (this.#running.get(conversationId) === controller) this.#running.delete(conversationId);
-      }),
-    );
+    return () => {
+      if (this.#running.get(conversationId) === controller) this.#running.delete(conversationId);
+    };
   }
 
   /** Aborts the conversation's turn running in this process, if any (other instances read the log). */
@@ -74,7 +83,7 @@ export class TurnRegistry {
       this.#accepting = false;
       if (!(await this.#settled(graceMs))) {
         this.#startsTurns = false;
-        for (const c of this.#running.values()) c.abort();
+        for (const c of this.#turns) c.abort();
         await this.#settled(ABORT_GRACE_MS);
       }
       this.#startsTurns = false;

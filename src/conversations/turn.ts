@@ -1,13 +1,14 @@
 import { openChat } from '../chat/engine.ts';
+import type { ChatInput, ChatStream } from '../chat/types.ts';
 import type { Ctx } from '../core/context.ts';
 import { newId } from '../core/ids.ts';
 import type { ChatMessage, ToolCall } from '../providers/chat-types.ts';
 import { ClientGone } from '../providers/upstream-errors.ts';
 import type { ConversationRow } from '../storage/schema.ts';
 import { busOf } from './bus.ts';
-import { appendEvents, NEW_TURN, type NewEvent, recentUtterances, type StoredEvent } from './events.ts';
-import { recall } from './memories.ts';
+import { appendEvents, NEW_TURN, type NewEvent, type StoredEvent } from './events.ts';
 import { DEFAULT_PERSONA_ID, fieldsOf } from './store.ts';
+import { confirms, type Guess, guessInputs, history } from './turn-inputs.ts';
 import { ShuttingDown, turnsOf } from './turn-registry.ts';
 
 /**
@@ -22,8 +23,6 @@ import { ShuttingDown, turnsOf } from './turn-registry.ts';
 
 export const TOOL_RESULT_WAIT_MS = 30_000;
 const TOOL_ROUNDS = 4;
-/** Utterances given to the LLM as the history: the most recent ones, so a long conversation stays bounded. */
-const HISTORY_UTTERANCES = 400;
 
 /** Aborts the conversation's turn running in this process at once (other instances see the log). */
 export function interruptLocal(ctx: Ctx, conversationId: string): void {
@@ -36,18 +35,6 @@ async function emit(ctx: Ctx, id: string, events: NewEvent[]): Promise<StoredEve
   const out = await appendEvents(ctx.db, id, events, ctx.now());
   busOf(ctx).wake(id, out);
   return out;
-}
-
-async function history(ctx: Ctx, row: ConversationRow): Promise<ChatMessage[]> {
-  const messages: ChatMessage[] = [];
-  const memories = await recall(ctx, row.id, fieldsOf(row).memory_stores ?? []);
-  const system = [row.context ?? '', memories].filter((t) => t !== '').join('\n\n');
-  if (system) messages.push({ role: 'system', content: system });
-  for (const e of await recentUtterances(ctx.db, row.id, HISTORY_UTTERANCES)) {
-    const speech = String(e.properties?.speech ?? '');
-    messages.push({ role: e.properties?.role === 'user' ? 'user' : 'assistant', content: speech });
-  }
-  return messages;
 }
 
 /** Streams accumulated speech as conversation.utterance.streaming, coalescing deltas while a write is out. */
@@ -126,31 +113,80 @@ export function startedSpeaking(inferenceId: string): NewEvent[] {
   ];
 }
 
+/** The respond that opens a turn: what it appended, once committed. */
+export interface TurnStart {
+  conversationId: string;
+  /** The replica's answer's inference_id (its started_speaking carry it already). */
+  inferenceId: string;
+  /** The user's utterance: its text and inference_id. */
+  user: { text: string; inferenceId: string };
+  /**
+   * The respond's append: the row as the turn opened (last_seq: its started_speaking) and the append's
+   * first seq; undefined when nothing was appended (not the caller's, ended, failed).
+   */
+  opened: Promise<{ row: ConversationRow; firstSeq: number } | undefined>;
+}
+
 /**
- * Starts the replica's answer to the history as it stands, in the background (interrupting this
- * conversation's previous turn here). `row` is the conversation as the turn was opened (its last_seq
- * the turn's started_speaking, already appended). Once closing passed its grace the turn is interrupted
- * before it begins, and records only its end.
+ * Starts the replica's answer in the background, as soon as the respond is sent: the row and history
+ * are read and the upstream call opened while the respond commits (a guess, confirmed once it did, or
+ * else read again). Once the respond committed the turn is the conversation's here (its previous turn
+ * here is interrupted). Once closing passed its grace the turn is interrupted before it begins, and
+ * records only its end.
  */
-export function startTurn(ctx: Ctx, row: ConversationRow, inferenceId: string): void {
-  turnsOf(ctx).turn(row.id, (controller) => runTurn(ctx, row, inferenceId, controller));
+export function startTurn(ctx: Ctx, start: TurnStart): void {
+  turnsOf(ctx).turn((controller) => runTurn(ctx, start, controller));
+}
+
+interface Early {
+  guess: Guess;
+  chat: Promise<ChatStream>;
+}
+
+/** The guessed inputs and the upstream call opened on them (the call may fail; that is read later). */
+async function openEarly(ctx: Ctx, start: TurnStart, signal: AbortSignal): Promise<Early | undefined> {
+  const guess = await guessInputs(ctx, start.conversationId, start.user).catch(() => undefined);
+  if (!guess) return undefined;
+  const chat = openChat(ctx, chatInput(guess.row, guess.messages, signal));
+  chat.catch(() => undefined);
+  return { guess, chat };
+}
+
+function chatInput(row: ConversationRow, messages: ChatMessage[], signal: AbortSignal): ChatInput {
+  const fields = fieldsOf(row);
+  return {
+    personaId: row.persona_id ?? DEFAULT_PERSONA_ID,
+    messages,
+    documentIds: fields.document_ids,
+    documentTags: fields.document_tags,
+    retrievalStrategy: strategyOf(fields.document_retrieval_strategy),
+    signal,
+  };
 }
 
 /** One turn; never throws (failures become an error event, or a warning when even that fails). */
-async function runTurn(
-  ctx: Ctx,
-  row: ConversationRow,
-  inferenceId: string,
-  controller: AbortController,
-): Promise<void> {
+async function runTurn(ctx: Ctx, start: TurnStart, controller: AbortController): Promise<void> {
+  // The guess's own abort, for a guess the commit does not confirm; an interrupt aborts it too.
+  const guessing = new AbortController();
+  const early = controller.signal.aborted
+    ? undefined
+    : openEarly(ctx, start, AbortSignal.any([controller.signal, guessing.signal]));
+  const opened = await start.opened;
+  if (!opened) {
+    // Nothing was appended: the turn never began, and leaves nothing.
+    guessing.abort();
+    return;
+  }
+  const { row } = opened;
   const id = row.id;
+  const { inferenceId } = start;
   const turnIdx = row.turn_idx;
-  const afterSeq = row.last_seq;
+  const release = turnsOf(ctx).own(id, controller);
   const toolResults = new Map<string, string>();
   const waiters = new Map<string, () => void>();
   const unsubscribe = busOf(ctx).subscribe(
     id,
-    afterSeq,
+    row.last_seq,
     (events) => {
       for (const { envelope: e } of events) {
         // Ended (by anyone, on any instance): stop generating; nothing more can be appended anyway.
@@ -173,17 +209,18 @@ async function runTurn(
   let citations: unknown[] = [];
   try {
     if (controller.signal.aborted) throw new ClientGone();
-    const messages = await history(ctx, row);
-    const fields = fieldsOf(row);
-    for (let round = 0; round < TOOL_ROUNDS; round++) {
-      const chat = await openChat(ctx, {
-        personaId: row.persona_id ?? DEFAULT_PERSONA_ID,
-        messages,
-        documentIds: fields.document_ids,
-        documentTags: fields.document_tags,
-        retrievalStrategy: strategyOf(fields.document_retrieval_strategy),
-        signal: controller.signal,
-      });
+    const guessed = await early;
+    let messages: ChatMessage[];
+    let chat: ChatStream;
+    if (guessed && (await confirms(ctx, guessed.guess, row, opened.firstSeq))) {
+      messages = guessed.guess.messages;
+      chat = await guessed.chat;
+    } else {
+      guessing.abort();
+      messages = await history(ctx, row);
+      chat = await openChat(ctx, chatInput(row, messages, controller.signal));
+    }
+    for (let round = 0; ; ) {
       const result = await chat.run((delta) => {
         if (delta.type === 'text') stream.push(delta.text);
         return undefined;
@@ -205,6 +242,8 @@ async function runTurn(
         const output = await waitForResult(call.id, toolResults, waiters, controller.signal);
         messages.push({ role: 'tool', content: output, toolCallId: call.id });
       }
+      if (++round >= TOOL_ROUNDS) break;
+      chat = await openChat(ctx, chatInput(row, messages, controller.signal));
     }
   } catch (err) {
     if (controller.signal.aborted || err instanceof ClientGone) {
@@ -222,6 +261,7 @@ async function runTurn(
     }
   } finally {
     unsubscribe();
+    release();
   }
   const duration = Math.round((ctx.now().getTime() - started) / 10) / 100;
   const final = await stream.finish(interrupted);

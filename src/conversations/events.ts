@@ -54,11 +54,11 @@ export async function appendEvents(
   events: NewEvent[],
   now: Date,
   tx?: Tx,
-  options: { evenIfEnded?: boolean } = {},
+  options: { evenIfEnded?: boolean; urgent?: boolean } = {},
 ): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
   const claim: Claim = { conversationId, events, now, evenIfEnded: options.evenIfEnded === true };
-  if (!tx) return (await batcherOf(db).append(claim)).stored;
+  if (!tx) return (await batcherOf(db).append(claim, options.urgent === true)).stored;
   return (await appendIn(tx, db, claim)).stored;
 }
 
@@ -242,25 +242,53 @@ const MAX_GROUP_CHARS = 1024 * 1024;
 class AppendBatcher {
   readonly #db: Db;
   #queue: PendingAppend[] = [];
-  #scheduled = false;
+  /** A group transaction is under way: its loop takes what is queued meanwhile, in order. */
+  #running = false;
+  #soon = false;
+  #now = false;
 
   constructor(db: Db) {
     this.#db = db;
   }
 
-  append(claim: Claim): Promise<Claimed> {
+  /**
+   * `urgent` (a turn's first streamed words, the wait a client feels most) flushes at the end of the
+   * current callback rather than of the loop turn: with what is queued already, so still a group.
+   */
+  append(claim: Claim, urgent = false): Promise<Claimed> {
     let chars = 0;
     for (const e of claim.events) chars += 64 + (e.properties ? JSON.stringify(e.properties).length : 0);
     return new Promise((resolve, reject) => {
       this.#queue.push({ claim, chars, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => void this.#flush());
+      if (this.#running) return;
+      if (urgent && !this.#now) {
+        this.#now = true;
+        queueMicrotask(() => {
+          this.#now = false;
+          void this.#flush();
+        });
+      } else if (!this.#soon) {
+        this.#soon = true;
+        setImmediate(() => {
+          this.#soon = false;
+          void this.#flush();
+        });
       }
     });
   }
 
+  /** One flush at a time: two groups in flight could commit a conversation's appends out of order. */
   async #flush(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      await this.#drain();
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
       let n = 0;
       let chars = 0;
@@ -292,7 +320,6 @@ class AppendBatcher {
         }
       }
     }
-    this.#scheduled = false;
   }
 }
 

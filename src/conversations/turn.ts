@@ -29,10 +29,10 @@ export function interruptLocal(ctx: Ctx, conversationId: string): void {
   turnsOf(ctx).interrupt(conversationId);
 }
 
-async function emit(ctx: Ctx, id: string, events: NewEvent[]): Promise<StoredEvent[]> {
+async function emit(ctx: Ctx, id: string, events: NewEvent[], urgent = false): Promise<StoredEvent[]> {
   // A turn that outlived the close (it ignored its abort past the bound) must not reach a closed store.
   if (turnsOf(ctx).closed) throw new ShuttingDown();
-  const out = await appendEvents(ctx.db, id, events, ctx.now());
+  const out = await appendEvents(ctx.db, id, events, ctx.now(), undefined, { urgent });
   busOf(ctx).wake(id, out);
   return out;
 }
@@ -67,7 +67,8 @@ class SpeechStream {
       try {
         while (this.#sent !== this.speech) {
           const speech = this.speech;
-          await emit(this.ctx, this.id, [this.#event(speech, false)]);
+          // The first words are what the user waits for: committed without waiting for the loop turn.
+          await emit(this.ctx, this.id, [this.#event(speech, false)], this.#sent === '');
           this.#sent = speech;
         }
       } catch (err) {

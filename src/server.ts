@@ -2,6 +2,7 @@ import { createServer, type RequestListener, type ServerOptions, type ServerResp
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from './app.ts';
+import { closeTurns } from './conversations/turn-registry.ts';
 import { countAccounts, createKey } from './core/api-keys.ts';
 import type { Services } from './core/context.ts';
 import { AppError } from './core/errors.ts';
@@ -131,6 +132,9 @@ export async function startServer(services: Services): Promise<RunningServer> {
   const close = () => {
     closing ??= (async () => {
       log.info('shutting down: draining in-flight requests');
+      // Conversation interactions are refused from now on; answers being generated get the same time as
+      // requests to finish, then are interrupted and record their end (conversations/turn-registry.ts).
+      const turnsClosed = closeTurns(services, config.PERSONAKIT_SHUTDOWN_TIMEOUT_MS);
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Idle keep-alive sockets would hold close() open; in-flight requests keep theirs until done, and
       // their sockets are closed as soon as they turn idle.
@@ -150,6 +154,7 @@ export async function startServer(services: Services): Promise<RunningServer> {
       clearTimeout(timer);
       clearInterval(reap);
       await jobsStopped;
+      await turnsClosed;
       await metricsServer?.close();
       await closeServices(services);
       log.info('stopped');

@@ -3,6 +3,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { type Config, ConfigError } from './config.ts';
 import { closeBus } from './conversations/bus.ts';
 import { registerConversationJobs } from './conversations/jobs.ts';
+import { closeTurns } from './conversations/turn-registry.ts';
 import { KeyCache } from './core/api-keys.ts';
 import { BudgetGuard } from './core/budgets.ts';
 import type { Services } from './core/context.ts';
@@ -180,8 +181,12 @@ async function metricsFor(
   });
 }
 
-/** Releases what createServices opened. */
+/**
+ * Releases what createServices opened. Conversation turns still running are interrupted and record their
+ * end first (the server's close gave them its drain to finish), then nothing writes through them.
+ */
 export async function closeServices(services: Services): Promise<void> {
+  await closeTurns(services, 0);
   await closeBus(services);
   await services.jobs.stop();
   await services.usage.close();

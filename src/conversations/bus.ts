@@ -50,6 +50,8 @@ class Subscription {
   deliver(appended: readonly StoredEvent[]): void {
     const first = appended[0];
     if (this.closed) return;
+    // Already handled (a turn subscribes from its respond's last event, before the respond wakes anyone).
+    if ((appended[appended.length - 1]?.seq ?? 0) <= this.lastSeq && !this.#pumping) return;
     if (this.#pumping || first === undefined || first.seq !== this.lastSeq + 1) {
       void this.pump();
       return;

@@ -1,5 +1,6 @@
 import { CompiledQuery } from 'kysely';
 import type { Db, Tx } from '../storage/db.ts';
+import type { ConversationRow } from '../storage/schema.ts';
 import { CONVERSATION_CHANNEL, notifyPayload } from './pg-wake.ts';
 
 /**
@@ -23,10 +24,13 @@ export interface Envelope {
   inference_id?: string;
 }
 
+/** As a NewEvent's turn_idx: the turn that appendTurnStart's claim opens (its turn_idx + 1). */
+export const NEW_TURN = 'new turn';
+
 export interface NewEvent {
   event_type: string;
   properties?: Record<string, unknown>;
-  turn_idx?: number;
+  turn_idx?: number | typeof NEW_TURN;
   inference_id?: string;
   /** False for interactions kept for the engine only; never broadcast. */
   visible?: boolean;
@@ -50,24 +54,57 @@ export async function appendEvents(
   events: NewEvent[],
   now: Date,
   tx?: Tx,
-  options: { evenIfEnded?: boolean } = {},
+  options: { evenIfEnded?: boolean; urgent?: boolean } = {},
 ): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
-  if (!tx) return batcherOf(db).append(conversationId, events, now, options);
-  return appendIn(tx, db, conversationId, events, now, options);
+  const claim: Claim = { conversationId, events, now, evenIfEnded: options.evenIfEnded === true };
+  if (!tx) return (await batcherOf(db).append(claim, options.urgent === true)).stored;
+  return (await appendIn(tx, db, claim)).stored;
+}
+
+/**
+ * A conversation.respond's append: in the same statement that claims the events' seqs, the caller's
+ * active conversation (scoped by account, not deleted) moves to its next turn_idx (events with
+ * turn_idx NEW_TURN get it), and the row is returned as the turn starts — so the respond costs no read
+ * before it and no transaction of its own: it joins the group commit. Undefined when no such active
+ * conversation of the account's exists (nothing was appended).
+ */
+export async function appendTurnStart(
+  db: Db,
+  conversationId: string,
+  accountId: string,
+  events: NewEvent[],
+  now: Date,
+): Promise<{ stored: StoredEvent[]; row: ConversationRow } | undefined> {
+  const { stored, row } = await batcherOf(db).append({
+    conversationId,
+    events,
+    now,
+    evenIfEnded: false,
+    turnOf: accountId,
+  });
+  return row && stored.length > 0 ? { stored, row } : undefined;
+}
+
+/** One append: its conversation's counter to move, and (appendTurnStart) the account whose turn it opens. */
+interface Claim {
+  conversationId: string;
+  events: NewEvent[];
+  now: Date;
+  evenIfEnded: boolean;
+  turnOf?: string;
+}
+
+interface Claimed {
+  stored: StoredEvent[];
+  /** The row as the turn starts, for a claim with turnOf. */
+  row?: ConversationRow;
 }
 
 /** One append's statements inside `t`: the seq counter moved, the rows written, the envelopes returned. */
-async function appendIn(
-  t: Tx,
-  db: Db,
-  conversationId: string,
-  events: NewEvent[],
-  now: Date,
-  options: { evenIfEnded?: boolean },
-): Promise<StoredEvent[]> {
-  const out = await claimSeqs(t, db, conversationId, events, now, options);
-  await insertEvents(t, db, out);
+async function appendIn(t: Tx, db: Db, claim: Claim): Promise<Claimed> {
+  const out = await claimSeqs(t, db, claim);
+  await insertEvents(t, db, out.stored);
   return out;
 }
 
@@ -76,29 +113,35 @@ async function appendIn(
  * seq, or [] when the conversation is not active (unless evenIfEnded). One statement: UPDATE … RETURNING
  * (on PostgreSQL it also sends the NOTIFY that wakes other instances, delivered at commit).
  */
-async function claimSeqs(
-  t: Tx,
-  db: Db,
-  conversationId: string,
-  events: NewEvent[],
-  now: Date,
-  options: { evenIfEnded?: boolean },
-): Promise<StoredEvent[]> {
-  const onlyActive = options.evenIfEnded !== true;
-  const { rows } = await t.executeQuery<{ last_seq: number | string }>(
-    db.dialect === 'postgres'
-      ? CompiledQuery.raw(onlyActive ? PG_CLAIM_ACTIVE : PG_CLAIM, [
-          events.length,
-          conversationId,
-          notifyPayload(db, conversationId),
-        ])
-      : CompiledQuery.raw(onlyActive ? SQLITE_CLAIM_ACTIVE : SQLITE_CLAIM, [events.length, conversationId]),
+async function claimSeqs(t: Tx, db: Db, claim: Claim): Promise<Claimed> {
+  const { conversationId, events } = claim;
+  const pg = db.dialect === 'postgres';
+  const text =
+    claim.turnOf !== undefined
+      ? pg
+        ? PG_CLAIM_TURN
+        : SQLITE_CLAIM_TURN
+      : claim.evenIfEnded
+        ? pg
+          ? PG_CLAIM
+          : SQLITE_CLAIM
+        : pg
+          ? PG_CLAIM_ACTIVE
+          : SQLITE_CLAIM_ACTIVE;
+  const params: unknown[] = pg
+    ? [events.length, conversationId, notifyPayload(db, conversationId)]
+    : [events.length, conversationId];
+  if (claim.turnOf !== undefined) params.push(claim.turnOf);
+  const { rows } = await t.executeQuery<{ last_seq: number | string; turn_idx?: number | string }>(
+    CompiledQuery.raw(text, params),
   );
   const row = rows[0];
-  if (!row) return [];
+  if (!row) return { stored: [] };
   const first = Number(row.last_seq) - events.length + 1;
-  const timestamp = now.getTime() / 1000;
-  return events.map((e, i): StoredEvent => {
+  const turnIdx = claim.turnOf !== undefined ? Number(row.turn_idx) : undefined;
+  const timestamp = claim.now.getTime() / 1000;
+  const stored = events.map((e, i): StoredEvent => {
+    const turn = e.turn_idx === NEW_TURN ? turnIdx : e.turn_idx;
     const envelope: Envelope = {
       message_type: 'conversation',
       event_type: e.event_type,
@@ -106,11 +149,14 @@ async function claimSeqs(
       ...(e.properties !== undefined && { properties: e.properties }),
       seq: first + i,
       timestamp,
-      ...(e.turn_idx !== undefined && { turn_idx: e.turn_idx }),
+      ...(turn !== undefined && { turn_idx: turn }),
       ...(e.inference_id !== undefined && { inference_id: e.inference_id }),
     };
     return { seq: first + i, visible: e.visible !== false, envelope };
   });
+  if (claim.turnOf === undefined) return { stored };
+  const { woke: _woke, ...columns } = row as unknown as ConversationRow & { woke?: unknown };
+  return { stored, row: { ...columns, last_seq: Number(row.last_seq), turn_idx: Number(row.turn_idx) } };
 }
 
 // The append path's two statements as fixed SQL text (every conversation event goes through them, ~5,000
@@ -122,6 +168,11 @@ const SQLITE_CLAIM_ACTIVE = `${CLAIM}? where "id" = ? and "status" = 'active' re
 const PG_RETURNING = `returning "last_seq", pg_notify(${CONVERSATION_CHANNEL}, $3) as "woke"`;
 const PG_CLAIM = `${CLAIM}$1 where "id" = $2 ${PG_RETURNING}`;
 const PG_CLAIM_ACTIVE = `${CLAIM}$1 where "id" = $2 and "status" = 'active' ${PG_RETURNING}`;
+// A respond's claim: the next turn of the account's active conversation, and the whole row back.
+const TURN = `, "turn_idx" = "turn_idx" + 1 where "id" = `;
+const TURN_WHERE = `and "deleted" = 0 and "status" = 'active' returning *`;
+const SQLITE_CLAIM_TURN = `${CLAIM}?${TURN}? and "account_id" = ? ${TURN_WHERE}`;
+const PG_CLAIM_TURN = `${CLAIM}$1${TURN}$2 and "account_id" = $4 ${TURN_WHERE}, pg_notify(${CONVERSATION_CHANNEL}, $3) as "woke"`;
 
 /** Rows per INSERT, as few distinct statement texts as possible: a full chunk, then the rest one by one. */
 const INSERT_ROWS = 32;
@@ -170,12 +221,9 @@ async function insertEvents(t: Tx, db: Db, out: StoredEvent[]): Promise<void> {
 }
 
 interface PendingAppend {
-  conversationId: string;
-  events: NewEvent[];
-  now: Date;
-  options: { evenIfEnded?: boolean };
+  claim: Claim;
   chars: number;
-  resolve: (stored: StoredEvent[]) => void;
+  resolve: (claimed: Claimed) => void;
   reject: (err: unknown) => void;
 }
 
@@ -194,30 +242,53 @@ const MAX_GROUP_CHARS = 1024 * 1024;
 class AppendBatcher {
   readonly #db: Db;
   #queue: PendingAppend[] = [];
-  #scheduled = false;
+  /** A group transaction is under way: its loop takes what is queued meanwhile, in order. */
+  #running = false;
+  #soon = false;
+  #now = false;
 
   constructor(db: Db) {
     this.#db = db;
   }
 
-  append(
-    conversationId: string,
-    events: NewEvent[],
-    now: Date,
-    options: { evenIfEnded?: boolean },
-  ): Promise<StoredEvent[]> {
+  /**
+   * `urgent` (a turn's first streamed words, the wait a client feels most) flushes at the end of the
+   * current callback rather than of the loop turn: with what is queued already, so still a group.
+   */
+  append(claim: Claim, urgent = false): Promise<Claimed> {
     let chars = 0;
-    for (const e of events) chars += 64 + (e.properties ? JSON.stringify(e.properties).length : 0);
+    for (const e of claim.events) chars += 64 + (e.properties ? JSON.stringify(e.properties).length : 0);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ conversationId, events, now, options, chars, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => void this.#flush());
+      this.#queue.push({ claim, chars, resolve, reject });
+      if (this.#running) return;
+      if (urgent && !this.#now) {
+        this.#now = true;
+        queueMicrotask(() => {
+          this.#now = false;
+          void this.#flush();
+        });
+      } else if (!this.#soon) {
+        this.#soon = true;
+        setImmediate(() => {
+          this.#soon = false;
+          void this.#flush();
+        });
       }
     });
   }
 
+  /** One flush at a time: two groups in flight could commit a conversation's appends out of order. */
   async #flush(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      await this.#drain();
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
       let n = 0;
       let chars = 0;
@@ -228,29 +299,27 @@ class AppendBatcher {
       const group = this.#queue.splice(0, n);
       try {
         const results = await this.#db.kysely.transaction().execute(async (t) => {
-          const out: StoredEvent[][] = [];
+          const out: Claimed[] = [];
           // Each append's counter moved in call order, then every row of the group in one INSERT.
-          for (const p of group)
-            out.push(await claimSeqs(t, this.#db, p.conversationId, p.events, p.now, p.options));
-          await insertEvents(t, this.#db, out.flat());
+          for (const p of group) out.push(await claimSeqs(t, this.#db, p.claim));
+          await insertEvents(
+            t,
+            this.#db,
+            out.flatMap((c) => c.stored),
+          );
           return out;
         });
-        for (const [i, p] of group.entries()) p.resolve(results[i] ?? []);
+        for (const [i, p] of group.entries()) p.resolve(results[i] ?? { stored: [] });
       } catch {
         for (const p of group) {
           try {
-            p.resolve(
-              await this.#db.kysely
-                .transaction()
-                .execute((t) => appendIn(t, this.#db, p.conversationId, p.events, p.now, p.options)),
-            );
+            p.resolve(await this.#db.kysely.transaction().execute((t) => appendIn(t, this.#db, p.claim)));
           } catch (err) {
             p.reject(err);
           }
         }
       }
     }
-    this.#scheduled = false;
   }
 }
 
@@ -289,16 +358,20 @@ export async function readEvents(
   }));
 }
 
-/** The conversation's last `limit` visible utterances (user and replica), oldest first. */
-export async function recentUtterances(db: Db, conversationId: string, limit: number): Promise<Envelope[]> {
-  const rows = await db.kysely
+/** The conversation's last `limit` visible utterances (user and replica), oldest first; up to seq `upTo`. */
+export async function recentUtterances(
+  db: Db,
+  conversationId: string,
+  limit: number,
+  upTo?: number,
+): Promise<Envelope[]> {
+  let q = db.kysely
     .selectFrom('conversation_events')
     .select('body')
     .where('conversation_id', '=', conversationId)
     .where('event_type', '=', 'conversation.utterance')
-    .where('visible', '=', 1)
-    .orderBy('seq', 'desc')
-    .limit(limit)
-    .execute();
+    .where('visible', '=', 1);
+  if (upTo !== undefined) q = q.where('seq', '<=', upTo);
+  const rows = await q.orderBy('seq', 'desc').limit(limit).execute();
   return rows.reverse().map((r) => JSON.parse(r.body) as Envelope);
 }

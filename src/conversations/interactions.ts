@@ -3,9 +3,10 @@ import { AppError } from '../core/errors.ts';
 import { FixedWindow } from '../core/fixed-window.ts';
 import { newId } from '../core/ids.ts';
 import { busOf } from './bus.ts';
-import { appendEvents, type StoredEvent } from './events.ts';
+import { appendEvents, appendTurnStart, NEW_TURN, type StoredEvent } from './events.ts';
 import { getConversation } from './store.ts';
-import { interruptLocal, runTurn } from './turn.ts';
+import { interruptLocal, startedSpeaking, startTurn } from './turn.ts';
+import { turnsOf } from './turn-registry.ts';
 
 /**
  * Tavus's interactions (the app-messages a client sends), the same over POST …/events and the WebSocket.
@@ -73,8 +74,60 @@ function textOf(props: Record<string, unknown>, name: string, required = true): 
   return v;
 }
 
-/** Applies one interaction to the caller's conversation; the answer to a respond runs in the background. */
-export async function interact(ctx: Ctx, conversationId: string, raw: unknown): Promise<void> {
+/**
+ * The user's turn, the hot path of a conversation: one append in the group commit (events.ts) that
+ * checks the conversation (the caller's, active), opens its next turn_idx and returns the row — no read
+ * before it, no transaction of its own — with the turn's first events in it: the interrupt of any answer
+ * in progress (for the instance generating it), the user's utterance, and the replica's started_speaking
+ * (so the turn's first write is its first streamed words). The answer starts at once, beside the commit
+ * (turn.ts: its inputs are guessed, and confirmed by the commit).
+ */
+async function respond(ctx: Ctx, conversationId: string, text: string): Promise<void> {
+  const inferenceId = newId('inf_');
+  const user = { text, inferenceId: newId('inf_') };
+  const appended = appendTurnStart(
+    ctx.db,
+    conversationId,
+    ctx.accountId,
+    [
+      { event_type: 'conversation.interrupt', visible: false },
+      {
+        event_type: 'conversation.utterance',
+        properties: { role: 'user', speech: text },
+        turn_idx: NEW_TURN,
+        inference_id: user.inferenceId,
+      },
+      ...startedSpeaking(inferenceId),
+    ],
+    ctx.now(),
+  );
+  startTurn(ctx, {
+    conversationId,
+    inferenceId,
+    user,
+    opened: appended.then(
+      (t) => t && { row: t.row, firstSeq: t.stored[0]?.seq ?? 0 },
+      () => undefined,
+    ),
+  });
+  const turn = await appended;
+  if (!turn) {
+    // Not the caller's (404), or ended: the same answers as the other interactions give.
+    await getConversation(ctx, conversationId);
+    throw bad('The conversation has ended');
+  }
+  busOf(ctx).wake(conversationId, turn.stored);
+}
+
+/**
+ * Applies one interaction to the caller's conversation; the answer to a respond runs in the background.
+ * Refused (503) once the store is closing; one under way is waited for before it closes.
+ */
+export function interact(ctx: Ctx, conversationId: string, raw: unknown): Promise<void> {
+  return turnsOf(ctx).interaction(() => apply(ctx, conversationId, raw));
+}
+
+async function apply(ctx: Ctx, conversationId: string, raw: unknown): Promise<void> {
   countInteraction(ctx, conversationId);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw bad('an interaction must be a JSON object');
@@ -92,6 +145,7 @@ export async function interact(ctx: Ctx, conversationId: string, raw: unknown): 
   if (typeof props !== 'object' || props === null || Array.isArray(props))
     throw bad('properties must be an object');
   const p = props as Record<string, unknown>;
+  if (msg.event_type === 'conversation.respond') return respond(ctx, conversationId, textOf(p, 'text') ?? '');
   const row = await getConversation(ctx, conversationId);
   if (row.status !== 'active') throw bad('The conversation has ended');
   const now = ctx.now();
@@ -100,46 +154,6 @@ export async function interact(ctx: Ctx, conversationId: string, raw: unknown): 
   const wake = (appended?: StoredEvent[]) => busOf(ctx).wake(conversationId, appended);
 
   switch (type) {
-    case 'conversation.respond': {
-      const text = textOf(p, 'text') ?? '';
-      interruptLocal(conversationId);
-      const turn = await ctx.db.kysely.transaction().execute(async (tx) => {
-        await tx
-          .updateTable('conversations')
-          .set((eb) => ({ turn_idx: eb('turn_idx', '+', 1) }))
-          .where('id', '=', conversationId)
-          .execute();
-        // The row as this turn starts (turn_idx moved): the turn runs on it, no second read after commit.
-        const r = await tx
-          .selectFrom('conversations')
-          .selectAll()
-          .where('id', '=', conversationId)
-          .executeTakeFirstOrThrow();
-        const turnIdx = Number(r.turn_idx);
-        const stored = await appendEvents(
-          ctx.db,
-          conversationId,
-          [
-            { event_type: 'conversation.interrupt', visible: false },
-            {
-              event_type: 'conversation.utterance',
-              properties: { role: 'user', speech: text },
-              turn_idx: turnIdx,
-              inference_id: newId('inf_'),
-            },
-          ],
-          now,
-          tx,
-        );
-        // Ended since the check above: the whole transaction (turn_idx too) is undone.
-        if (stored.length === 0) throw bad('The conversation has ended');
-        const seq = stored[stored.length - 1]?.seq ?? 0;
-        return { turnIdx, seq, stored, row: { ...r, last_seq: seq } };
-      });
-      wake(turn.stored);
-      void runTurn(ctx, turn.row, turn.turnIdx, turn.seq);
-      return;
-    }
     case 'conversation.echo': {
       if (p.modality !== undefined && p.modality !== 'text' && p.modality !== 'audio') {
         throw bad('properties.modality must be "text" or "audio"');
@@ -164,7 +178,7 @@ export async function interact(ctx: Ctx, conversationId: string, raw: unknown): 
       return;
     }
     case 'conversation.interrupt': {
-      interruptLocal(conversationId);
+      interruptLocal(ctx, conversationId);
       await appendEvents(ctx.db, conversationId, [{ event_type: type, visible: false }], now);
       wake();
       return;

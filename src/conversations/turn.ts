@@ -1,13 +1,15 @@
 import { openChat } from '../chat/engine.ts';
+import type { ChatInput, ChatStream } from '../chat/types.ts';
 import type { Ctx } from '../core/context.ts';
 import { newId } from '../core/ids.ts';
 import type { ChatMessage, ToolCall } from '../providers/chat-types.ts';
 import { ClientGone } from '../providers/upstream-errors.ts';
 import type { ConversationRow } from '../storage/schema.ts';
 import { busOf } from './bus.ts';
-import { appendEvents, type NewEvent, recentUtterances, type StoredEvent } from './events.ts';
-import { recall } from './memories.ts';
+import { appendEvents, NEW_TURN, type NewEvent, type StoredEvent } from './events.ts';
 import { DEFAULT_PERSONA_ID, fieldsOf } from './store.ts';
+import { confirms, type Guess, guessInputs, history } from './turn-inputs.ts';
+import { ShuttingDown, turnsOf } from './turn-registry.ts';
 
 /**
  * One replica turn on the chat engine (src/chat/engine.ts, the one engine of OpenAI chat, conversations
@@ -15,37 +17,24 @@ import { DEFAULT_PERSONA_ID, fieldsOf } from './store.ts';
  * the current conversational_context goes in as the caller's system message, and the answer streams out
  * as Tavus's events. The turn watches the log for a conversation.interrupt (posted to any instance),
  * which aborts the engine's signal and so the upstream call; a tool call waits for its
- * conversation.tool_result (bounded) and the answer continues with it.
+ * conversation.tool_result (bounded) and the answer continues with it. Turns run under the store handle's
+ * TurnRegistry (turn-registry.ts): closing the store first lets them finish, then interrupts them.
  */
 
 export const TOOL_RESULT_WAIT_MS = 30_000;
 const TOOL_ROUNDS = 4;
-/** Utterances given to the LLM as the history: the most recent ones, so a long conversation stays bounded. */
-const HISTORY_UTTERANCES = 400;
 
-/** Turns running in this process, so an interrupt posted here aborts at once (others see the log). */
-const running = new Map<string, AbortController>();
-
-export function interruptLocal(conversationId: string): void {
-  running.get(conversationId)?.abort();
+/** Aborts the conversation's turn running in this process at once (other instances see the log). */
+export function interruptLocal(ctx: Ctx, conversationId: string): void {
+  turnsOf(ctx).interrupt(conversationId);
 }
 
-async function emit(ctx: Ctx, id: string, events: NewEvent[]): Promise<StoredEvent[]> {
-  const out = await appendEvents(ctx.db, id, events, ctx.now());
+async function emit(ctx: Ctx, id: string, events: NewEvent[], urgent = false): Promise<StoredEvent[]> {
+  // A turn that outlived the close (it ignored its abort past the bound) must not reach a closed store.
+  if (turnsOf(ctx).closed) throw new ShuttingDown();
+  const out = await appendEvents(ctx.db, id, events, ctx.now(), undefined, { urgent });
   busOf(ctx).wake(id, out);
   return out;
-}
-
-async function history(ctx: Ctx, row: ConversationRow): Promise<ChatMessage[]> {
-  const messages: ChatMessage[] = [];
-  const memories = await recall(ctx, row.id, fieldsOf(row).memory_stores ?? []);
-  const system = [row.context ?? '', memories].filter((t) => t !== '').join('\n\n');
-  if (system) messages.push({ role: 'system', content: system });
-  for (const e of await recentUtterances(ctx.db, row.id, HISTORY_UTTERANCES)) {
-    const speech = String(e.properties?.speech ?? '');
-    messages.push({ role: e.properties?.role === 'user' ? 'user' : 'assistant', content: speech });
-  }
-  return messages;
 }
 
 /** Streams accumulated speech as conversation.utterance.streaming, coalescing deltas while a write is out. */
@@ -75,12 +64,19 @@ class SpeechStream {
   #flush(): void {
     this.#busy = true;
     this.#inflight = (async () => {
-      while (this.#sent !== this.speech) {
-        const speech = this.speech;
-        await emit(this.ctx, this.id, [this.#event(speech, false)]);
-        this.#sent = speech;
+      try {
+        while (this.#sent !== this.speech) {
+          const speech = this.speech;
+          // The first words are what the user waits for: committed without waiting for the loop turn.
+          await emit(this.ctx, this.id, [this.#event(speech, false)], this.#sent === '');
+          this.#sent = speech;
+        }
+      } catch (err) {
+        // A partial lost is made good by the next one or by the final utterance; the turn goes on.
+        this.ctx.log.warn({ err, conversationId: this.id }, 'streamed utterance not recorded');
+      } finally {
+        this.#busy = false;
       }
-      this.#busy = false;
     })();
   }
 
@@ -105,22 +101,93 @@ class SpeechStream {
   }
 }
 
-/** Runs the replica's answer to the history as it stands; never throws (failures become an error event). */
-export async function runTurn(
-  ctx: Ctx,
-  row: ConversationRow,
-  turnIdx: number,
-  afterSeq: number,
-): Promise<void> {
+/** A turn's first events, appended with the user's utterance that opens it (turn_idx: that turn's). */
+export function startedSpeaking(inferenceId: string): NewEvent[] {
+  return [
+    {
+      event_type: 'conversation.started_speaking',
+      properties: { role: 'replica' },
+      turn_idx: NEW_TURN,
+      inference_id: inferenceId,
+    },
+    { event_type: 'conversation.replica.started_speaking', turn_idx: NEW_TURN, inference_id: inferenceId },
+  ];
+}
+
+/** The respond that opens a turn: what it appended, once committed. */
+export interface TurnStart {
+  conversationId: string;
+  /** The replica's answer's inference_id (its started_speaking carry it already). */
+  inferenceId: string;
+  /** The user's utterance: its text and inference_id. */
+  user: { text: string; inferenceId: string };
+  /**
+   * The respond's append: the row as the turn opened (last_seq: its started_speaking) and the append's
+   * first seq; undefined when nothing was appended (not the caller's, ended, failed).
+   */
+  opened: Promise<{ row: ConversationRow; firstSeq: number } | undefined>;
+}
+
+/**
+ * Starts the replica's answer in the background, as soon as the respond is sent: the row and history
+ * are read and the upstream call opened while the respond commits (a guess, confirmed once it did, or
+ * else read again). Once the respond committed the turn is the conversation's here (its previous turn
+ * here is interrupted). Once closing passed its grace the turn is interrupted before it begins, and
+ * records only its end.
+ */
+export function startTurn(ctx: Ctx, start: TurnStart): void {
+  turnsOf(ctx).turn((controller) => runTurn(ctx, start, controller));
+}
+
+interface Early {
+  guess: Guess;
+  chat: Promise<ChatStream>;
+}
+
+/** The guessed inputs and the upstream call opened on them (the call may fail; that is read later). */
+async function openEarly(ctx: Ctx, start: TurnStart, signal: AbortSignal): Promise<Early | undefined> {
+  const guess = await guessInputs(ctx, start.conversationId, start.user).catch(() => undefined);
+  if (!guess) return undefined;
+  const chat = openChat(ctx, chatInput(guess.row, guess.messages, signal));
+  chat.catch(() => undefined);
+  return { guess, chat };
+}
+
+function chatInput(row: ConversationRow, messages: ChatMessage[], signal: AbortSignal): ChatInput {
+  const fields = fieldsOf(row);
+  return {
+    personaId: row.persona_id ?? DEFAULT_PERSONA_ID,
+    messages,
+    documentIds: fields.document_ids,
+    documentTags: fields.document_tags,
+    retrievalStrategy: strategyOf(fields.document_retrieval_strategy),
+    signal,
+  };
+}
+
+/** One turn; never throws (failures become an error event, or a warning when even that fails). */
+async function runTurn(ctx: Ctx, start: TurnStart, controller: AbortController): Promise<void> {
+  // The guess's own abort, for a guess the commit does not confirm; an interrupt aborts it too.
+  const guessing = new AbortController();
+  const early = controller.signal.aborted
+    ? undefined
+    : openEarly(ctx, start, AbortSignal.any([controller.signal, guessing.signal]));
+  const opened = await start.opened;
+  if (!opened) {
+    // Nothing was appended: the turn never began, and leaves nothing.
+    guessing.abort();
+    return;
+  }
+  const { row } = opened;
   const id = row.id;
-  running.get(id)?.abort();
-  const controller = new AbortController();
-  running.set(id, controller);
+  const { inferenceId } = start;
+  const turnIdx = row.turn_idx;
+  const release = turnsOf(ctx).own(id, controller);
   const toolResults = new Map<string, string>();
   const waiters = new Map<string, () => void>();
   const unsubscribe = busOf(ctx).subscribe(
     id,
-    afterSeq,
+    row.last_seq,
     (events) => {
       for (const { envelope: e } of events) {
         // Ended (by anyone, on any instance): stop generating; nothing more can be appended anyway.
@@ -136,37 +203,25 @@ export async function runTurn(
     },
     true,
   );
-  const inferenceId = newId('inf_');
   const started = ctx.now().getTime();
   const stream = new SpeechStream(ctx, id, turnIdx, inferenceId);
   let interrupted = false;
   let checks: unknown[] = [];
   let citations: unknown[] = [];
   try {
-    // The history is read while the started events are being committed (it needs only the user's turn,
-    // committed before this turn began): one wait for the store fewer before the first word.
-    const [, messages] = await Promise.all([
-      emit(ctx, id, [
-        {
-          event_type: 'conversation.started_speaking',
-          properties: { role: 'replica' },
-          turn_idx: turnIdx,
-          inference_id: inferenceId,
-        },
-        { event_type: 'conversation.replica.started_speaking', turn_idx: turnIdx, inference_id: inferenceId },
-      ]),
-      history(ctx, row),
-    ]);
-    const fields = fieldsOf(row);
-    for (let round = 0; round < TOOL_ROUNDS; round++) {
-      const chat = await openChat(ctx, {
-        personaId: row.persona_id ?? DEFAULT_PERSONA_ID,
-        messages,
-        documentIds: fields.document_ids,
-        documentTags: fields.document_tags,
-        retrievalStrategy: strategyOf(fields.document_retrieval_strategy),
-        signal: controller.signal,
-      });
+    if (controller.signal.aborted) throw new ClientGone();
+    const guessed = await early;
+    let messages: ChatMessage[];
+    let chat: ChatStream;
+    if (guessed && (await confirms(ctx, guessed.guess, row, opened.firstSeq))) {
+      messages = guessed.guess.messages;
+      chat = await guessed.chat;
+    } else {
+      guessing.abort();
+      messages = await history(ctx, row);
+      chat = await openChat(ctx, chatInput(row, messages, controller.signal));
+    }
+    for (let round = 0; ; ) {
       const result = await chat.run((delta) => {
         if (delta.type === 'text') stream.push(delta.text);
         return undefined;
@@ -188,6 +243,8 @@ export async function runTurn(
         const output = await waitForResult(call.id, toolResults, waiters, controller.signal);
         messages.push({ role: 'tool', content: output, toolCallId: call.id });
       }
+      if (++round >= TOOL_ROUNDS) break;
+      chat = await openChat(ctx, chatInput(row, messages, controller.signal));
     }
   } catch (err) {
     if (controller.signal.aborted || err instanceof ClientGone) {
@@ -205,7 +262,7 @@ export async function runTurn(
     }
   } finally {
     unsubscribe();
-    if (running.get(id) === controller) running.delete(id);
+    release();
   }
   const duration = Math.round((ctx.now().getTime() - started) / 10) / 100;
   const final = await stream.finish(interrupted);

@@ -48,6 +48,11 @@ const KNOWN_OPEN: Record<string, string> =
         'refine openai JSON enforce: 15,000,000 chars of ". " answered, repaired and checked':
           'as above, plus the repaired 15 MB text copied back from the worker: p99 ~145 ms against a ' +
           'control of ~40 ms under a load average of ~12 (passed in 2 of 5 strict runs)',
+        'refine openai stream enforce: 7,000,000 newlines in 64 Ki deltas':
+          'the same copies at the end of the stream: the whole 7 MB answer is sent to the style worker for ' +
+          'the final checks and its done event encoded there; passed in every run on a quiet machine, but ' +
+          'one stall of ~115 ms (control 6 ms) in a clean-clone CI rehearsal on a slow VM. A fix that moves ' +
+          'long texts as bytes is on branch thread-text, unmeasured on a quiet machine',
         // On one backend only (`<name> [<backend>]`): PostgreSQL passes it (p99 21-89 ms, load ~7).
         'persona cache: 120 personas with 1 MiB context, each read once [sqlite]':
           'checkpoints moved to a worker (ADR 0054) and one 1 MiB create or read per loop turn (ADR 0055): ' +

@@ -1,10 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, test } from 'node:test';
-import type { Backend } from './helpers/backends.ts';
-import { backends } from './helpers/backends.ts';
+import { type Backend, testOnPersistentStores } from './helpers/backends.ts';
 import { createConversation } from './helpers/conversations.ts';
 import { createHarness } from './helpers/harness.ts';
 
@@ -12,9 +7,6 @@ import { createHarness } from './helpers/harness.ts';
  * Timers live in the store: a conversation created by one server, which stops before its
  * max_call_duration is due, is ended by the next server on the same store, with its shutdown reason.
  */
-
-const dir = mkdtempSync(join(tmpdir(), 'pk-conv-restart-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function restartCase(store: Backend) {
   const first = await createHarness(store);
@@ -39,20 +31,4 @@ async function restartCase(store: Backend) {
   }
 }
 
-test('a timer armed before a restart ends the conversation after it [sqlite file]', async () => {
-  const file = join(dir, 'store.db');
-  await restartCase({ name: 'sqlite', fresh: async () => ({ url: `sqlite:${file}`, drop: async () => {} }) });
-});
-
-const pg = backends.find((b) => b.backend.name === 'postgres');
-test('a timer armed before a restart ends the conversation after it [postgres]', {
-  skip: pg?.skip || false,
-}, async () => {
-  if (!pg) return;
-  const { url, drop } = await pg.backend.fresh();
-  try {
-    await restartCase({ name: 'postgres', fresh: async () => ({ url, drop: async () => {} }) });
-  } finally {
-    await drop();
-  }
-});
+testOnPersistentStores('a timer armed before a restart ends the conversation after it', restartCase);

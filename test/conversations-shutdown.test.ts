@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, test } from 'node:test';
 import { readEvents } from '../src/conversations/events.ts';
 import { interact } from '../src/conversations/interactions.ts';
 import { startServer } from '../src/server.ts';
-import { type Backend, backends } from './helpers/backends.ts';
+import { type Backend, testOnPersistentStores } from './helpers/backends.ts';
 import { chunk, tavusPersona } from './helpers/chat-surface.ts';
 import { createConversation, type Env, interaction } from './helpers/conversations.ts';
 import { createHarness } from './helpers/harness.ts';
@@ -22,9 +19,6 @@ import { createHarness } from './helpers/harness.ts';
  * writes to the closed store (no warning, no unhandled rejection), and the log read back after a restart
  * is whole: seq 1..n without a gap, every started_speaking with its stopped_speaking.
  */
-
-const dir = mkdtempSync(join(tmpdir(), 'pk-conv-shutdown-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 const rejections: unknown[] = [];
 process.on('unhandledRejection', (err) => rejections.push(err));
@@ -171,24 +165,7 @@ function assertWhole(events: Env[], warnings: Env[]) {
   assert.deepEqual(rejections, [], 'no unhandled rejection');
 }
 
-async function eachBackend(name: string, body: (store: Backend) => Promise<void>) {
-  test(`${name} [sqlite file]`, async () => {
-    const file = join(dir, `${Math.random().toString(36).slice(2)}.db`);
-    await body({ name: 'sqlite', fresh: async () => ({ url: `sqlite:${file}`, drop: async () => {} }) });
-  });
-  const pg = backends.find((b) => b.backend.name === 'postgres');
-  test(`${name} [postgres]`, { skip: pg?.skip || false }, async () => {
-    if (!pg) return;
-    const { url, drop } = await pg.backend.fresh();
-    try {
-      await body({ name: 'postgres', fresh: async () => ({ url, drop: async () => {} }) });
-    } finally {
-      await drop();
-    }
-  });
-}
-
-eachBackend(
+testOnPersistentStores(
   'a turn still streaming when the drain ends is interrupted (upstream aborted) and recorded before the store closes',
   async (store) => {
     const { events, transcript, warnings, aborted } = await stopMidTurn(store, {
@@ -217,7 +194,7 @@ eachBackend(
   },
 );
 
-eachBackend(
+testOnPersistentStores(
   'a turn that finishes within the drain is recorded whole; interactions meanwhile are refused (503)',
   async (store) => {
     const { events, warnings } = await stopMidTurn(store, {

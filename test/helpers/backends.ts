@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { describe, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import pg from 'pg';
 
 export interface Backend {
@@ -63,5 +66,33 @@ export function describeUnlessSkipped(title: string, skip: string | false, body:
   }
   describe(title, () => {
     test('every test of this suite', { skip }, () => {});
+  });
+}
+
+/**
+ * `name` as two tests whose store outlives one server: a SQLite file (in a directory removed after the
+ * file's tests) and a PostgreSQL schema (skipped, and counted so, without TEST_DATABASE_URL). For tests
+ * that stop a server and start another on the same store. `body` gets a Backend whose fresh() gives the
+ * same database each time it is called.
+ */
+let fileDir: string | undefined;
+export function testOnPersistentStores(name: string, body: (store: Backend) => Promise<void>): void {
+  if (!fileDir) {
+    const dir = mkdtempSync(join(tmpdir(), 'pk-store-'));
+    fileDir = dir;
+    after(() => rmSync(dir, { recursive: true, force: true }));
+  }
+  const dir = fileDir;
+  test(`${name} [sqlite file]`, async () => {
+    const file = join(dir, `${randomBytes(6).toString('hex')}.db`);
+    await body({ name: 'sqlite', fresh: async () => ({ url: `sqlite:${file}`, drop: async () => {} }) });
+  });
+  test(`${name} [postgres]`, { skip: pgUrl ? false : PG_SKIP_REASON }, async () => {
+    const { url, drop } = await postgres.fresh();
+    try {
+      await body({ name: 'postgres', fresh: async () => ({ url, drop: async () => {} }) });
+    } finally {
+      await drop();
+    }
   });
 }

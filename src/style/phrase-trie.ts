@@ -67,12 +67,6 @@ function separator(text: string, from: number, to: number): string {
 /** A gap between two words longer than this joins no phrase (and bounds the work per word). */
 const LONGEST_GAP = 64;
 
-interface Token {
-  start: number;
-  end: number;
-  key: string;
-}
-
 /**
  * The next word token at or after `from`, looking no further than `limit`; its bounds are written to
  * `into` (no allocation per word: a list of every token of a large text kept the collector busy).
@@ -92,18 +86,6 @@ function nextToken(text: string, from: number, limit: number, into: { start: num
   }
   into.end = i;
   return true;
-}
-
-/** The word tokens of `text`, in order (one pass). */
-export function wordTokens(text: string): Token[] {
-  const out: Token[] = [];
-  const t = { start: 0, end: 0 };
-  let at = 0;
-  while (nextToken(text, at, text.length, t)) {
-    out.push({ start: t.start, end: t.end, key: canonicalWord(text.slice(t.start, t.end)) });
-    at = t.end;
-  }
-  return out;
 }
 
 export class PhraseTrie {

@@ -81,12 +81,12 @@ export class TurnRegistry {
   close(graceMs: number): Promise<void> {
     this.#closing ??= (async () => {
       this.#accepting = false;
-      if (!(await this.#settled(graceMs))) {
-        this.#startsTurns = false;
+      const finished = await this.#settled(graceMs);
+      this.#startsTurns = false;
+      if (!finished) {
         for (const c of this.#turns) c.abort();
         await this.#settled(ABORT_GRACE_MS);
       }
-      this.#startsTurns = false;
       this.#closed = true;
     })();
     return this.#closing;

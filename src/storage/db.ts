@@ -10,6 +10,7 @@ import { OwnSchemaPostgresDialect } from './pg-dialect.ts';
 import type { Database } from './schema.ts';
 import { BACKSTOP_PAGES, startCheckpointer } from './sqlite-checkpointer.ts';
 import { NodeSqliteDatabase } from './sqlite-driver.ts';
+import { QuietGate } from './sqlite-quiet-gate.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Tx = Transaction<Database>;
@@ -93,17 +94,23 @@ function openSqlite(path: string, tracing: Tracing | null): Db {
   raw.exec('PRAGMA foreign_keys = ON');
   // Checkpoints run in a worker thread, not inside this connection's commits (ADR 0054).
   let checkpointer: ReturnType<typeof startCheckpointer> | undefined;
+  const gate = file ? new QuietGate() : null;
   if (file) {
     raw.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`);
-    checkpointer = startCheckpointer(file, () => {
-      if (raw.isOpen) raw.exec('PRAGMA wal_autocheckpoint = 1000');
-    });
+    checkpointer = startCheckpointer(
+      file,
+      () => {
+        if (raw.isOpen) raw.exec('PRAGMA wal_autocheckpoint = 1000');
+      },
+      gate ?? undefined,
+    );
   }
   const dataVersion = raw.prepare('PRAGMA data_version');
   let version = 0;
   let versionReadAt = Number.NEGATIVE_INFINITY;
   let local = 0;
-  const dialect = new SqliteDialect({ database });
+  const plain = new SqliteDialect({ database });
+  const dialect = gate ? gate.wrap(plain) : plain;
   const kysely = new Kysely<Database>({
     dialect: tracing ? tracedDialect(dialect, tracing, 'sqlite') : dialect,
   });

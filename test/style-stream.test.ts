@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { JsonObject } from '../src/core/persona.ts';
+import { deepFreeze } from '../src/core/persona-cache.ts';
+import { compileStyle } from '../src/style/compile.ts';
 import { checkStyle } from '../src/style/index.ts';
 import { StreamEnforcer } from '../src/style/stream-enforcer.ts';
 
@@ -84,6 +86,29 @@ describe('streamed enforce (issue 12.3)', () => {
     assert.deepEqual(seen, ['First line here.']);
     enforcer.push(' line.');
     assert.equal(enforcer.finish(), 'First line here.\nSecond line.');
+  });
+
+  test("a persona's phrase matcher and vocabulary are compiled once for a stream, not once per line", () => {
+    // Cached personas are deep-frozen; the enforcer copies their attributes per line (its limits change).
+    // Letters for digits: a number inside a phrase is protected text, which no rule changes.
+    const word = (i: number) => [...String(i)].map((d) => 'abcdefghij'[Number(d)]).join('');
+    const phrases = Array.from({ length: 2600 }, (_, i) => `banned phrase ${word(i)}`);
+    const attributes = deepFreeze({
+      banned_phrases: phrases,
+      vocabulary: { customer: 'member' },
+      max_sentences: 40,
+    });
+    const shared = compileStyle(attributes);
+    const seen: string[] = [];
+    const enforcer = new StreamEnforcer(attributes, (t) => void seen.push(t));
+    for (let i = 0; i < 30; i++) enforcer.push(`Banned phrase ${word(i)}, the customer is here.\n`);
+    const text = enforcer.finish();
+    assert.equal(text, 'The member is here.\n'.repeat(30).trimEnd());
+    // A per-line copy of the attributes gets the compiled rules of the persona's own lists.
+    const copy = compileStyle({ ...attributes, max_sentences: 3 });
+    assert.equal(copy.bannedPhrases, shared.bannedPhrases);
+    assert.equal(copy.vocabulary, shared.vocabulary);
+    assert.equal(shared.bannedPhrases?.matcherBuilt, true);
   });
 
   test('one character at a time stays linear: 20,000 lines cost no more than 4x 5,000 lines', () => {

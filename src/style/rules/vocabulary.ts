@@ -60,7 +60,18 @@ export class Vocabulary {
 const PLURALIZABLE = /[a-rt-z]$/i;
 
 /** A `vocabulary` attribute: an object of non-empty string pairs; anything else is ignored. */
+/** Compiled tables by the (frozen) object they came from; see banned.ts's `compiled` for why. */
+const compiled = new WeakMap<object, Vocabulary | undefined>();
+
 export function parseVocabulary(value: unknown): Vocabulary | undefined {
+  if (value === null || typeof value !== 'object' || !Object.isFrozen(value)) return compileVocabulary(value);
+  if (compiled.has(value)) return compiled.get(value);
+  const vocabulary = compileVocabulary(value);
+  compiled.set(value, vocabulary);
+  return vocabulary;
+}
+
+function compileVocabulary(value: unknown): Vocabulary | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const entries: [string, string][] = [];
   for (const [from, to] of Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {

@@ -2,6 +2,7 @@ import { createServer, type RequestListener, type ServerOptions, type ServerResp
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from './app.ts';
+import { closeLiveClients } from './conversations/live-clients.ts';
 import { closeTurns } from './conversations/turn-registry.ts';
 import { countAccounts, createKey } from './core/api-keys.ts';
 import type { Services } from './core/context.ts';
@@ -135,6 +136,12 @@ export async function startServer(services: Services): Promise<RunningServer> {
       // Conversation interactions are refused from now on; answers being generated get the same time as
       // requests to finish, then are interrupted and record their end (conversations/turn-registry.ts).
       const turnsClosed = closeTurns(services, config.PERSONAKIT_SHUTDOWN_TIMEOUT_MS);
+      const jobsStopped = services.jobs.stop();
+      // Live clients (WebSockets, SSE streams) would hold the drain open for as long as they stay: once
+      // nothing more will be committed for them, they get what was and are ended (1001), promptly, their
+      // leaves recorded as the shutdown's (conversations/live-clients.ts). Stopped jobs first: a leave
+      // arms a timer that this instance's queue must not be the one to run.
+      const liveClosed = Promise.all([turnsClosed, jobsStopped]).then(() => closeLiveClients(services));
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Idle keep-alive sockets would hold close() open; in-flight requests keep theirs until done, and
       // their sockets are closed as soon as they turn idle.
@@ -146,15 +153,15 @@ export async function startServer(services: Services): Promise<RunningServer> {
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), config.PERSONAKIT_SHUTDOWN_TIMEOUT_MS);
       });
-      const jobsStopped = services.jobs.stop();
       if ((await Promise.race([drained, timedOut])) === 'timeout') {
+        // Live clients are ended their own way (bounded), not cut with the rest.
+        await liveClosed;
         log.warn('shutdown timeout reached: closing remaining connections');
         if ('closeAllConnections' in server) server.closeAllConnections();
       }
       clearTimeout(timer);
       clearInterval(reap);
-      await jobsStopped;
-      await turnsClosed;
+      await liveClosed;
       await metricsServer?.close();
       await closeServices(services);
       log.info('stopped');

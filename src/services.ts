@@ -3,6 +3,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { type Config, ConfigError } from './config.ts';
 import { closeBus } from './conversations/bus.ts';
 import { registerConversationJobs } from './conversations/jobs.ts';
+import { closeLiveClients } from './conversations/live-clients.ts';
 import { closeTurns } from './conversations/turn-registry.ts';
 import { KeyCache } from './core/api-keys.ts';
 import { BudgetGuard } from './core/budgets.ts';
@@ -187,8 +188,10 @@ async function metricsFor(
  */
 export async function closeServices(services: Services): Promise<void> {
   await closeTurns(services, 0);
-  await closeBus(services);
+  // Jobs before live clients: the leaves recorded as they end arm timers this queue must not run.
   await services.jobs.stop();
+  await closeLiveClients(services);
+  await closeBus(services);
   await services.usage.close();
   await services.db.close();
   await services.limiter.close();

@@ -17,10 +17,15 @@ const BATCH = 500;
 
 type Listener = (events: StoredEvent[]) => void;
 
+/** Ends a subscription; catchUp() delivers what was committed until now (see subscribe). */
+export type Unsubscribe = (() => void) & { catchUp(): Promise<void> };
+
 class Subscription {
   lastSeq: number;
   #pumping = false;
   #again = false;
+  /** The read in progress (or the last one): pump() returns it, so a caller can wait for a catch-up. */
+  #current: Promise<void> = Promise.resolve();
   closed = false;
   readonly services: Services;
   readonly conversationId: string;
@@ -61,11 +66,18 @@ class Subscription {
     if (events.length > 0) this.listener(events);
   }
 
-  async pump(): Promise<void> {
+  /** Reads the log from lastSeq on; settles once everything committed before the call was handed over. */
+  pump(): Promise<void> {
     if (this.#pumping) {
+      // The read under way loops once more (#again) before it settles: it covers this call too.
       this.#again = true;
-      return;
+      return this.#current;
     }
+    this.#current = this.#read();
+    return this.#current;
+  }
+
+  async #read(): Promise<void> {
     this.#pumping = true;
     try {
       do {
@@ -106,8 +118,12 @@ export class ConversationBus {
     this.#pollMs = services.config.PERSONAKIT_CONVERSATION_POLL_MS;
   }
 
-  /** Delivers every event after `afterSeq`, now and as they come, until the returned function is called. */
-  subscribe(conversationId: string, afterSeq: number, listener: Listener, all = false): () => void {
+  /**
+   * Delivers every event after `afterSeq`, now and as they come, until the returned function is called.
+   * Its catchUp() settles once every event committed before the call was delivered (a live client about
+   * to be closed gets them first).
+   */
+  subscribe(conversationId: string, afterSeq: number, listener: Listener, all = false): Unsubscribe {
     const sub = new Subscription(this.services, conversationId, afterSeq, all, listener);
     let set = this.#subs.get(conversationId);
     if (!set) {
@@ -118,13 +134,14 @@ export class ConversationBus {
     this.#ensureTimer();
     this.#ensureListener();
     void sub.pump();
-    return () => {
+    const unsubscribe = () => {
       sub.closed = true;
       const s = this.#subs.get(conversationId);
       s?.delete(sub);
       if (s?.size === 0) this.#subs.delete(conversationId);
       if (this.#subs.size === 0) this.#stopTimer();
     };
+    return Object.assign(unsubscribe, { catchUp: () => sub.pump() });
   }
 
   /**

@@ -11,6 +11,13 @@ import type { ConversationProperties } from './store.ts';
  * participant_left_timeout from the moment the last participant left, firing only if nobody came back
  * since (enforced only when set: in text a reload or a reconnecting SSE client briefly leaves).
  * A participant is a connected page, WebSocket or SSE client (the `participants` column).
+ *
+ * A participant this server disconnected because it was stopping did not leave: it could not stay. Its
+ * leave is recorded (the count stays true), but participant_left_timeout is not started then, since it
+ * would run while the server is down and end the conversation as soon as it is back. The leave arms a
+ * timer due at once instead (`afterShutdown`), which whichever instance runs next (another one, or this
+ * one restarted) turns into the real countdown from that moment: the clients get the whole timeout, from
+ * when a server is there again, to reconnect.
  */
 export const TIMER_JOB = 'conversation.timer';
 
@@ -24,6 +31,8 @@ interface TimerPayload {
   kind: TimerKind;
   /** For the left timeout: the updated_at stamp of the leave that armed it. */
   leftAt?: string;
+  /** For the left timeout: the leave was the shutdown's; when due, the countdown starts (see above). */
+  afterShutdown?: boolean;
 }
 
 export async function scheduleTimers(
@@ -46,8 +55,14 @@ async function arm(
   runAt: Date,
   tx?: Tx,
   leftAt?: string,
+  afterShutdown = false,
 ): Promise<void> {
-  const payload: TimerPayload = { conversationId, kind, ...(leftAt !== undefined && { leftAt }) };
+  const payload: TimerPayload = {
+    conversationId,
+    kind,
+    ...(leftAt !== undefined && { leftAt }),
+    ...(afterShutdown && { afterShutdown }),
+  };
   await services.jobs.enqueue(TIMER_JOB, payload, { runAt, maxAttempts: 5 }, tx);
 }
 
@@ -64,8 +79,15 @@ export async function participantJoined(services: Services, conversationId: stri
     .execute();
 }
 
-/** A live client left; the last one to leave arms participant_left_timeout when it is set. */
-export async function participantLeft(services: Services, conversationId: string): Promise<void> {
+/**
+ * A live client left; the last one to leave arms participant_left_timeout when it is set. `shutdown`: it
+ * was disconnected by this server stopping, so the countdown starts only once a server runs again.
+ */
+export async function participantLeft(
+  services: Services,
+  conversationId: string,
+  cause: 'client' | 'shutdown' = 'client',
+): Promise<void> {
   const now = services.now();
   const stamp = now.toISOString();
   await services.db.kysely.transaction().execute(async (tx) => {
@@ -81,18 +103,18 @@ export async function participantLeft(services: Services, conversationId: string
       .where('id', '=', conversationId)
       .executeTakeFirst();
     if (!row || row.status !== 'active' || Number(row.participants) > 0) return;
-    const left = (JSON.parse(row.fields) as { properties?: ConversationProperties }).properties
-      ?.participant_left_timeout;
-    if (typeof left !== 'number') return;
-    await arm(
-      services,
-      conversationId,
-      'participant_left_timeout',
-      new Date(now.getTime() + left * 1000),
-      tx,
-      stamp,
-    );
+    const left = leftTimeout(row.fields);
+    if (left === undefined) return;
+    const shutdown = cause === 'shutdown';
+    const runAt = shutdown ? now : new Date(now.getTime() + left * 1000);
+    await arm(services, conversationId, 'participant_left_timeout', runAt, tx, stamp, shutdown);
   });
+}
+
+function leftTimeout(fields: string): number | undefined {
+  const left = (JSON.parse(fields) as { properties?: ConversationProperties }).properties
+    ?.participant_left_timeout;
+  return typeof left === 'number' ? left : undefined;
 }
 
 /** Runs a due timer: ends the conversation when its condition still holds. */
@@ -104,7 +126,7 @@ export async function runTimer(
   const p = job.payload as TimerPayload;
   const row = await services.db.kysely
     .selectFrom('conversations')
-    .select(['status', 'participants', 'joined_at', 'updated_at'])
+    .select(['status', 'participants', 'joined_at', 'updated_at', 'fields'])
     .where('id', '=', p.conversationId)
     .executeTakeFirst();
   if (!row || row.status !== 'active') return;
@@ -113,6 +135,15 @@ export async function runTimer(
     p.kind === 'participant_left_timeout' &&
     (Number(row.participants) > 0 || row.updated_at !== p.leftAt)
   ) {
+    return;
+  }
+  if (p.afterShutdown) {
+    // A server runs again (this one): the participants left by the shutdown get the whole timeout from now.
+    // The same leftAt, so that anyone joining and leaving meanwhile still supersedes it.
+    const left = leftTimeout(row.fields);
+    if (left === undefined) return;
+    const runAt = new Date(services.now().getTime() + left * 1000);
+    await arm(services, p.conversationId, 'participant_left_timeout', runAt, undefined, p.leftAt);
     return;
   }
   await end(p.conversationId, `${p.kind} reached`);

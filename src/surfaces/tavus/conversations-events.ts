@@ -4,19 +4,27 @@ import { streamSSE } from 'hono/streaming';
 import { busOf } from '../../conversations/bus.ts';
 import { readEvents } from '../../conversations/events.ts';
 import { interact } from '../../conversations/interactions.ts';
+import { liveClientsOf, type Participation } from '../../conversations/live-clients.ts';
 import { getConversation } from '../../conversations/store.ts';
-import { participantJoined, participantLeft } from '../../conversations/timers.ts';
+import { ShuttingDown } from '../../conversations/turn-registry.ts';
 import type { Ctx } from '../../core/context.ts';
 import { AppError } from '../../core/errors.ts';
 import type { AppEnv } from '../../http/env.ts';
+import { incomingOf } from '../../http/request-context.ts';
 import { ConversationIdParam, convErrors } from './conversations-schemas.ts';
 import { security } from './schemas.ts';
 
 /**
  * The HTTP form of the live protocol: POST one interaction (Tavus's app-message envelope), GET the
  * broadcast events as Server-Sent Events, each with `id: <seq>`, resumable with Last-Event-ID (or
- * ?seq=N: events after N). The stream closes after the conversation's system.shutdown event.
+ * ?seq=N: events after N). The stream closes after the conversation's system.shutdown event, and when the
+ * server stops, once it has the events committed until then (conversations/live-clients.ts).
  */
+
+/** A comment line this often keeps proxies from closing an idle stream. */
+const KEEP_ALIVE_MS = 15_000;
+/** At stop, how long a client has to take the rest of its stream before its connection is cut. */
+const END_MS = 1000;
 
 const tags = ['Tavus conversations'];
 
@@ -84,6 +92,10 @@ export function eventStream(
   afterSeq: number,
   endedAlready = false,
 ) {
+  const live = liveClientsOf(ctx);
+  // The server is stopping: its live clients are being closed, a new one would be at once (a 503 here,
+  // before the response starts).
+  if (!endedAlready && live.closing) throw new ShuttingDown();
   return streamSSE(c, async (stream) => {
     if (endedAlready) {
       // An ended conversation (test_mode ones have no shutdown event): its log as it is, then the end.
@@ -98,6 +110,8 @@ export function eventStream(
     const queue: string[] = [];
     let wake: (() => void) | undefined;
     let ended = false;
+    /** The server stops: the queue is written out, then the stream ends. */
+    let goingAway = false;
     const unsubscribe = busOf(ctx).subscribe(conversationId, afterSeq, (events) => {
       for (const e of events) {
         queue.push(JSON.stringify(e.envelope));
@@ -105,7 +119,25 @@ export function eventStream(
       }
       wake?.();
     });
-    await participantJoined(ctx, conversationId);
+    let finished: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    let participation: Participation;
+    try {
+      participation = live.join(ctx, conversationId, async () => {
+        await unsubscribe.catchUp();
+        goingAway = true;
+        wake?.();
+        // A client that does not take the rest (its window full) is cut rather than waited for.
+        if (!(await settlesWithin(done, END_MS))) incomingOf(c)?.socket.destroy();
+      });
+    } catch {
+      // The server began stopping meanwhile: the stream ends at once.
+      unsubscribe();
+      return;
+    }
+    await participation.joined;
     let gone = false;
     stream.onAbort(() => {
       gone = true;
@@ -118,19 +150,34 @@ export function eventStream(
           const seq = (JSON.parse(data) as { seq: number }).seq;
           await stream.writeSSE({ id: String(seq), data });
         }
-        if (ended) break;
+        if (ended || goingAway) break;
         await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 15_000);
+          // Cleared when woken: a pending timer would hold a stopping process for up to KEEP_ALIVE_MS.
+          const timer = setTimeout(resolve, KEEP_ALIVE_MS);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
         });
         wake = undefined;
-        if (queue.length === 0 && !gone) await stream.write(': keep-alive\n\n');
+        if (queue.length === 0 && !gone && !goingAway) await stream.write(': keep-alive\n\n');
       }
     } finally {
       unsubscribe();
-      await participantLeft(ctx, conversationId).catch(() => undefined);
+      finished();
+      await participation.leave();
     }
   });
+}
+
+async function settlesWithin(p: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = await Promise.race([p.then(() => true), timeout]);
+  clearTimeout(timer);
+  return settled;
 }
 
 export function register(app: OpenAPIHono<AppEnv>) {

@@ -4,9 +4,10 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { busOf } from '../../conversations/bus.ts';
 import { readEvents } from '../../conversations/events.ts';
 import { interact } from '../../conversations/interactions.ts';
+import { liveClientsOf, type Participation } from '../../conversations/live-clients.ts';
 import { conversationCapability } from '../../conversations/page-access.ts';
 import { getConversation } from '../../conversations/store.ts';
-import { participantJoined, participantLeft } from '../../conversations/timers.ts';
+import { ShuttingDown } from '../../conversations/turn-registry.ts';
 import type { Ctx, Services } from '../../core/context.ts';
 import { AppError, toAppError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
@@ -19,7 +20,8 @@ import { tavusError } from './errors.ts';
  * interactions. A malformed or refused interaction gets a `system.error` event on that socket only; the
  * socket stays open. Routes: /v2/conversations/{id}/ws with an API key (header), and the chat page's
  * /c/{id}/ws (the conversation_url capability, plus ?t= with require_auth). The socket closes (1000)
- * after the conversation's system.shutdown.
+ * after the conversation's system.shutdown, and (1001) when the server stops, once it has the events
+ * committed until then (conversations/live-clients.ts).
  */
 
 /** An interaction larger than this gets an error event; the socket stays open. */
@@ -28,6 +30,10 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 const MAX_FRAME_BYTES = 1024 * 1024;
 /** Interactions per second per socket; past it, an error event instead of the interaction. */
 export const MAX_INTERACTIONS_PER_SECOND = 20;
+/** At stop, how long a client has to answer the close frame before its socket is cut. */
+const CLOSE_HANDSHAKE_MS = 1000;
+const GOING_AWAY = 1001;
+const GOING_AWAY_REASON = 'server shutting down';
 
 const API_PATH = /^\/v2\/conversations\/([a-z0-9_]{1,64})\/ws$/;
 const PAGE_PATH = /^\/c\/([a-z0-9_]{1,64})\/ws$/;
@@ -36,8 +42,10 @@ function refuse(socket: Duplex, err: unknown): void {
   const e = toAppError(err);
   const { status, body } = tavusError(e);
   const text = JSON.stringify(body);
+  const reason =
+    { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status as number] ?? 'Bad Request';
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 404 ? 'Not Found' : 'Bad Request'}\r\n` +
+    `HTTP/1.1 ${status} ${reason}\r\n` +
       `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
   );
 }
@@ -73,9 +81,12 @@ export function attachConversationSockets(server: Server, services: Services): W
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // The server is stopping: its live clients are being closed, a new one would be at once.
+    if (liveClientsOf(services).closing) return refuse(socket, new ShuttingDown());
     contextFor(services, req, url).then(
       (found) => {
         if (!found) return refuse(socket, new AppError('not_found', 'No WebSocket at this path'));
+        if (liveClientsOf(services).closing) return refuse(socket, new ShuttingDown());
         const [ctx, id, ended] = found;
         const seq = Number(url.searchParams.get('seq') ?? 0);
         wss.handleUpgrade(req, socket, head, (ws) =>
@@ -118,7 +129,15 @@ function serve(ctx: Ctx, id: string, afterSeq: number, ws: WebSocket, ended: boo
       if (e.envelope.event_type === 'system.shutdown') ws.close(1000, 'conversation ended');
     }
   });
-  void participantJoined(ctx, id).catch(() => undefined);
+  let participation: Participation;
+  try {
+    participation = liveClientsOf(ctx).join(ctx, id, () => goAway(ws, unsubscribe));
+  } catch {
+    // The server began stopping while the upgrade completed.
+    unsubscribe();
+    ws.close(GOING_AWAY, GOING_AWAY_REASON);
+    return;
+  }
   let windowStart = Date.now();
   let inWindow = 0;
   ws.on('message', (data, isBinary) => {
@@ -151,6 +170,26 @@ function serve(ctx: Ctx, id: string, afterSeq: number, ws: WebSocket, ended: boo
   ws.on('error', () => ws.terminate());
   ws.on('close', () => {
     unsubscribe();
-    void participantLeft(ctx, id).catch(() => undefined);
+    void participation.leave();
   });
+}
+
+/**
+ * The server stops: the events committed until now, then the close frame (sent after them, in order). A
+ * client that does not answer it within CLOSE_HANDSHAKE_MS is cut: the server does not wait on clients.
+ */
+async function goAway(ws: WebSocket, subscription: { catchUp(): Promise<void> }): Promise<void> {
+  await subscription.catchUp();
+  if (ws.readyState === ws.CLOSED) return;
+  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  if (ws.readyState === ws.OPEN) ws.close(GOING_AWAY, GOING_AWAY_REASON);
+  let timer: NodeJS.Timeout | undefined;
+  const cut = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      ws.terminate();
+      resolve();
+    }, CLOSE_HANDSHAKE_MS);
+  });
+  await Promise.race([closed, cut]);
+  clearTimeout(timer);
 }

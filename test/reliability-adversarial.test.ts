@@ -51,15 +51,9 @@ const KNOWN_OPEN: Record<string, string> =
         'refine openai stream enforce: 7,000,000 newlines in 64 Ki deltas':
           'the same copies at the end of the stream: the whole 7 MB answer is sent to the style worker for ' +
           'the final checks and its done event encoded there; passed in every run on a quiet machine, but ' +
-          'one stall of ~115 ms (control 6 ms) in a clean-clone CI rehearsal on a slow VM. A fix that moves ' +
-          'long texts as bytes is on branch thread-text, unmeasured on a quiet machine',
-        // On one backend only (`<name> [<backend>]`): PostgreSQL passes it (p99 21-89 ms, load ~7).
-        'persona cache: 120 personas with 1 MiB context, each read once [sqlite]':
-          'checkpoints moved to a worker (ADR 0054) and one 1 MiB create or read per loop turn (ADR 0055): ' +
-          'p50 16-19 -> 6-8 ms; but stalls of 100-200 ms remain in some runs (p99 57-200 ms against a ' +
-          'control of 10-40 ms, load average 6-8; 3 of 5 strict runs passed), with the main thread off ' +
-          'CPU and not runnable (I/O or a GC waiting on its helpers): SQLite still writes 2 MiB a create ' +
-          'on the event loop (the persona and its version row)',
+          'one stall of ~115 ms (control 6 ms) in a clean-clone CI rehearsal on a slow VM. Moving long texts ' +
+          'as bytes instead of clones was tried (2026-11-30) and did not shorten the stall measurably; the ' +
+          'phrase matcher is no longer rebuilt per line. Quiet machine: p99 46-88 ms (bound 100 + control)',
       };
 
 const summary = (f: AttackFigures) =>

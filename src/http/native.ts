@@ -102,9 +102,11 @@ export function nativeRoute<P = undefined, B = undefined>(
   return { method, operationId, segments, paramNames, template, params, body, errors, handle };
 }
 
-/** Params of `path` if it matches the route: plain segments only (anything encoded goes to Hono). */
-function match(route: NativeRoute, path: string): Record<string, string> | undefined {
-  const parts = path.split('/');
+/**
+ * Params of the path (split at `/` once per request, not once per route tried) if it matches the route:
+ * plain segments only (anything encoded goes to Hono).
+ */
+function match(route: NativeRoute, parts: readonly string[]): Record<string, string> | undefined {
   if (parts.length !== route.segments.length + 1 || parts[0] !== '') return undefined;
   let params: Record<string, string> | undefined;
   let n = 0;
@@ -140,8 +142,9 @@ export function nativeListener(
       if (method === 'GET' || req.headers['idempotency-key'] === undefined) {
         const q = url.indexOf('?');
         const path = q < 0 ? url : url.slice(0, q);
+        const parts = path.split('/');
         for (const route of byMethod[method]) {
-          const params = match(route, path);
+          const params = match(route, parts);
           if (params) {
             cors?.(req, res);
             serve(services, access, route, params, path, req, res).catch((err: unknown) => {

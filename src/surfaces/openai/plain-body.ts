@@ -26,7 +26,6 @@ const MAX_USER = 256;
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-const nullOr = (v: unknown, ok: (v: unknown) => boolean) => v === null || ok(v);
 const numberIn = (v: unknown, min: number, max: number) =>
   typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
 const integerIn = (v: unknown, min: number, max: number) =>
@@ -69,26 +68,26 @@ export function isPlainChatBody(body: unknown): body is ChatCompletionBody {
       case 'messages':
         break;
       case 'stream':
-        if (!nullOr(v, (x) => typeof x === 'boolean')) return false;
+        if (v !== null && typeof v !== 'boolean') return false;
         break;
       case 'enforce':
         if (typeof v !== 'boolean') return false;
         break;
       case 'temperature':
-        if (!nullOr(v, (x) => numberIn(x, 0, 2))) return false;
+        if (v !== null && !numberIn(v, 0, 2)) return false;
         break;
       case 'top_p':
-        if (!nullOr(v, (x) => numberIn(x, 0, 1))) return false;
+        if (v !== null && !numberIn(v, 0, 1)) return false;
         break;
       case 'max_tokens':
       case 'max_completion_tokens':
-        if (!nullOr(v, (x) => integerIn(x, 1, 1_000_000))) return false;
+        if (v !== null && !integerIn(v, 1, 1_000_000)) return false;
         break;
       case 'n':
-        if (!nullOr(v, (x) => integerIn(x, 1, 128))) return false;
+        if (v !== null && !integerIn(v, 1, 128)) return false;
         break;
       case 'stream_options':
-        if (!nullOr(v, plainStreamOptions)) return false;
+        if (v !== null && !plainStreamOptions(v)) return false;
         break;
       case 'user':
         if (typeof v !== 'string' || v.length > MAX_USER) return false;

@@ -47,37 +47,43 @@ function validate(input: ChatInput): void {
 async function prepare(ctx: Ctx, input: ChatInput): Promise<Prepared> {
   validate(input);
   const persona = await chatPersona(ctx, input.personaId, input.version);
-  const [llm, citations] = await Promise.all([
-    resolveLlm(ctx, persona, input.byo, input.signal),
-    retrieveCitations(
-      ctx,
-      persona,
-      input.messages,
-      { documentIds: input.documentIds, documentTags: input.documentTags },
-      input.retrievalStrategy,
-    ),
-  ]);
-  const lore = activeLore(persona.card?.lorebook, input.messages.slice(-LORE_SCAN_TURNS));
-  const messages = assemblePrompt({ persona, messages: input.messages, citations, lore });
   const hadScope =
     persona.documentIds.length + persona.documentTags.length > 0 ||
     (input.documentIds?.length ?? 0) + (input.documentTags?.length ?? 0) > 0;
+  // Without documents there is nothing to retrieve (retrieveCitations would answer [] at once): the
+  // provider is resolved alone, without a second promise to wait for.
+  const [llm, citations] = hadScope
+    ? await Promise.all([
+        resolveLlm(ctx, persona, input.byo, input.signal),
+        retrieveCitations(
+          ctx,
+          persona,
+          input.messages,
+          { documentIds: input.documentIds, documentTags: input.documentTags },
+          input.retrievalStrategy,
+        ),
+      ])
+    : [await resolveLlm(ctx, persona, input.byo, input.signal), []];
+  const book = persona.card?.lorebook;
+  const lore = activeLore(book, book ? input.messages.slice(-LORE_SCAN_TURNS) : []);
+  const messages = assemblePrompt({ persona, messages: input.messages, citations, lore });
   const tools = llm.kind === 'remote' ? mergeTools(llm.tools, input.tools) : input.tools;
-  const req: ConverseRequest = {
-    model: llm.kind === 'remote' ? llm.model : LOCAL_MODEL,
-    messages,
-    ...(tools && tools.length > 0 ? { tools } : {}),
-    ...(input.toolChoice !== undefined ? { toolChoice: input.toolChoice } : {}),
-    ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
-    ...(input.topP !== undefined ? { topP: input.topP } : {}),
-    ...(input.maxTokens !== undefined ? { maxTokens: input.maxTokens } : {}),
-    ...(input.stop !== undefined ? { stop: input.stop } : {}),
-    ...(input.responseFormat !== undefined ? { responseFormat: input.responseFormat } : {}),
-    ...(input.user !== undefined ? { user: input.user } : {}),
-    ...(llm.kind === 'remote' && llm.extraBody ? { extraBody: llm.extraBody } : {}),
-    ...(llm.kind === 'remote' && llm.extraHeaders ? { extraHeaders: llm.extraHeaders } : {}),
-    ...(llm.kind === 'remote' && llm.extraQuery ? { extraQuery: llm.extraQuery } : {}),
-  };
+  // Fields are added one by one, in this order, only when set (what a spread of `{}` per field did, without
+  // an object per field).
+  const req: ConverseRequest = { model: llm.kind === 'remote' ? llm.model : LOCAL_MODEL, messages };
+  if (tools && tools.length > 0) req.tools = tools;
+  if (input.toolChoice !== undefined) req.toolChoice = input.toolChoice;
+  if (input.temperature !== undefined) req.temperature = input.temperature;
+  if (input.topP !== undefined) req.topP = input.topP;
+  if (input.maxTokens !== undefined) req.maxTokens = input.maxTokens;
+  if (input.stop !== undefined) req.stop = input.stop;
+  if (input.responseFormat !== undefined) req.responseFormat = input.responseFormat;
+  if (input.user !== undefined) req.user = input.user;
+  if (llm.kind === 'remote') {
+    if (llm.extraBody) req.extraBody = llm.extraBody;
+    if (llm.extraHeaders) req.extraHeaders = llm.extraHeaders;
+    if (llm.extraQuery) req.extraQuery = llm.extraQuery;
+  }
   const enforce = input.enforce ?? persona.attributes.enforce === true;
   return { persona, llm, citations, hadScope, enforce, req, input };
 }

@@ -68,7 +68,6 @@ export async function resolveLlm(
   byo: BringYourOwn | undefined,
   signal: ClientSignal,
 ): Promise<ChatLlm> {
-  const providers = providersFor(ctx.config);
   const call = (target: Target, apiKey: string): Call => ({
     target,
     apiKey,
@@ -80,7 +79,7 @@ export async function resolveLlm(
   const ownModel = storedModel && !HOSTED_MODELS.has(storedModel) ? storedModel : undefined;
 
   if (byo) {
-    const provider = providers.get(byo.provider);
+    const provider = providersFor(ctx.config).get(byo.provider);
     if (!provider) {
       throw invalid(
         'X-Personakit-Provider',
@@ -109,7 +108,7 @@ export async function resolveLlm(
 
   const baseUrl = text(stored?.base_url);
   if (stored && baseUrl) {
-    const provider = providers.get('openai-compatible') as Provider;
+    const provider = providersFor(ctx.config).get('openai-compatible') as Provider;
     const revealed =
       persona.secrets !== null ? revealLayers(ctx.secrets, { llm: stored }, persona.secrets).llm : stored;
     const llm = isJsonObject(revealed) ? revealed : stored;
@@ -126,26 +125,57 @@ export async function resolveLlm(
     });
   }
 
-  const id = operatorProvider(ctx.config);
-  const provider = providers.get(id);
-  if (!provider?.remote) return { kind: 'local' };
-  const apiKey = operatorKey(ctx.config, id) ?? '';
-  if (!apiKey && !KEY_OPTIONAL.has(id)) {
+  const operator = operatorLlm(ctx.config);
+  if (!operator) return { kind: 'local' };
+  const model = ownModel ?? operator.model;
+  if (!operator.target || !model) {
     throw new AppError(
       'unavailable',
-      `the default chat provider ${id} has no key: the operator sets ${String(apiKeyEnv(id))}`,
+      `the default chat provider ${operator.provider.id} needs PERSONAKIT_CHAT_BASE_URL and PERSONAKIT_CHAT_MODEL`,
     );
   }
-  const configured = ctx.config.PERSONAKIT_CHAT_BASE_URL;
-  const target = configured ? trustedTarget(configured) : provider.defaultTarget;
-  const model = ownModel ?? ctx.config.PERSONAKIT_CHAT_MODEL ?? provider.defaultModel;
-  if (!target || !model) {
-    throw new AppError(
-      'unavailable',
-      `the default chat provider ${id} needs PERSONAKIT_CHAT_BASE_URL and PERSONAKIT_CHAT_MODEL`,
-    );
+  return remote(operator.provider, call(operator.target, operator.apiKey), model, 'operator', {});
+}
+
+/** The operator's default LLM as configured: everything but the persona's own model. */
+interface OperatorLlm {
+  provider: Provider;
+  apiKey: string;
+  target: Target | null;
+  model: string | null | undefined;
+}
+
+/**
+ * Per configuration, found once (as providersFor builds its providers once): the default answers most
+ * chat turns, and finding it built the key's env name and looked the provider up on each of them. A
+ * misconfiguration is not kept: it throws on every turn, as it did.
+ */
+const operatorLlms = new WeakMap<Config, OperatorLlm | null>();
+
+function operatorLlm(config: Config): OperatorLlm | null {
+  const known = operatorLlms.get(config);
+  if (known !== undefined) return known;
+  const id = operatorProvider(config);
+  const provider = providersFor(config).get(id);
+  let found: OperatorLlm | null = null;
+  if (provider?.remote) {
+    const apiKey = operatorKey(config, id) ?? '';
+    if (!apiKey && !KEY_OPTIONAL.has(id)) {
+      throw new AppError(
+        'unavailable',
+        `the default chat provider ${id} has no key: the operator sets ${String(apiKeyEnv(id))}`,
+      );
+    }
+    const configured = config.PERSONAKIT_CHAT_BASE_URL;
+    found = {
+      provider,
+      apiKey,
+      target: configured ? trustedTarget(configured) : provider.defaultTarget,
+      model: config.PERSONAKIT_CHAT_MODEL ?? provider.defaultModel,
+    };
   }
-  return remote(provider, call(target, apiKey), model, 'operator', {});
+  operatorLlms.set(config, found);
+  return found;
 }
 
 function remote(

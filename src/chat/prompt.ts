@@ -39,7 +39,34 @@ export function assemblePrompt(input: PromptInput): ChatMessage[] {
   const { persona, messages, citations, lore } = input;
   const lastUser = messages.findLast((m) => m.role === 'user');
   const userName = lastUser?.name?.trim() || 'User';
-  const sections = [...personaSections(persona, lore, userName)];
+  const own = personaSections(persona, lore, userName);
+  const out: ChatMessage[] = [{ role: 'system', content: systemText(own, citations, messages) }];
+  for (const m of messages) if (m.role !== 'system') out.push(m);
+  const after = persona.card?.postHistoryInstructions;
+  if (after?.trim()) {
+    const text = fill(after, persona, userName);
+    if (text !== '') out.push({ role: 'system', content: text });
+  }
+  return out;
+}
+
+/** The one system message: the persona's sections, the knowledge, the caller's own system messages. */
+function systemText(
+  own: readonly string[],
+  citations: readonly Citation[],
+  messages: readonly ChatMessage[],
+): string {
+  // Most turns add nothing to the persona's sections: cached (frozen) sections are joined once.
+  if (citations.length === 0 && !messages.some((m) => m.role === 'system')) {
+    if (!Object.isFrozen(own)) return own.join('\n\n');
+    let text = joinedSections.get(own);
+    if (text === undefined) {
+      text = own.join('\n\n');
+      joinedSections.set(own, text);
+    }
+    return text;
+  }
+  const sections = [...own];
   if (citations.length > 0) sections.push(knowledgeSection(citations));
 
   // The caller's system messages are merged in, never dropped; one that repeats a section already there
@@ -52,16 +79,11 @@ export function assemblePrompt(input: PromptInput): ChatMessage[] {
     seen.add(text);
     sections.push(text);
   }
-
-  const out: ChatMessage[] = [{ role: 'system', content: sections.join('\n\n') }];
-  for (const m of messages) if (m.role !== 'system') out.push(m);
-  const after = persona.card?.postHistoryInstructions;
-  if (after?.trim()) {
-    const text = fill(after, persona, userName);
-    if (text !== '') out.push({ role: 'system', content: text });
-  }
-  return out;
+  return sections.join('\n\n');
 }
+
+/** The joined text of the cached sections (frozen: systemText copies them before adding any). */
+const joinedSections = new WeakMap<readonly string[], string>();
 
 /**
  * Sections 1 to 5, which depend only on the persona (and the user's name, and active lore). Cached
@@ -99,7 +121,7 @@ function personaSections(persona: Persona, lore: ActiveLore, userName: string): 
   if (card?.exampleDialogue?.trim()) {
     add(`Example dialogue (how {{char}} speaks; not part of this conversation):\n${card.exampleDialogue}`);
   }
-  if (cacheable) lastSections.set(persona, { userName, sections });
+  if (cacheable) lastSections.set(persona, { userName, sections: Object.freeze(sections) });
   return sections;
 }
 

@@ -68,6 +68,11 @@ export interface NativeRoute {
   template: string;
   params: z.ZodType | undefined;
   body: z.ZodType | undefined;
+  /**
+   * A hand check of the body's common case (optional): true only for a body the schema accepts as it is,
+   * which is then used as parsed without running the schema; false sends it through the schema.
+   */
+  plainBody: ((body: unknown) => boolean) | undefined;
   errors: ErrorMapper;
   // biome-ignore lint/suspicious/noExplicitAny: each route types its own input (see nativeRoute)
   handle(ctx: RequestCtx, input: { params: any; body: any }, ex: Exchange): Promise<Reply>;
@@ -82,6 +87,7 @@ export function nativeRoute<P = undefined, B = undefined>(
   route: RouteConfig,
   errors: ErrorMapper,
   handle: (ctx: RequestCtx, input: { params: P; body: B }, ex: Exchange) => Promise<Reply>,
+  plainBody?: (body: unknown) => boolean,
 ): NativeRoute {
   const parts = `${prefix}${route.path}`.split('/').slice(1);
   const paramNames: string[] = [];
@@ -99,12 +105,25 @@ export function nativeRoute<P = undefined, B = undefined>(
     throw new Error(`native routes serve GET and POST, not ${method}`);
   const operationId = operationIdOf(method, `${prefix}${route.path}`, route.operationId);
   const template = `/${parts.map((p, i) => (segments[i] === null ? `:${p.slice(1, -1)}` : p)).join('/')}`;
-  return { method, operationId, segments, paramNames, template, params, body, errors, handle };
+  return {
+    method,
+    operationId,
+    segments,
+    paramNames,
+    template,
+    params,
+    body,
+    plainBody,
+    errors,
+    handle,
+  };
 }
 
-/** Params of `path` if it matches the route: plain segments only (anything encoded goes to Hono). */
-function match(route: NativeRoute, path: string): Record<string, string> | undefined {
-  const parts = path.split('/');
+/**
+ * Params of the path (split at `/` once per request, not once per route tried) if it matches the route:
+ * plain segments only (anything encoded goes to Hono).
+ */
+function match(route: NativeRoute, parts: readonly string[]): Record<string, string> | undefined {
   if (parts.length !== route.segments.length + 1 || parts[0] !== '') return undefined;
   let params: Record<string, string> | undefined;
   let n = 0;
@@ -140,8 +159,9 @@ export function nativeListener(
       if (method === 'GET' || req.headers['idempotency-key'] === undefined) {
         const q = url.indexOf('?');
         const path = q < 0 ? url : url.slice(0, q);
+        const parts = path.split('/');
         for (const route of byMethod[method]) {
-          const params = match(route, path);
+          const params = match(route, parts);
           if (params) {
             cors?.(req, res);
             serve(services, access, route, params, path, req, res).catch((err: unknown) => {
@@ -250,7 +270,8 @@ async function answer(
     let body: unknown;
     if (route.body) {
       checkJsonHeaders(nodeHeader(req, 'content-type'), nodeHeader(req, 'content-length'), MAX_BODY_BYTES);
-      body = validate(route.body, parseJsonText(await readLimited(req, MAX_BODY_BYTES)), 'json');
+      const parsed = parseJsonText(await readLimited(req, MAX_BODY_BYTES));
+      body = route.plainBody?.(parsed) ? parsed : validate(route.body, parsed, 'json');
     }
     const params = route.params ? validate(route.params, rawParams, 'param') : rawParams;
     const reply = await route.handle(ctx, { params, body }, new NodeExchange(reqId, res));

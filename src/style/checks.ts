@@ -112,7 +112,7 @@ export function checkStyle(text: string, attributes: JsonObject): StyleCheck[] {
       ),
     style.vocabulary && vocabulary(masked, style),
     style.bannedPhrases && findings('banned_phrases', style.bannedPhrases.find(masked), 'banned phrase'),
-    ...lengthChecks(text, style),
+    ...lengthChecks(text, masked, style),
     style.greeting &&
       framingCheck(
         'greeting',
@@ -126,10 +126,14 @@ export function checkStyle(text: string, attributes: JsonObject): StyleCheck[] {
   return checks.filter((c): c is StyleCheck => c !== undefined);
 }
 
-/** Limits count the content: not a greeting it starts with or a sign-off it ends with. */
-function lengthChecks(text: string, style: CompiledStyle): StyleCheck[] {
+/**
+ * Limits count the content: not a greeting it starts with or a sign-off it ends with. Text without either
+ * is the text itself, whose masked form the caller already has (masking is a pure function of the text).
+ */
+function lengthChecks(text: string, masked: string, style: CompiledStyle): StyleCheck[] {
   if (style.maxWords === undefined && style.maxSentences === undefined) return [];
-  const content = mask(withoutFraming(text, style.greeting, style.signOff), []);
+  const framed = withoutFraming(text, style.greeting, style.signOff);
+  const content = framed === text ? masked : mask(framed, []);
   const checks: StyleCheck[] = [];
   if (style.maxWords !== undefined) {
     checks.push(countAgainst('max_words', countWords(content), style.maxWords, 'word'));

@@ -11,6 +11,7 @@ import { type FrameWriter, sendSse, writeSse } from '../../http/sse-response.ts'
 import type { ClientSignal } from '../../providers/types.ts';
 import { ClientGone } from '../../providers/upstream-errors.ts';
 import { openAiError, openAiErrorBody } from './errors.ts';
+import { isPlainChatBody } from './plain-body.ts';
 import { ChatCompletion, ChatCompletionBody, ChatCompletionEvents, errorResponses } from './schemas.ts';
 import {
   byoFromHeaders,
@@ -99,6 +100,7 @@ export const native = nativeRoute<undefined, ChatCompletionBody>(
     await writeSse(ex.res, ex.reqId, ctx, 'chat', (write) => runEvents(ctx, ex.signal, out, write));
     return SENT;
   },
+  isPlainChatBody,
 );
 
 type Streaming = Extract<Out, { stream: ChatStream }>;

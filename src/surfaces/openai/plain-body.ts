@@ -1,4 +1,4 @@
-import { ChatCompletionBody, MessageSchema } from './schemas.ts';
+import { CHAT_LIMITS, ChatCompletionBody, MessageSchema } from './schemas.ts';
 
 /**
  * The common chat request checked by hand (ADR 0060): a body this accepts is one ChatCompletionBody
@@ -17,13 +17,6 @@ const MESSAGE_FIELDS: ReadonlySet<string> = new Set(
 );
 const ROLES: ReadonlySet<unknown> = new Set(['system', 'developer', 'user', 'assistant']);
 
-/** Bounds as the schema states them (schemas.ts). */
-const MAX_MODEL = 200;
-const MAX_MESSAGES = 2000;
-const MAX_TEXT = 400_000;
-const MAX_NAME = 64;
-const MAX_USER = 256;
-
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const numberIn = (v: unknown, min: number, max: number) =>
@@ -32,14 +25,19 @@ const integerIn = (v: unknown, min: number, max: number) =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
 
 function plainMessage(m: unknown): boolean {
-  if (!isObject(m) || !ROLES.has(m.role) || typeof m.content !== 'string' || m.content.length > MAX_TEXT) {
+  if (
+    !isObject(m) ||
+    !ROLES.has(m.role) ||
+    typeof m.content !== 'string' ||
+    m.content.length > CHAT_LIMITS.text
+  ) {
     return false;
   }
   for (const k in m) {
     if (k === 'role' || k === 'content') continue;
     if (k === 'name') {
       const name = m.name;
-      if (typeof name !== 'string' || name.length < 1 || name.length > MAX_NAME) return false;
+      if (typeof name !== 'string' || name.length < 1 || name.length > CHAT_LIMITS.name) return false;
     } else if (MESSAGE_FIELDS.has(k) || k === '__proto__') return false;
   }
   return true;
@@ -58,8 +56,8 @@ function plainStreamOptions(o: unknown): boolean {
 export function isPlainChatBody(body: unknown): body is ChatCompletionBody {
   if (!isObject(body)) return false;
   const { model, messages } = body;
-  if (typeof model !== 'string' || model.length < 1 || model.length > MAX_MODEL) return false;
-  if (!Array.isArray(messages) || messages.length < 1 || messages.length > MAX_MESSAGES) return false;
+  if (typeof model !== 'string' || model.length < 1 || model.length > CHAT_LIMITS.model) return false;
+  if (!Array.isArray(messages) || messages.length < 1 || messages.length > CHAT_LIMITS.messages) return false;
   for (const m of messages) if (!plainMessage(m)) return false;
   for (const k in body) {
     const v = body[k];
@@ -81,16 +79,16 @@ export function isPlainChatBody(body: unknown): body is ChatCompletionBody {
         break;
       case 'max_tokens':
       case 'max_completion_tokens':
-        if (v !== null && !integerIn(v, 1, 1_000_000)) return false;
+        if (v !== null && !integerIn(v, 1, CHAT_LIMITS.tokens)) return false;
         break;
       case 'n':
-        if (v !== null && !integerIn(v, 1, 128)) return false;
+        if (v !== null && !integerIn(v, 1, CHAT_LIMITS.n)) return false;
         break;
       case 'stream_options':
         if (v !== null && !plainStreamOptions(v)) return false;
         break;
       case 'user':
-        if (typeof v !== 'string' || v.length > MAX_USER) return false;
+        if (typeof v !== 'string' || v.length > CHAT_LIMITS.user) return false;
         break;
       default:
         if (BODY_FIELDS.has(k) || k === '__proto__') return false;

@@ -8,7 +8,18 @@ import { z } from '@hono/zod-openapi';
  */
 
 const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
-const MAX_TEXT = 400_000;
+
+/** The request's bounds, named once: the schema states them, and the hand check (plain-body.ts) reads them. */
+export const CHAT_LIMITS = {
+  text: 400_000,
+  name: 64,
+  model: 200,
+  messages: 2000,
+  tokens: 1_000_000,
+  n: 128,
+  user: 256,
+} as const;
+const MAX_TEXT = CHAT_LIMITS.text;
 
 export const TextPart = z
   .looseObject({
@@ -32,7 +43,7 @@ const content = z
 const name = z
   .string()
   .min(1, 'must not be empty')
-  .max(64, 'must be at most 64 characters')
+  .max(CHAT_LIMITS.name, `must be at most ${CHAT_LIMITS.name} characters`)
   .optional()
   .openapi({ description: 'A name for the participant.', example: 'ada' });
 
@@ -119,14 +130,18 @@ const idList = z.array(z.string().min(1).max(128)).max(100, 'must hold at most 1
 
 export const ChatCompletionBody = z
   .looseObject({
-    model: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters').openapi({
-      description: 'The persona id (see GET /v1/models); `<persona_id>@<version>` pins a version.',
-      example: 'p3k9x0c2m4q8r1t5v7w9y2a4b6',
-    }),
+    model: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(CHAT_LIMITS.model, `must be at most ${CHAT_LIMITS.model} characters`)
+      .openapi({
+        description: 'The persona id (see GET /v1/models); `<persona_id>@<version>` pins a version.',
+        example: 'p3k9x0c2m4q8r1t5v7w9y2a4b6',
+      }),
     messages: z
       .array(MessageSchema)
       .min(1, 'must hold at least one message')
-      .max(2000, 'must hold at most 2000 messages'),
+      .max(CHAT_LIMITS.messages, `must hold at most ${CHAT_LIMITS.messages} messages`),
     stream: z.boolean().nullish().openapi({ description: 'Answer as server-sent events.', example: false }),
     stream_options: z
       .looseObject({ include_usage: z.boolean().optional() })
@@ -136,22 +151,33 @@ export const ChatCompletionBody = z
     tool_choice: ToolChoiceSchema.optional(),
     temperature: z.number().min(0, 'must be at least 0').max(2, 'must be at most 2').nullish(),
     top_p: z.number().min(0, 'must be at least 0').max(1, 'must be at most 1').nullish(),
-    max_tokens: z.number().int('must be an integer').min(1, 'must be at least 1').max(1_000_000).nullish(),
+    max_tokens: z
+      .number()
+      .int('must be an integer')
+      .min(1, 'must be at least 1')
+      .max(CHAT_LIMITS.tokens)
+      .nullish(),
     max_completion_tokens: z
       .number()
       .int('must be an integer')
       .min(1, 'must be at least 1')
-      .max(1_000_000)
+      .max(CHAT_LIMITS.tokens)
       .nullish(),
     stop: z
       .union([text(1000), z.array(text(1000)).max(4, 'must hold at most 4 sequences')])
       .nullish()
       .openapi({ description: 'Up to 4 sequences where the model stops.', example: ['\n\n'] }),
-    n: z.number().int('must be an integer').min(1, 'must be at least 1').max(128).nullish().openapi({
-      description: 'Only 1 is supported.',
-      example: 1,
-    }),
-    user: text(256)
+    n: z
+      .number()
+      .int('must be an integer')
+      .min(1, 'must be at least 1')
+      .max(CHAT_LIMITS.n)
+      .nullish()
+      .openapi({
+        description: 'Only 1 is supported.',
+        example: 1,
+      }),
+    user: text(CHAT_LIMITS.user)
       .optional()
       .openapi({ description: 'An id of your end user, passed on.', example: 'user-42' }),
     response_format: z

@@ -1,4 +1,5 @@
 import type { Services } from '../core/context.ts';
+import { settlesWithin } from '../core/settles-within.ts';
 import { participantJoined, participantLeft } from './timers.ts';
 import { ShuttingDown } from './turn-registry.ts';
 
@@ -72,23 +73,12 @@ export class LiveClients {
   /** Ends every live client as the class comment says; idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await Promise.allSettled([...this.#clients].map((stop) => within(stop(), END_GRACE_MS)));
+      // A client's failure to end is its own affair (allSettled): it is ended either way.
+      await Promise.allSettled([...this.#clients].map((stop) => settlesWithin(stop(), END_GRACE_MS)));
       this.#closed = true;
     })();
     return this.#closing;
   }
-}
-
-/** Waits for `p` at most `ms` (its failure is the client's own affair: it is ended either way). */
-async function within(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    p.catch(() => undefined),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]);
-  clearTimeout(timer);
 }
 
 const registries = new WeakMap<object, LiveClients>();

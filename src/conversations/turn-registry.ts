@@ -1,5 +1,6 @@
 import type { Services } from '../core/context.ts';
 import { AppError } from '../core/errors.ts';
+import { settlesWithin } from '../core/settles-within.ts';
 
 /**
  * What this process is doing to its conversations, per store handle (one instance), so that closing the
@@ -105,12 +106,7 @@ export class TurnRegistry {
     while (this.#tasks.size > 0) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, left);
-      });
-      await Promise.race([Promise.allSettled([...this.#tasks]), timeout]);
-      clearTimeout(timer);
+      await settlesWithin(Promise.allSettled([...this.#tasks]), left);
     }
     return true;
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { settlesWithin } from '../core/settles-within.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Db, Tx } from '../storage/db.ts';
@@ -461,16 +462,4 @@ function attemptsOf(value: number | undefined, fallback: number): number {
   if (!Number.isInteger(value) || value < 1)
     throw new RangeError('job queue: maxAttempts must be an integer ≥ 1');
   return value;
-}
-
-async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([p.then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

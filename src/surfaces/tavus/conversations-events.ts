@@ -9,6 +9,7 @@ import { getConversation } from '../../conversations/store.ts';
 import { ShuttingDown } from '../../conversations/turn-registry.ts';
 import type { Ctx } from '../../core/context.ts';
 import { AppError } from '../../core/errors.ts';
+import { settlesWithin } from '../../core/settles-within.ts';
 import type { AppEnv } from '../../http/env.ts';
 import { incomingOf } from '../../http/request-context.ts';
 import { ConversationIdParam, convErrors } from './conversations-schemas.ts';
@@ -168,16 +169,6 @@ export function eventStream(
       await participation.leave();
     }
   });
-}
-
-async function settlesWithin(p: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const settled = await Promise.race([p.then(() => true), timeout]);
-  clearTimeout(timer);
-  return settled;
 }
 
 export function register(app: OpenAPIHono<AppEnv>) {

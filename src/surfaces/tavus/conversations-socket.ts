@@ -11,6 +11,7 @@ import { ShuttingDown } from '../../conversations/turn-registry.ts';
 import type { Ctx, Services } from '../../core/context.ts';
 import { AppError, toAppError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
+import { settlesWithin } from '../../core/settles-within.ts';
 import { authorize } from '../../http/auth.ts';
 import { tavusError } from './errors.ts';
 
@@ -183,13 +184,5 @@ async function goAway(ws: WebSocket, subscription: { catchUp(): Promise<void> })
   if (ws.readyState === ws.CLOSED) return;
   const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
   if (ws.readyState === ws.OPEN) ws.close(GOING_AWAY, GOING_AWAY_REASON);
-  let timer: NodeJS.Timeout | undefined;
-  const cut = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      ws.terminate();
-      resolve();
-    }, CLOSE_HANDSHAKE_MS);
-  });
-  await Promise.race([closed, cut]);
-  clearTimeout(timer);
+  if (!(await settlesWithin(closed, CLOSE_HANDSHAKE_MS))) ws.terminate();
 }

@@ -52,11 +52,11 @@ describeEachBackend('upload rows read back', (h) => {
       }),
       /sink refused/,
     );
-    // Every client of the pool still answers (10 at once: the pool's size).
-    const answers = await Promise.all(
+    // Every client of the pool still answers (10 at once: the pool's size); a client left broken by the
+    // failed COPY would reject or hang here.
+    await Promise.all(
       Array.from({ length: 10 }, () => db.kysely.selectFrom('document_uploads').select('seq').execute()),
     );
-    assert.equal(answers.length, 10);
   });
 
   test('no rows, or only empty ones: file_empty', async () => {

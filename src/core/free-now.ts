@@ -11,14 +11,19 @@ import { isMarkedAsUntransferable } from 'node:worker_threads';
  * the collector. The view must not be used afterwards (it reads as empty).
  */
 export function freeNow(view: Uint8Array): void {
+  if (ownsWholeBuffer(view) && !view.buffer.detached) view.buffer.transfer(0);
+}
+
+/**
+ * Whether the view is its whole ArrayBuffer, and that buffer may be detached (moved to a worker, or
+ * freed): not a slice, not a SharedArrayBuffer, not Node's untransferable Buffer pool.
+ */
+export function ownsWholeBuffer(view: Uint8Array): view is Uint8Array<ArrayBuffer> {
   const { buffer } = view;
-  if (
+  return (
     buffer instanceof ArrayBuffer &&
-    !buffer.detached &&
     view.byteOffset === 0 &&
     view.byteLength === buffer.byteLength &&
     !isMarkedAsUntransferable(buffer)
-  ) {
-    buffer.transfer(0);
-  }
+  );
 }

@@ -94,7 +94,7 @@ function openSqlite(path: string, tracing: Tracing | null): Db {
   raw.exec('PRAGMA foreign_keys = ON');
   // Checkpoints run in a worker thread, not inside this connection's commits (ADR 0054).
   let checkpointer: ReturnType<typeof startCheckpointer> | undefined;
-  const gate = file ? new QuietGate() : null;
+  const gate = file ? new QuietGate() : undefined;
   if (file) {
     raw.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`);
     checkpointer = startCheckpointer(
@@ -102,7 +102,7 @@ function openSqlite(path: string, tracing: Tracing | null): Db {
       () => {
         if (raw.isOpen) raw.exec('PRAGMA wal_autocheckpoint = 1000');
       },
-      gate ?? undefined,
+      gate,
     );
   }
   const dataVersion = raw.prepare('PRAGMA data_version');

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { isMarkedAsUntransferable, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
+import { ownsWholeBuffer } from '../../core/free-now.ts';
 import type { ParseRequest } from './parse.ts';
 import { type ExtractedDocument, KnowledgeError, type KnowledgeErrorCode } from './types.ts';
 
@@ -40,13 +41,8 @@ function movable(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
       'These bytes were already moved into an extraction (the buffer is detached).',
     );
   }
-  const whole =
-    buffer instanceof ArrayBuffer &&
-    bytes.byteOffset === 0 &&
-    bytes.byteLength === buffer.byteLength &&
-    !isMarkedAsUntransferable(buffer);
   // new Uint8Array(view) copies; Buffer#slice would only make another view on the same pool.
-  return whole ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+  return ownsWholeBuffer(bytes) ? bytes : new Uint8Array(bytes);
 }
 
 /**

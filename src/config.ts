@@ -107,6 +107,12 @@ const configSchema = z.object({
    * announced (a lost NOTIFY, another process on one SQLite file). PostgreSQL wakes them at once (ADR 0052).
    */
   PERSONAKIT_CONVERSATION_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(150),
+  /**
+   * The least time (ms) between two streamed partials of one replica answer (conversation.utterance.streaming):
+   * the first words go out at once, then one partial per interval with all the speech so far; 0 sends
+   * one per provider delta.
+   */
+  PERSONAKIT_UTTERANCE_STREAM_INTERVAL_MS: z.coerce.number().int().min(0).max(10_000).default(50),
   /** Where the built web console is (scripts/console-build.mjs); default: dist/console of the package. */
   PERSONAKIT_CONSOLE_DIR: z.string().min(1).optional(),
   /** Print the first-start key (default on). */

@@ -37,23 +37,35 @@ async function emit(ctx: Ctx, id: string, events: NewEvent[], urgent = false): P
   return out;
 }
 
-/** Streams accumulated speech as conversation.utterance.streaming, coalescing deltas while a write is out. */
+/**
+ * Streams accumulated speech as conversation.utterance.streaming. The first words go out at once (they
+ * are what the user waits for); after them, at most one partial every `intervalMs`
+ * (PERSONAKIT_UTTERANCE_STREAM_INTERVAL_MS), each carrying all the speech so far, so nothing is lost by
+ * skipping one. A provider sending a token every few ms would otherwise make each token an appended,
+ * committed and broadcast event (200 a second per conversation); captions need a few tens. The final
+ * event is not held: finish() ends the wait.
+ */
 class SpeechStream {
   speech = '';
   #sent = '';
   #inflight: Promise<void> = Promise.resolve();
   #busy = false;
+  #lastAt = 0;
+  #wait: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  #finishing = false;
 
   readonly ctx: Ctx;
   readonly id: string;
   readonly turnIdx: number;
   readonly inferenceId: string;
+  readonly intervalMs: number;
 
   constructor(ctx: Ctx, id: string, turnIdx: number, inferenceId: string) {
     this.ctx = ctx;
     this.id = id;
     this.turnIdx = turnIdx;
     this.inferenceId = inferenceId;
+    this.intervalMs = ctx.config.PERSONAKIT_UTTERANCE_STREAM_INTERVAL_MS;
   }
 
   push(text: string): void {
@@ -65,10 +77,14 @@ class SpeechStream {
     this.#busy = true;
     this.#inflight = (async () => {
       try {
-        while (this.#sent !== this.speech) {
+        while (this.#sent !== this.speech && !this.#finishing) {
+          const first = this.#sent === '';
+          if (!first) await this.#pace();
+          if (this.#finishing) break;
           const speech = this.speech;
-          // The first words are what the user waits for: committed without waiting for the loop turn.
-          await emit(this.ctx, this.id, [this.#event(speech, false)], this.#sent === '');
+          this.#lastAt = performance.now();
+          // The first words are committed without waiting for the loop turn.
+          await emit(this.ctx, this.id, [this.#event(speech, false)], first);
           this.#sent = speech;
         }
       } catch (err) {
@@ -78,6 +94,21 @@ class SpeechStream {
         this.#busy = false;
       }
     })();
+  }
+
+  /** Waits out the rest of the interval since the last partial began (ended early by finish()). */
+  #pace(): Promise<void> {
+    const left = this.#lastAt + this.intervalMs - performance.now();
+    if (left <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#wait = {
+        resolve,
+        timer: setTimeout(() => {
+          this.#wait = undefined;
+          resolve();
+        }, left),
+      };
+    });
   }
 
   #event(speech: string, final: boolean, interrupted = false): NewEvent {
@@ -96,6 +127,13 @@ class SpeechStream {
   }
 
   async finish(interrupted: boolean): Promise<NewEvent> {
+    // A partial still waiting for its turn is superseded by the final event, sent at once.
+    this.#finishing = true;
+    if (this.#wait) {
+      clearTimeout(this.#wait.timer);
+      this.#wait.resolve();
+      this.#wait = undefined;
+    }
     await this.#inflight;
     return this.#event(this.speech, true, interrupted);
   }

@@ -205,6 +205,10 @@ export async function conversationsBench(log: (s: string) => void): Promise<stri
         PERSONAKIT_CHAT_MODEL: 'gpt-4o-mini',
         PERSONAKIT_OPENAI_BASE_URL: `${mockUrl}/v1`,
         PERSONAKIT_OPENAI_API_KEY: 'sk-bench',
+        // PERSONAKIT_UTTERANCE_STREAM_INTERVAL_MS=0: one streamed partial per token (before ADR 0063).
+        ...(process.env.PERSONAKIT_UTTERANCE_STREAM_INTERVAL_MS
+          ? { PERSONAKIT_UTTERANCE_STREAM_INTERVAL_MS: process.env.PERSONAKIT_UTTERANCE_STREAM_INTERVAL_MS }
+          : {}),
         // BENCH_SERVER_NODE_OPTIONS=--cpu-prof…: profile the server alone (not the load clients).
         ...(process.env.BENCH_SERVER_NODE_OPTIONS
           ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS, PERSONAKIT_RUN_SOURCES: '1' }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { appendEvents, readEvents } from '../src/conversations/events.ts';
+import { appendEvents, appendTurnStart, NEW_TURN, readEvents } from '../src/conversations/events.ts';
 import { createConversation, type Env } from './helpers/conversations.ts';
 import { describeEachBackend } from './helpers/harness.ts';
 
@@ -12,6 +12,46 @@ import { describeEachBackend } from './helpers/harness.ts';
  * others of its group down.
  */
 describeEachBackend('conversation event appends, grouped', (h) => {
+  test("a respond's group commit lets the upstream request queued beside it go first (SQLite)", async () => {
+    const a = await h().newAccount();
+    const { conversation_id: id } = await createConversation(h, a);
+    const db = h().services.db;
+    const lastSeq = async () =>
+      Number(
+        (
+          await db.kysely
+            .selectFrom('conversations')
+            .select('last_seq')
+            .where('id', '=', id)
+            .executeTakeFirstOrThrow()
+        ).last_seq,
+      );
+    const before = await lastSeq();
+    const appended = appendTurnStart(
+      db,
+      id,
+      a.accountId,
+      [
+        {
+          event_type: 'conversation.utterance',
+          properties: { role: 'user', speech: 'hi' },
+          turn_idx: NEW_TURN,
+        },
+      ],
+      new Date(),
+    );
+    // What the turn does beside it: undici writes its upstream request from a setImmediate queued after
+    // the append's (a few microtasks later, once the prompt is built).
+    await Promise.resolve();
+    const seenBeside = await new Promise<number>((resolve) => setImmediate(() => resolve(lastSeq())));
+    const turn = await appended;
+    assert.equal(turn?.stored[0]?.seq, before + 1, 'the respond is appended');
+    assert.equal(await lastSeq(), before + 1);
+    // On SQLite the group's transaction runs on the event loop: it must not run before the request's
+    // write. (On PostgreSQL it does not hold the loop, and is not held back.)
+    if (db.dialect === 'sqlite') assert.equal(seenBeside, before, 'the commit waited for the work beside it');
+  });
+
   test('120 concurrent appends over 3 conversations: per-conversation order, gap-free seq, one ended', async () => {
     const a = await h().newAccount();
     const ids = await Promise.all(

@@ -1,3 +1,4 @@
+import { MAX_ANSWER_DEPTH, tooDeep } from './json-depth.ts';
 import { WireError } from './wire.ts';
 
 /**
@@ -11,11 +12,13 @@ export const MAX_ANSWER_VALUES = 20_000;
 
 export function parseAnswerBytes(bytes: Uint8Array, what: string): unknown {
   let value: unknown;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
-    value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    value = JSON.parse(buf.toString('utf8'));
   } catch {
     throw new WireError(`${what} is not JSON`);
   }
+  if (tooDeep(buf, value)) throw new WireError(`${what} is nested more than ${MAX_ANSWER_DEPTH} levels deep`);
   // Every value but the first takes at least two bytes (itself and a `,`, `:` or `[` before it), so a
   // shorter body cannot hold too many: the walk is skipped for every ordinary answer.
   if (

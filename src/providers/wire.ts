@@ -1,3 +1,4 @@
+import { MAX_ANSWER_DEPTH, tooDeep } from './json-depth.ts';
 import type { Outgoing } from './transport.ts';
 import type { ChatRequest, Completion, Usage } from './types.ts';
 
@@ -61,12 +62,17 @@ export class StreamErrorEvent extends Error {
 
 export type Json = Record<string, unknown>;
 
+/** A provider's JSON (a stream event, an error body): parsed, and bounded in depth (json-depth.ts). */
 export function parseJson(text: string, what: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new WireError(`${what} is not JSON`);
   }
+  if (tooDeep(text, value))
+    throw new WireError(`${what} is nested more than ${MAX_ANSWER_DEPTH} levels deep`);
+  return value;
 }
 
 export function asObject(v: unknown, what: string): Json {

@@ -39,9 +39,12 @@ test('the bound: MAX_ANSWER_DEPTH levels parse, one more is refused; brackets in
 // An upstream answering whatever body is set, for any path (raw text: the deep values cannot be built
 // with JSON.stringify, which is the point).
 let answer = { type: 'application/json', body: '' };
+let lastRequest = '';
 const upstream = createServer((req, res) => {
-  req.resume();
+  const parts: Buffer[] = [];
+  req.on('data', (d: Buffer) => parts.push(d));
   req.on('end', () => {
+    lastRequest = Buffer.concat(parts).toString('utf8');
     res.writeHead(200, { 'content-type': answer.type });
     res.end(answer.body);
   });
@@ -78,4 +81,49 @@ test('OpenAI stream: a chunk nesting its tool arguments 6,000 deep fails the str
   answer = { type: 'text/event-stream', body: `data: ${chunk}\n\ndata: [DONE]\n\n` };
   const e = await appError(streamed('openai', fake, simple('m', 'deep-stream')));
   assert.equal(e.status, 502);
+});
+
+test("a caller's tool-call arguments nested past a request body's 64 levels are a 400 for vendors that take them parsed", async () => {
+  const args = `{"x":${nested(6_000)}}`;
+  const req = {
+    model: 'm',
+    messages: [
+      { role: 'user' as const, content: 'Use the tool.' },
+      {
+        role: 'assistant' as const,
+        content: '',
+        toolCalls: [{ id: 'call_1', name: 'f', arguments: args }],
+      },
+      { role: 'tool' as const, content: args, toolCallId: 'call_1' },
+    ],
+  };
+  for (const vendor of ['anthropic', 'google']) {
+    answer = { type: 'application/json', body: '{}' };
+    const e = await appError(converse(vendor, fake, req));
+    assert.equal(e.status, 400, `${vendor}: ${e.message}`);
+    assert.match(e.message, /nested more than 64 levels/);
+  }
+});
+
+test('Gemini: a tool result nested past 64 levels goes on as its text (`output`), not as an object', async () => {
+  const deep = `{"x":${nested(6_000)}}`;
+  answer = {
+    type: 'application/json',
+    body: '{"candidates":[{"content":{"role":"model","parts":[{"text":"Noted."}]},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":1,"candidatesTokenCount":1,"totalTokenCount":2}}',
+  };
+  const out = await converse('google', fake, {
+    model: 'm',
+    messages: [
+      { role: 'user', content: 'Use the tool.' },
+      { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'f', arguments: '{"q":1}' }] },
+      { role: 'tool', content: deep, toolCallId: 'call_1' },
+    ],
+  });
+  assert.equal(out.text, 'Noted.');
+  const sent = JSON.parse(lastRequest) as {
+    contents: { parts: { functionResponse?: { response: unknown } }[] }[];
+  };
+  const response = sent.contents.flatMap((c) => c.parts).find((p) => p.functionResponse)
+    ?.functionResponse?.response;
+  assert.deepEqual(response, { output: deep });
 });

@@ -7,6 +7,7 @@ import type {
   FinishReason,
   ToolCall,
 } from './chat-types.ts';
+import { MAX_EMBEDDED_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import type { Outgoing } from './transport.ts';
 import type { Call, Usage } from './types.ts';
 import { openSse, postForJson, shapeOf, type UpstreamId } from './upstream-call.ts';
@@ -163,6 +164,12 @@ export function argumentsObject(call: ToolCall): Record<string, unknown> {
     parsed = JSON.parse(call.arguments);
   } catch {
     parsed = undefined;
+  }
+  if (nestsDeeperThan(call.arguments, parsed, MAX_EMBEDDED_JSON_DEPTH)) {
+    throw new AppError(
+      'invalid',
+      `the arguments of tool call ${call.id || call.name} are nested more than ${MAX_EMBEDDED_JSON_DEPTH} levels deep`,
+    );
   }
   if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
     return parsed as Record<string, unknown>;

@@ -46,7 +46,18 @@ function deeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-/** Whether a value parsed from `text` (its JSON, as text or bytes) nests deeper than MAX_ANSWER_DEPTH. */
-export function tooDeep(text: string | Buffer, value: unknown): boolean {
-  return moreBracketsThan(text, MAX_ANSWER_DEPTH) && deeperThan(value, MAX_ANSWER_DEPTH);
+/** Whether a value parsed from `text` (its JSON, as text or bytes) nests deeper than `max` levels. */
+export function nestsDeeperThan(text: string | Buffer, value: unknown, max: number): boolean {
+  return moreBracketsThan(text, max) && deeperThan(value, max);
 }
+
+/** Whether a provider's JSON, parsed from `text`, nests deeper than MAX_ANSWER_DEPTH. */
+export const tooDeep = (text: string | Buffer, value: unknown): boolean =>
+  nestsDeeperThan(text, value, MAX_ANSWER_DEPTH);
+
+/**
+ * JSON a caller sends inside a string (a tool call's `arguments`, a tool result) that is parsed to be
+ * sent on as an object: the depth a request body may have (MAX_JSON_DEPTH, http/json-body.ts), since
+ * it ends up in the upstream request's body, which JSON.stringify writes.
+ */
+export const MAX_EMBEDDED_JSON_DEPTH = 64;

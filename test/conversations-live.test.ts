@@ -126,6 +126,27 @@ describeEachBackend(
         body: '{nope',
       });
       assert.equal(bad.status, 400);
+      // Nested past a body's 64 levels (a tool result's output is stored as JSON): refused on the page's
+      // POST and on its socket, as on the API, instead of overflowing JSON.stringify (a 500).
+      const deep = `{"message_type":"conversation","event_type":"conversation.tool_result","conversation_id":"${priv.conversation_id}","properties":{"tool_call_id":"t1","output":${'['.repeat(6_000)}${']'.repeat(6_000)}}}`;
+      const deepPost = await fetch(`http://${srv.url}${path}/events?t=${priv.meeting_token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: deep,
+      });
+      assert.equal(deepPost.status, 400, await deepPost.text());
+      const sock = new SocketClient(`ws://${srv.url}${path}/ws?t=${priv.meeting_token}`);
+      await sock.opened;
+      sock.send(deep);
+      const refusedDeep = await sock.waitFor((e) => e.event_type === 'system.error', 'the refusal');
+      assert.match(refusedDeep.properties.message, /nest/);
+      // The socket still serves.
+      sock.send(interaction(priv.conversation_id, 'conversation.echo', { text: 'still here' }));
+      await sock.waitFor(
+        (e) => e.event_type === 'conversation.utterance' && e.properties.speech === 'still here',
+        'the echo after the refusal',
+      );
+      sock.ws.close();
     });
 
     test('ending while an answer streams stops it (the upstream call is aborted); system.shutdown stays the last event', async () => {

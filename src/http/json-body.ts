@@ -73,19 +73,24 @@ export function checkJsonHeaders(
   if (length !== undefined && Number(length) > maxBytes) throw tooLarge(maxBytes);
 }
 
-/** Parses a request body: malformed JSON and values unfit for the store are a 400. */
-export function parseJsonText(text: string): unknown {
+/**
+ * What is wrong with the shape of JSON text a caller sent (too deep, too wide), as the end of a sentence
+ * ("… is nested more than 64 levels deep"), or undefined. Every caller's JSON is held to it before it is
+ * parsed (request bodies, and the interactions of conversation sockets and pages), since what is done
+ * with a parsed value afterwards (JSON.stringify to store it, zod) recurses.
+ */
+export function jsonShapeProblem(text: string): string | undefined {
   // Checked before parsing: V8 takes ~0.5 s to build (and then refuse) 1 MiB of "[", the event loop waiting.
   const shape = jsonShape(text, MAX_JSON_DEPTH, MAX_JSON_ITEMS);
-  if (shape === 'deep') {
-    throw new AppError('invalid', `Request body is nested more than ${MAX_JSON_DEPTH} levels deep`);
-  }
-  if (shape === 'wide') {
-    throw new AppError(
-      'invalid',
-      `Request body holds more than ${MAX_JSON_ITEMS} object members and array items in all`,
-    );
-  }
+  if (shape === 'deep') return `is nested more than ${MAX_JSON_DEPTH} levels deep`;
+  if (shape === 'wide') return `holds more than ${MAX_JSON_ITEMS} object members and array items in all`;
+  return undefined;
+}
+
+/** Parses a request body: malformed JSON and values unfit for the store are a 400. */
+export function parseJsonText(text: string): unknown {
+  const shape = jsonShapeProblem(text);
+  if (shape) throw new AppError('invalid', `Request body ${shape}`);
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -12,6 +12,7 @@ import { endConversation, getConversation } from '../../conversations/store.ts';
 import type { Services } from '../../core/context.ts';
 import { AppError, toAppError } from '../../core/errors.ts';
 import type { AppEnv } from '../../http/env.ts';
+import { jsonShapeProblem } from '../../http/json-body.ts';
 import { CHAT_JS } from './conversation-page-script.ts';
 import { eventStream, resumeSeq } from './conversations-events.ts';
 import { tavusError } from './errors.ts';
@@ -125,6 +126,8 @@ export function registerConversationPage(app: Hono<AppEnv>, services: Services):
         throw new AppError('payload_too_large', 'Interaction too large');
       const text = await c.req.text();
       if (text.length > MAX_BODY) throw new AppError('payload_too_large', 'Interaction too large');
+      const problem = jsonShapeProblem(text);
+      if (problem) throw new AppError('invalid', `An interaction ${problem}`);
       let body: unknown;
       try {
         body = JSON.parse(text);

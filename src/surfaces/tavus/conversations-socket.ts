@@ -13,6 +13,7 @@ import { AppError, toAppError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { settlesWithin } from '../../core/settles-within.ts';
 import { authorize } from '../../http/auth.ts';
+import { jsonShapeProblem } from '../../http/json-body.ts';
 import { tavusError } from './errors.ts';
 
 /**
@@ -159,7 +160,13 @@ function serve(ctx: Ctx, id: string, afterSeq: number, ws: WebSocket, ended: boo
     let msg: unknown;
     try {
       if (isBinary) throw new Error('binary');
-      msg = JSON.parse(data.toString());
+      const text = data.toString();
+      const problem = jsonShapeProblem(text);
+      if (problem) {
+        ws.send(errorEvent(`An interaction ${problem}`));
+        return;
+      }
+      msg = JSON.parse(text);
     } catch {
       ws.send(errorEvent('An interaction must be a JSON text message'));
       return;

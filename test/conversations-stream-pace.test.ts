@@ -59,103 +59,91 @@ after(() => new Promise<void>((r) => upstream.close(() => r())));
 
 const whole = Array.from({ length: DELTAS }, (_, i) => `w${i} `).join('');
 
-describeEachBackend(
-  'streamed utterances are paced',
-  (h) => {
-    let origin = '';
-    let listener: Awaited<ReturnType<typeof listen>> | undefined;
-    before(async () => {
-      listener = await listen(h());
-      origin = listener.url;
-    });
-    after(() => listener?.close());
+type Turn = (text: string) => Promise<{ events: Env[]; ms: number }>;
 
-    test('first words at once, then one partial per interval with all the speech so far, final at once', async () => {
-      const a = await h().newAccount();
-      const persona = await tavusPersona(h, a, {
-        layers: { llm: { model: 'own-model', base_url: upstreamUrl, api_key: 'sk-pace' } },
+/**
+ * The suite on each backend with the given pacing interval. `turn(text)` answers a respond of `text` on
+ * a new account's conversation, and gives every event a client read up to the turn's end, and how long
+ * that took.
+ */
+function pacedSuite(title: string, intervalMs: number, body: (turn: Turn) => void) {
+  describeEachBackend(
+    title,
+    (h) => {
+      let origin = '';
+      let listener: Awaited<ReturnType<typeof listen>> | undefined;
+      before(async () => {
+        listener = await listen(h());
+        origin = listener.url;
       });
-      const { conversation_id: id } = await createConversation(h, a, { persona_id: persona.persona_id });
-      const r = new EventReader(`${origin}/v2/conversations/${id}/events`, a.auth);
-      const sent = await h().request('POST', `/v2/conversations/${id}/events`, {
-        account: a,
-        json: interaction(id, 'conversation.respond', { text: 'Count for me.' }),
+      after(() => listener?.close());
+      body(async (text) => {
+        const a = await h().newAccount();
+        const persona = await tavusPersona(h, a, {
+          layers: { llm: { model: 'own-model', base_url: upstreamUrl, api_key: 'sk-pace' } },
+        });
+        const { conversation_id: id } = await createConversation(h, a, { persona_id: persona.persona_id });
+        const r = new EventReader(`${origin}/v2/conversations/${id}/events`, a.auth);
+        const asked = Date.now();
+        const sent = await h().request('POST', `/v2/conversations/${id}/events`, {
+          account: a,
+          json: interaction(id, 'conversation.respond', { text }),
+        });
+        assert.equal(sent.status, 200, sent.text);
+        await r.waitFor((e: Env) => e.event_type === 'conversation.replica.stopped_speaking', 'the end');
+        r.close();
+        return { events: r.events, ms: Date.now() - asked };
       });
-      assert.equal(sent.status, 200, sent.text);
-      const said = await r.waitFor(utterance('replica'), 'the replica utterance');
-      r.close();
-      assert.equal(said.properties.speech, whole);
+    },
+    {
+      PERSONAKIT_ALLOWED_HOSTS: '127.0.0.1',
+      PERSONAKIT_ENCRYPTION_KEY: 'ab'.repeat(32),
+      PERSONAKIT_UTTERANCE_STREAM_INTERVAL_MS: String(intervalMs),
+    },
+  );
+}
 
-      const streamed = r.events.filter((e: Env) => e.event_type === 'conversation.utterance.streaming');
-      const partials = streamed.filter((e: Env) => !e.properties.final);
-      const final = streamed.at(-1);
-      assert.equal(final?.properties.final, true);
-      assert.equal(final?.properties.speech, whole);
-      // The first words are not held back for the interval.
-      assert.equal(partials[0]?.properties.speech, 'w0 ');
-      // Each partial holds all the speech before it, and they begin at least an interval apart (the
-      // timestamp is taken as each is appended; 5 ms of slack for the clock's rounding).
-      for (let i = 1; i < partials.length; i++) {
-        const prev = partials[i - 1] as Env;
-        const cur = partials[i] as Env;
-        assert.ok(cur.properties.speech.startsWith(prev.properties.speech), `partial ${i} grows`);
-        const gapMs = (cur.timestamp - prev.timestamp) * 1000;
-        assert.ok(gapMs >= INTERVAL_MS - 5, `partials ${i - 1} and ${i} only ${gapMs.toFixed(1)} ms apart`);
-      }
-      // Paced, not one per delta (the gaps above bound the count by the stream's length, however slow
-      // the machine makes the deltas).
-      assert.ok(partials.length < DELTAS, `${partials.length} partials for ${DELTAS} deltas`);
-    });
-  },
-  {
-    PERSONAKIT_ALLOWED_HOSTS: '127.0.0.1',
-    PERSONAKIT_ENCRYPTION_KEY: 'ab'.repeat(32),
-    PERSONAKIT_UTTERANCE_STREAM_INTERVAL_MS: String(INTERVAL_MS),
-  },
-);
+const streamedOf = (events: Env[]) =>
+  events.filter((e: Env) => e.event_type === 'conversation.utterance.streaming');
 
-describeEachBackend(
-  'a streamed answer that ends before the interval',
-  (h) => {
-    let origin = '';
-    let listener: Awaited<ReturnType<typeof listen>> | undefined;
-    before(async () => {
-      listener = await listen(h());
-      origin = listener.url;
-    });
-    after(() => listener?.close());
+pacedSuite('streamed utterances are paced', INTERVAL_MS, (turn) => {
+  test('first words at once, then one partial per interval with all the speech so far, final at once', async () => {
+    const { events } = await turn('Count for me.');
+    assert.equal(events.find(utterance('replica'))?.properties.speech, whole);
+    const streamed = streamedOf(events);
+    const partials = streamed.filter((e: Env) => !e.properties.final);
+    const final = streamed.at(-1);
+    assert.equal(final?.properties.final, true);
+    assert.equal(final?.properties.speech, whole);
+    // The first words are not held back for the interval.
+    assert.equal(partials[0]?.properties.speech, 'w0 ');
+    // Each partial holds all the speech before it, and they begin at least an interval apart (the
+    // timestamp is taken as each is appended; 5 ms of slack for the clock's rounding).
+    for (let i = 1; i < partials.length; i++) {
+      const prev = partials[i - 1] as Env;
+      const cur = partials[i] as Env;
+      assert.ok(cur.properties.speech.startsWith(prev.properties.speech), `partial ${i} grows`);
+      const gapMs = (cur.timestamp - prev.timestamp) * 1000;
+      assert.ok(gapMs >= INTERVAL_MS - 5, `partials ${i - 1} and ${i} only ${gapMs.toFixed(1)} ms apart`);
+    }
+    // Paced, not one per delta (the gaps above bound the count by the stream's length, however slow
+    // the machine makes the deltas).
+    assert.ok(partials.length < DELTAS, `${partials.length} partials for ${DELTAS} deltas`);
+  });
+});
 
-    test('the final partial is not held for the interval: the answer ends, it is sent', async () => {
-      const a = await h().newAccount();
-      const persona = await tavusPersona(h, a, {
-        layers: { llm: { model: 'own-model', base_url: upstreamUrl, api_key: 'sk-pace' } },
-      });
-      const { conversation_id: id } = await createConversation(h, a, { persona_id: persona.persona_id });
-      const r = new EventReader(`${origin}/v2/conversations/${id}/events`, a.auth);
-      const asked = Date.now();
-      const sent = await h().request('POST', `/v2/conversations/${id}/events`, {
-        account: a,
-        json: interaction(id, 'conversation.respond', { text: 'Quick, please.' }),
-      });
-      assert.equal(sent.status, 200, sent.text);
-      await r.waitFor((e: Env) => e.event_type === 'conversation.replica.stopped_speaking', 'the end');
-      r.close();
-      const streamed = r.events.filter((e: Env) => e.event_type === 'conversation.utterance.streaming');
-      // The first words at once, then (the rest came within the interval) only the final one.
-      assert.deepEqual(
-        streamed.map((e: Env) => [e.properties.speech, e.properties.final]),
-        [
-          ['w0 ', false],
-          ['w0 w1 w2 ', true],
-        ],
-      );
-      // Held, it would have waited out the 10 s interval.
-      assert.ok(Date.now() - asked < 5_000, 'the turn ended without waiting for the interval');
-    });
-  },
-  {
-    PERSONAKIT_ALLOWED_HOSTS: '127.0.0.1',
-    PERSONAKIT_ENCRYPTION_KEY: 'ab'.repeat(32),
-    PERSONAKIT_UTTERANCE_STREAM_INTERVAL_MS: '10000',
-  },
-);
+pacedSuite('a streamed answer that ends before the interval', 10_000, (turn) => {
+  test('the final partial is not held for the interval: the answer ends, it is sent', async () => {
+    const { events, ms } = await turn('Quick, please.');
+    // The first words at once, then (the rest came within the interval) only the final one.
+    assert.deepEqual(
+      streamedOf(events).map((e: Env) => [e.properties.speech, e.properties.final]),
+      [
+        ['w0 ', false],
+        ['w0 w1 w2 ', true],
+      ],
+    );
+    // Held, it would have waited out the 10 s interval.
+    assert.ok(ms < 5_000, `the turn took ${ms} ms`);
+  });
+});

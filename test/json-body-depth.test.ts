@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MAX_JSON_DEPTH, nestedTooDeep, parseJsonText } from '../src/http/json-body.ts';
+import { MAX_JSON_DEPTH, nestedTooDeep } from '../src/core/json-shape.ts';
+import { parseJsonText } from '../src/http/json-body.ts';
 
 describe('JSON nesting is refused before parsing', () => {
   test('counts only brackets outside strings, escapes included', () => {

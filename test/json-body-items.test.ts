@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { jsonShape, MAX_JSON_DEPTH, MAX_JSON_ITEMS } from '../src/http/json-body.ts';
+import { jsonShape, MAX_JSON_DEPTH } from '../src/core/json-shape.ts';
+import { MAX_JSON_ITEMS } from '../src/http/json-body.ts';
 import { describeEachBackend } from './helpers/harness.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { nestedTooDeep } from '../http/json-body.ts';
+import { nestedTooDeep } from '../core/json-shape.ts';
 import { notACard } from './card-errors.ts';
 
 /** Real cards nest a few levels (lorebook entry extensions); this leaves room and bounds the walks. */

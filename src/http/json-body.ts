@@ -1,17 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../core/errors.ts';
+import { jsonShape, MAX_JSON_DEPTH } from '../core/json-shape.ts';
 import { LARGE_CHARS, ownTurn } from '../loop-turns.ts';
 import type { AppEnv } from './env.ts';
 import { header, incomingOf } from './request-context.ts';
 import { closeIfBodyUnreadHono } from './unread-body.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-/**
- * JSON.parse accepts any nesting, but JSON.stringify, zod and structuredClone recurse: 10,000 levels of
- * `[[[…]]]` in a free-form field overflowed the stack (a 500). Real persona documents nest a few levels.
- */
-export const MAX_JSON_DEPTH = 64;
 /**
  * Object members and array items in a body, all levels together. Parsing, checking and validating them
  * is work per item on the event loop: 90,000 keys in 1 MiB held it ~0.5 s (issue 11). A persona's
@@ -167,55 +163,3 @@ function jsonProblem(value: unknown): string | undefined {
 }
 
 const fitString = (s: string) => s.isWellFormed() && !s.includes('\0');
-
-/**
- * Whether JSON text opens more than `max` arrays or objects inside each other, by one pass over the text
- * that skips strings. Malformed text is left to JSON.parse; this only answers the depth question early.
- */
-export function nestedTooDeep(text: string, max: number): boolean {
-  return jsonShape(text, max, Number.POSITIVE_INFINITY) === 'deep';
-}
-
-/**
- * In one pass over JSON text that skips strings: `deep` when it opens more than `maxDepth` arrays or
- * objects inside each other, `wide` when it holds more than `maxItems` object members and array items in
- * all (a member is counted at its `:`, an array item at its start). Malformed text is left to JSON.parse;
- * this only answers the size questions before the parse, whose cost they bound.
- */
-export function jsonShape(text: string, maxDepth: number, maxItems: number): 'deep' | 'wide' | undefined {
-  let depth = 0;
-  let items = 0;
-  let inString = false;
-  // Per open container: whether it is an array (only the first maxDepth levels are ever needed).
-  const isArray: boolean[] = [];
-  // Right after `[`: the next value, if any, is the array's first item.
-  let arrayStart = false;
-  for (let i = 0; i < text.length; i++) {
-    if (inString) {
-      // To the closing quote with indexOf (native, fast on a 1 MiB string), past escaped quotes.
-      const quote = text.indexOf('"', i);
-      if (quote < 0) return undefined;
-      let backslashes = 0;
-      while (text.charCodeAt(quote - 1 - backslashes) === 92) backslashes++;
-      i = quote;
-      if (backslashes % 2 === 0) inString = false;
-      continue;
-    }
-    const c = text.charCodeAt(i);
-    if (c === 32 || c === 10 || c === 13 || c === 9) continue;
-    if (arrayStart) {
-      arrayStart = false;
-      if (c !== 93 && ++items > maxItems) return 'wide';
-    }
-    if (c === 34) inString = true;
-    else if (c === 91 || c === 123) {
-      if (++depth > maxDepth) return 'deep';
-      isArray[depth] = c === 91;
-      arrayStart = c === 91;
-    } else if (c === 93 || c === 125) depth--;
-    else if (c === 58 || (c === 44 && isArray[depth] === true)) {
-      if (++items > maxItems) return 'wide';
-    }
-  }
-  return undefined;
-}

@@ -1,5 +1,5 @@
-import { MAX_ANSWER_DEPTH, tooDeep } from './json-depth.ts';
-import { WireError } from './wire.ts';
+import { nestedTooDeep } from '../core/json-shape.ts';
+import { MAX_ANSWER_DEPTH, WireError } from './wire.ts';
 
 /**
  * The parse of a large JSON answer, as it runs in the worker (large-answer.ts): decode, parse, and bound
@@ -12,13 +12,15 @@ export const MAX_ANSWER_VALUES = 20_000;
 
 export function parseAnswerBytes(bytes: Uint8Array, what: string): unknown {
   let value: unknown;
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   try {
-    value = JSON.parse(buf.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw new WireError(`${what} is not JSON`);
   }
-  if (tooDeep(buf, value)) throw new WireError(`${what} is nested more than ${MAX_ANSWER_DEPTH} levels deep`);
+  if (nestedTooDeep(text, MAX_ANSWER_DEPTH)) {
+    throw new WireError(`${what} is nested more than ${MAX_ANSWER_DEPTH} levels deep`);
+  }
   // Every value but the first takes at least two bytes (itself and a `,`, `:` or `[` before it), so a
   // shorter body cannot hold too many: the walk is skipped for every ordinary answer.
   if (

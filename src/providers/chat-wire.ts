@@ -1,4 +1,5 @@
 import { AppError } from '../core/errors.ts';
+import { MAX_JSON_DEPTH, nestedTooDeep } from '../core/json-shape.ts';
 import type {
   ChatAdapter,
   ConverseDelta,
@@ -7,7 +8,6 @@ import type {
   FinishReason,
   ToolCall,
 } from './chat-types.ts';
-import { MAX_EMBEDDED_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import type { Outgoing } from './transport.ts';
 import type { Call, Usage } from './types.ts';
 import { openSse, postForJson, shapeOf, type UpstreamId } from './upstream-call.ts';
@@ -165,10 +165,11 @@ export function argumentsObject(call: ToolCall): Record<string, unknown> {
   } catch {
     parsed = undefined;
   }
-  if (nestsDeeperThan(call.arguments, parsed, MAX_EMBEDDED_JSON_DEPTH)) {
+  // Sent on as an object, written by JSON.stringify: held to a body's depth.
+  if (nestedTooDeep(call.arguments, MAX_JSON_DEPTH)) {
     throw new AppError(
       'invalid',
-      `the arguments of tool call ${call.id || call.name} are nested more than ${MAX_EMBEDDED_JSON_DEPTH} levels deep`,
+      `the arguments of tool call ${call.id || call.name} are nested more than ${MAX_JSON_DEPTH} levels deep`,
     );
   }
   if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))

@@ -10,6 +10,7 @@ import type {
   ToolConfig,
 } from '@google/genai';
 import { AppError } from '../core/errors.ts';
+import { MAX_JSON_DEPTH, nestedTooDeep } from '../core/json-shape.ts';
 import type {
   ChatMessage,
   ConverseDelta,
@@ -21,7 +22,6 @@ import type {
 } from './chat-types.ts';
 import { argumentsObject, type ChatStreamDecoder, ChatStreamReport, type ChatWire } from './chat-wire.ts';
 import { googleWire } from './google.ts';
-import { MAX_EMBEDDED_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import type { Usage } from './types.ts';
 import {
   asObject,
@@ -114,7 +114,7 @@ function responseOf(content: string): Record<string, unknown> {
     const parsed: unknown = JSON.parse(content);
     // Nested past what a request body may be, it goes as the text it is (written by JSON.stringify,
     // an object that deep would overflow the stack).
-    if (nestsDeeperThan(content, parsed, MAX_EMBEDDED_JSON_DEPTH)) return { output: content };
+    if (nestedTooDeep(content, MAX_JSON_DEPTH)) return { output: content };
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
       return parsed as Record<string, unknown>;
   } catch {

@@ -1,4 +1,4 @@
-import { MAX_ANSWER_DEPTH, tooDeep } from './json-depth.ts';
+import { nestedTooDeep } from '../core/json-shape.ts';
 import type { Outgoing } from './transport.ts';
 import type { ChatRequest, Completion, Usage } from './types.ts';
 
@@ -62,7 +62,15 @@ export class StreamErrorEvent extends Error {
 
 export type Json = Record<string, unknown>;
 
-/** A provider's JSON (a stream event, an error body): parsed, and bounded in depth (json-depth.ts). */
+/**
+ * How deep a provider's JSON may nest. JSON.parse accepts any nesting, but what is done with the value
+ * afterwards recurses: JSON.stringify of a tool call's arguments (Anthropic's and Google's `input`/`args`
+ * objects) and the structured clone that brings a large answer back from the parse worker overflow the
+ * stack near 5,000 levels (a RangeError, answered as a 500). Real answers nest a handful of levels.
+ */
+export const MAX_ANSWER_DEPTH = 256;
+
+/** A provider's JSON (a stream event, an error body): parsed, and bounded in depth. */
 export function parseJson(text: string, what: string): unknown {
   let value: unknown;
   try {
@@ -70,7 +78,7 @@ export function parseJson(text: string, what: string): unknown {
   } catch {
     throw new WireError(`${what} is not JSON`);
   }
-  if (tooDeep(text, value))
+  if (nestedTooDeep(text, MAX_ANSWER_DEPTH))
     throw new WireError(`${what} is nested more than ${MAX_ANSWER_DEPTH} levels deep`);
   return value;
 }

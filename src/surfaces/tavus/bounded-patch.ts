@@ -1,6 +1,7 @@
 import jsonpatch, { type Operation } from 'fast-json-patch';
 import { AppError } from '../../core/errors.ts';
-import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../../http/json-body.ts';
+import { MAX_JSON_DEPTH } from '../../core/json-shape.ts';
+import { MAX_BODY_BYTES } from '../../http/json-body.ts';
 
 const { applyOperation, getValueByPointer, validator } = jsonpatch;
 

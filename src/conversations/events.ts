@@ -76,11 +76,13 @@ export async function appendTurnStart(
   events: NewEvent[],
   now: Date,
 ): Promise<{ stored: StoredEvent[]; row: ConversationRow } | undefined> {
-  const { stored, row } = await batcherOf(db).append(
-    { conversationId, events, now, evenIfEnded: false, turnOf: accountId },
-    false,
-    true,
-  );
+  const { stored, row } = await batcherOf(db).append({
+    conversationId,
+    events,
+    now,
+    evenIfEnded: false,
+    turnOf: accountId,
+  });
   return row && stored.length > 0 ? { stored, row } : undefined;
 }
 
@@ -253,14 +255,14 @@ class AppendBatcher {
    * `urgent` (a turn's first streamed words, the wait a client feels most) flushes at the end of the
    * current callback rather than of the loop turn: with what is queued already, so still a group.
    *
-   * `besideUpstream` (a respond, whose answer opens its upstream call beside the commit, turn.ts): on
-   * SQLite the group's transaction runs on the event loop, and undici writes a request on an idle
-   * keep-alive socket only from a setImmediate queued after this one (its check for bytes the server
-   * sent meanwhile), so the upstream request waited for the whole group commit: 0.55 ms p50, 2 ms p90
-   * from request to its headers written at 200 live conversations. Such a group starts one check phase
-   * later instead, after the request went out; the respond commits while the provider thinks.
+   * A group holding a turn's start (`turnOf`: a respond, whose answer opens its upstream call beside the
+   * commit, turn.ts) starts one check phase later on SQLite (ADR 0064): there the group's transaction
+   * runs on the event loop, and undici writes a request on an idle keep-alive socket only from a
+   * setImmediate queued after this one (its check for bytes the server sent meanwhile), so the upstream
+   * request waited for the whole group commit (0.55 ms p50, 2 ms p90 at 200 live conversations). The
+   * respond commits while the provider thinks instead.
    */
-  append(claim: Claim, urgent = false, besideUpstream = false): Promise<Claimed> {
+  append(claim: Claim, urgent = false): Promise<Claimed> {
     let chars = 0;
     for (const e of claim.events) chars += 64 + (e.properties ? JSON.stringify(e.properties).length : 0);
     return new Promise((resolve, reject) => {
@@ -274,18 +276,12 @@ class AppendBatcher {
         });
       } else if (!this.#soon) {
         this.#soon = true;
-        const later = besideUpstream && this.#db.dialect === 'sqlite';
-        setImmediate(() => {
-          if (later) {
-            setImmediate(() => {
-              this.#soon = false;
-              void this.#flush();
-            });
-            return;
-          }
+        const flush = () => {
           this.#soon = false;
           void this.#flush();
-        });
+        };
+        const afterUpstream = claim.turnOf !== undefined && this.#db.dialect === 'sqlite';
+        setImmediate(afterUpstream ? () => setImmediate(flush) : flush);
       }
     });
   }

@@ -1,4 +1,5 @@
 import type { Services } from '../core/context.ts';
+import { perStore } from '../core/per-store.ts';
 import { JobWakeListener } from '../jobs/pg-wake.ts';
 import { readEvents, type StoredEvent } from './events.ts';
 import { CONVERSATION_CHANNEL, wakeTarget } from './pg-wake.ts';
@@ -213,21 +214,10 @@ export class ConversationBus {
   }
 }
 
-const buses = new WeakMap<object, ConversationBus>();
-
-/** One bus per store handle (a process, or a test harness): a request's Ctx copies the services, the db stays. */
-export function busOf(services: Services): ConversationBus {
-  let bus = buses.get(services.db);
-  if (!bus) {
-    bus = new ConversationBus(services);
-    buses.set(services.db, bus);
-  }
-  return bus;
-}
+/** One bus per store handle (a process, or a test harness). */
+export const busOf = perStore((services: Services) => new ConversationBus(services));
 
 /** Closes the store handle's bus (its LISTEN connection), if it has one: part of closing the services. */
 export async function closeBus(services: Pick<Services, 'db'>): Promise<void> {
-  const bus = buses.get(services.db);
-  buses.delete(services.db);
-  await bus?.close();
+  await busOf.forget(services)?.close();
 }

@@ -2,6 +2,7 @@ import type { Ctx } from '../core/context.ts';
 import { AppError } from '../core/errors.ts';
 import { FixedWindow } from '../core/fixed-window.ts';
 import { newId } from '../core/ids.ts';
+import { perStore } from '../core/per-store.ts';
 import { busOf } from './bus.ts';
 import { appendEvents, appendTurnStart, NEW_TURN, type StoredEvent } from './events.ts';
 import { getConversation } from './store.ts';
@@ -38,7 +39,9 @@ export interface Interaction {
 const bad = (message: string) => new AppError('invalid', message);
 
 /** One window per store handle (an instance): the limit is per instance, like the in-memory rate limit. */
-const windows = new WeakMap<object, FixedWindow>();
+const windowOf = perStore(
+  (ctx: Ctx) => new FixedWindow(ctx.config.PERSONAKIT_CONVERSATION_EVENTS_PER_SECOND, 1),
+);
 
 /**
  * PERSONAKIT_CONVERSATION_EVENTS_PER_SECOND interactions per conversation, whatever carries them (sockets,
@@ -47,12 +50,7 @@ const windows = new WeakMap<object, FixedWindow>();
  */
 function countInteraction(ctx: Ctx, conversationId: string): void {
   const perSecond = ctx.config.PERSONAKIT_CONVERSATION_EVENTS_PER_SECOND;
-  let window = windows.get(ctx.db);
-  if (!window) {
-    window = new FixedWindow(perSecond, 1);
-    windows.set(ctx.db, window);
-  }
-  const wait = window.take(`${ctx.accountId}:${conversationId}`, ctx.now().getTime());
+  const wait = windowOf(ctx).take(`${ctx.accountId}:${conversationId}`, ctx.now().getTime());
   if (wait !== undefined) {
     throw new AppError(
       'rate_limited',

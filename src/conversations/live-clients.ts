@@ -1,4 +1,5 @@
 import type { Services } from '../core/context.ts';
+import { perStore } from '../core/per-store.ts';
 import { settlesWithin } from '../core/settles-within.ts';
 import { participantJoined, participantLeft } from './timers.ts';
 import { ShuttingDown } from './turn-registry.ts';
@@ -81,17 +82,8 @@ export class LiveClients {
   }
 }
 
-const registries = new WeakMap<object, LiveClients>();
-
-/** One registry per store handle, like the bus and the turns: a request's Ctx copies the services. */
-export function liveClientsOf(services: Pick<Services, 'db'>): LiveClients {
-  let r = registries.get(services.db);
-  if (!r) {
-    r = new LiveClients();
-    registries.set(services.db, r);
-  }
-  return r;
-}
+/** One registry per store handle, like the bus and the turns. */
+export const liveClientsOf = perStore(() => new LiveClients());
 
 /** Ends the store handle's live clients (see LiveClients); part of stopping the server. */
 export function closeLiveClients(services: Pick<Services, 'db'>): Promise<void> {

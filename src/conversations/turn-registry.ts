@@ -1,5 +1,6 @@
 import type { Services } from '../core/context.ts';
 import { AppError } from '../core/errors.ts';
+import { perStore } from '../core/per-store.ts';
 import { settlesWithin } from '../core/settles-within.ts';
 
 /**
@@ -112,17 +113,8 @@ export class TurnRegistry {
   }
 }
 
-const registries = new WeakMap<object, TurnRegistry>();
-
-/** One registry per store handle, like the bus: a request's Ctx copies the services, the db stays. */
-export function turnsOf(services: Pick<Services, 'db'>): TurnRegistry {
-  let r = registries.get(services.db);
-  if (!r) {
-    r = new TurnRegistry();
-    registries.set(services.db, r);
-  }
-  return r;
-}
+/** One registry per store handle, like the bus. */
+export const turnsOf = perStore(() => new TurnRegistry());
 
 /** Closes the store handle's conversations (see TurnRegistry); part of closing the services. */
 export function closeTurns(services: Pick<Services, 'db'>, graceMs: number): Promise<void> {

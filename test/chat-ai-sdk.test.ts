@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { APICallError, generateText, stepCountIs, streamText, tool } from 'ai';
 import { z } from 'zod';
 import { completion, textChunks, v1Persona } from './helpers/chat-surface.ts';
 import { sse, startChatFake } from './helpers/fake-chat-upstream.ts';
-import { type Account, describeEachBackend, listen } from './helpers/harness.ts';
+import { type Account, describeEachBackend, listening } from './helpers/harness.ts';
 
 /**
  * A second OpenAI-compatible client nobody here wrote: the Vercel AI SDK's OpenAI-compatible provider,
@@ -19,18 +19,12 @@ after(() => fake.close());
 describeEachBackend(
   'Vercel AI SDK (openai-compatible) against /v1/chat/completions',
   (h) => {
-    let origin = '';
-    let listener: Awaited<ReturnType<typeof listen>> | undefined;
-    before(async () => {
-      listener = await listen(h());
-      origin = listener.url;
-    });
-    after(() => listener?.close());
+    const origin = listening(h);
 
     const personakit = (a: Account, byo: boolean) =>
       createOpenAICompatible({
         name: 'personakit',
-        baseURL: `${origin}/v1`,
+        baseURL: `${origin()}/v1`,
         apiKey: a.key,
         includeUsage: true,
         headers: byo

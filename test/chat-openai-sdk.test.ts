@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import OpenAI from 'openai';
 import {
   completion,
@@ -10,7 +10,7 @@ import {
   weatherTool,
 } from './helpers/chat-surface.ts';
 import { sse, startChatFake } from './helpers/fake-chat-upstream.ts';
-import { type Account, describeEachBackend, listen } from './helpers/harness.ts';
+import { type Account, describeEachBackend, listening } from './helpers/harness.ts';
 
 /**
  * The OpenAI-compatible surface through the official `openai` package, against a fake OpenAI upstream
@@ -38,15 +38,9 @@ async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 describeEachBackend(
   'OpenAI SDK against /v1/chat/completions',
   (h) => {
-    let origin = '';
-    let listener: Awaited<ReturnType<typeof listen>> | undefined;
-    before(async () => {
-      listener = await listen(h());
-      origin = listener.url;
-    });
-    after(() => listener?.close());
+    const origin = listening(h);
     const client = (a: Account, headers: Record<string, string> = {}) =>
-      new OpenAI({ apiKey: a.key, baseURL: `${origin}/v1`, maxRetries: 0, defaultHeaders: headers });
+      new OpenAI({ apiKey: a.key, baseURL: `${origin()}/v1`, maxRetries: 0, defaultHeaders: headers });
 
     test('non-stream: the persona prompt and the conversation go upstream; the answer comes back with checks', async () => {
       const a = await h().newAccount();
@@ -238,7 +232,7 @@ describeEachBackend(
         );
       assert.ok(bad instanceof OpenAI.BadRequestError);
       assert.equal(bad.param, 'n');
-      const unauth = await new OpenAI({ apiKey: 'pk_wrong', baseURL: `${origin}/v1`, maxRetries: 0 }).models
+      const unauth = await new OpenAI({ apiKey: 'pk_wrong', baseURL: `${origin()}/v1`, maxRetries: 0 }).models
         .list()
         .then(
           () => assert.fail('no error'),
@@ -291,7 +285,7 @@ describeEachBackend(
 
       // The upstream refuses a wrong key: 401, and the key is in no byte of the answer.
       const wrong = `sk-wrong-${crypto.randomUUID()}`;
-      const res = await fetch(`${origin}/v1/chat/completions`, {
+      const res = await fetch(`${origin()}/v1/chat/completions`, {
         method: 'POST',
         headers: { ...a.auth, 'content-type': 'application/json', ...byo(wrong) },
         body: JSON.stringify({ model: p.id, messages: [{ role: 'user', content: 'hi' }] }),
@@ -303,7 +297,7 @@ describeEachBackend(
 
       // An upstream error body echoing the key is scrubbed.
       fake.next({ status: 500, json: { error: { message: `internal failure for key ${fake.key}` } } });
-      const echoed = await fetch(`${origin}/v1/chat/completions`, {
+      const echoed = await fetch(`${origin()}/v1/chat/completions`, {
         method: 'POST',
         headers: { ...a.auth, 'content-type': 'application/json', ...byo(fake.key) },
         body: JSON.stringify({ model: p.id, messages: [{ role: 'user', content: 'hi' }] }),

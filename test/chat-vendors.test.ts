@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import OpenAI from 'openai';
 import { v1Persona } from './helpers/chat-surface.ts';
 import { type ChatFake, startChatFake } from './helpers/fake-chat-upstream.ts';
-import { type Account, describeEachBackend, listen } from './helpers/harness.ts';
+import { type Account, describeEachBackend, listening } from './helpers/harness.ts';
 
 /**
  * The engine over every vendor family: one OpenAI-shaped conversation, sent through personakit to a
@@ -67,13 +67,7 @@ const read = {
 describeEachBackend(
   'chat over every vendor family',
   (h) => {
-    let origin = '';
-    let listener: Awaited<ReturnType<typeof listen>> | undefined;
-    before(async () => {
-      listener = await listen(h());
-      origin = listener.url;
-    });
-    after(() => listener?.close());
+    const origin = listening(h);
 
     for (const vendor of ['anthropic', 'google', 'cohere'] as const) {
       test(`${vendor}: the persona prompt in the vendor's system slot, the history as its turns, OpenAI's shape back`, async () => {
@@ -83,7 +77,7 @@ describeEachBackend(
         fake.next({ json: answers[vendor]('Happy to help!') });
         const client = new OpenAI({
           apiKey: a.key,
-          baseURL: `${origin}/v1`,
+          baseURL: `${origin()}/v1`,
           maxRetries: 0,
           defaultHeaders: {
             'X-Personakit-Provider': vendor,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { chunk, tavusPersona } from './helpers/chat-surface.ts';
 import {
   createConversation,
@@ -10,7 +10,7 @@ import {
   interaction,
   utterance,
 } from './helpers/conversations.ts';
-import { describeEachBackend, listen } from './helpers/harness.ts';
+import { describeEachBackend, listening } from './helpers/harness.ts';
 
 /**
  * Streamed partials are paced (PERSONAKIT_UTTERANCE_STREAM_INTERVAL_MS): a provider sending a token every
@@ -70,20 +70,14 @@ function pacedSuite(title: string, intervalMs: number, body: (turn: Turn) => voi
   describeEachBackend(
     title,
     (h) => {
-      let origin = '';
-      let listener: Awaited<ReturnType<typeof listen>> | undefined;
-      before(async () => {
-        listener = await listen(h());
-        origin = listener.url;
-      });
-      after(() => listener?.close());
+      const origin = listening(h);
       body(async (text) => {
         const a = await h().newAccount();
         const persona = await tavusPersona(h, a, {
           layers: { llm: { model: 'own-model', base_url: upstreamUrl, api_key: 'sk-pace' } },
         });
         const { conversation_id: id } = await createConversation(h, a, { persona_id: persona.persona_id });
-        const r = new EventReader(`${origin}/v2/conversations/${id}/events`, a.auth);
+        const r = new EventReader(`${origin()}/v2/conversations/${id}/events`, a.auth);
         const asked = Date.now();
         const sent = await h().request('POST', `/v2/conversations/${id}/events`, {
           account: a,

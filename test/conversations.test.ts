@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { signCallback } from '../src/knowledge/callbacks.ts';
 import { chunk, tavusPersona, textChunks } from './helpers/chat-surface.ts';
 import {
@@ -12,7 +12,7 @@ import {
   utterance,
 } from './helpers/conversations.ts';
 import { sse, startChatFake } from './helpers/fake-chat-upstream.ts';
-import { type Account, describeEachBackend, listen } from './helpers/harness.ts';
+import { type Account, describeEachBackend, listen, listening } from './helpers/harness.ts';
 
 /**
  * Tavus conversations in text (issue 15): the REST contract with Tavus's error shapes, the live protocol
@@ -61,15 +61,9 @@ async function waitForHits(match: (h: Env) => boolean, n: number): Promise<Env[]
 describeEachBackend(
   'Tavus conversations',
   (h) => {
-    let origin = '';
-    let listener: Awaited<ReturnType<typeof listen>> | undefined;
-    before(async () => {
-      listener = await listen(h());
-      origin = listener.url;
-    });
-    after(() => listener?.close());
+    const origin = listening(h);
     const reader = (a: Account, id: string, headers: Record<string, string> = {}) =>
-      new EventReader(`${origin}/v2/conversations/${id}/events`, { ...a.auth, ...headers });
+      new EventReader(`${origin()}/v2/conversations/${id}/events`, { ...a.auth, ...headers });
     const post = (a: Account, id: string, body: unknown) =>
       h().request('POST', `/v2/conversations/${id}/events`, { account: a, json: body });
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { request } from 'undici';
 import { startFloodUpstream } from './helpers/flood-upstream.ts';
-import { describeEachBackend, listen } from './helpers/harness.ts';
+import { describeEachBackend, listening } from './helpers/harness.ts';
 import { newPersona } from './helpers/refine-fixtures.ts';
 
 const flood = await startFloodUpstream();
@@ -22,18 +22,12 @@ function eventsOf(text: string): { event: string; data: Record<string, unknown> 
 describeEachBackend(
   '/v1/refine stream bounds',
   (h) => {
-    let origin = '';
-    let listener: Awaited<ReturnType<typeof listen>> | undefined;
-    before(async () => {
-      listener = await listen(h());
-      origin = listener.url;
-    });
-    after(() => listener?.close());
+    const origin = listening(h);
 
     async function streamed(model: string, extraHeaders: Record<string, string> = {}) {
       const account = await h().newAccount();
       const persona = await newPersona(h, account);
-      const res = await request(`${origin}/v1/refine`, {
+      const res = await request(`${origin()}/v1/refine`, {
         method: 'POST',
         headers: { ...account.auth, 'content-type': 'application/json', ...extraHeaders },
         body: JSON.stringify({

@@ -152,3 +152,19 @@ export async function listen(
       }),
   };
 }
+
+/**
+ * The suite's harness app on a loopback port, listening from before its tests to after them (a
+ * describeEachBackend body calls it): the origin, read inside a test.
+ */
+export function listening(h: () => Harness): () => string {
+  let listener: Awaited<ReturnType<typeof listen>> | undefined;
+  before(async () => {
+    listener = await listen(h());
+  });
+  after(() => listener?.close());
+  return () => {
+    if (!listener) throw new Error('the suite is not listening yet');
+    return listener.url;
+  };
+}

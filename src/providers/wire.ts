@@ -70,7 +70,7 @@ export type Json = Record<string, unknown>;
  */
 export const MAX_ANSWER_DEPTH = 256;
 
-/** A provider's JSON (a stream event, an error body): parsed, and bounded in depth. */
+/** A provider's JSON in a stream (each event's data): parsed, and bounded in depth. */
 export function parseJson(text: string, what: string): unknown {
   let value: unknown;
   try {
